@@ -1,0 +1,48 @@
+# govsearch — developer tasks. `make run` and `make test` are all a fresh clone needs.
+PYTHON ?= python3
+VENV   ?= .venv
+ifeq ($(OS),Windows_NT)
+BIN := $(VENV)/Scripts
+else
+BIN := $(VENV)/bin
+endif
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-fast lint format bench bench-quick clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install govsearch with its test tools
+
+run: $(STAMP) ## index the bundled seeds, search 河长制, then serve the web UI on 127.0.0.1:5000
+	$(BIN)/govsearch index seeds/*.txt
+	$(BIN)/govsearch search 河长制
+	$(BIN)/govsearch serve
+
+test: $(STAMP) ## the whole test suite (what CI runs)
+	$(PY) -m pytest -q
+
+test-fast: $(STAMP) ## the suite without slow and browser tests
+	$(PY) -m pytest -q -m "not slow and not browser"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP) ## the benchmark on ../shared/corpus (several minutes; not part of `make test`)
+	$(PY) -m bench
+
+bench-quick: $(STAMP)
+	$(PY) -m bench --quick
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmark of govsearch against a classic Whoosh+jieba stack and brute-force baselines."""

@@ -1,0 +1,595 @@
+"""Run the benchmark: `python -m bench [--quick] [--scales 1,3,10] ...` (see bench/README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python bench/run.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.corpus import (  # noqa: E402
+    DEFAULT_CORPUS,
+    Corpus,
+    Paragraphs,
+    make_scaled,
+    normaliser,
+    scale_key,
+)
+from bench.measure import (  # noqa: E402
+    MB,
+    REPO,
+    child_env,
+    dir_size,
+    free_port,
+    load_test,
+    machine,
+    median,
+    percentile,
+    run_measured,
+    time_process,
+    wait_http,
+)
+from bench.query import evaluate, load_queries, parse  # noqa: E402
+from bench.systems import SYSTEMS  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+LONG_RUN_S = 20.0  # a build longer than this is run once, shorter ones are repeated
+COLD_QUERY = "河长制"
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    ap.add_argument(
+        "--corpus",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        help="folder of .txt files (default ../shared/corpus)",
+    )
+    ap.add_argument("--manifest", type=Path, help="manifest.jsonl (default CORPUS/manifest.jsonl)")
+    ap.add_argument("--queries", type=Path, default=HERE / "queries.txt")
+    ap.add_argument("--scales", default="1,3,10", help="corpus copies to test, e.g. 1,3,10")
+    ap.add_argument("--systems", default=",".join(SYSTEMS), help="subset of " + ",".join(SYSTEMS))
+    ap.add_argument(
+        "--classic-scales", default="1,3", help="scales at which the classic stack is built (slow)"
+    )
+    ap.add_argument("--quick", action="store_true", help="1x only, fewer repeats, no web test")
+    ap.add_argument(
+        "--build-runs", type=int, default=3, help="max builds per figure (short builds only)"
+    )
+    ap.add_argument(
+        "--repeats", type=int, default=5, help="timed runs per warm query (median taken)"
+    )
+    ap.add_argument(
+        "--cold-runs", type=int, default=5, help="timed cold-process runs (median taken)"
+    )
+    ap.add_argument("--web-seconds", type=float, default=20.0)
+    ap.add_argument("--web-clients", type=int, default=8)
+    ap.add_argument(
+        "--web-path", default="/api/search?q={q}&limit=10", help="request path template"
+    )
+    ap.add_argument("--no-web", action="store_true")
+    ap.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")
+    ap.add_argument(
+        "--workdir", type=Path, help="where scaled corpora and indexes go (default: a temp dir)"
+    )
+    ap.add_argument("--keep", action="store_true", help="keep the work dir")
+    ap.add_argument(
+        "--oracle",
+        choices=["nfkc+t2s", "nfkc"],
+        default="nfkc+t2s",
+        help="oracle normalisation: NFKC+lower case, plus traditional→simplified (default)",
+    )
+    a = ap.parse_args(argv)
+    if a.quick:
+        a.scales, a.build_runs, a.repeats, a.cold_runs, a.no_web = "1", 1, 3, 3, True
+    a.scales = sorted({int(s) for s in a.scales.split(",")})
+    a.classic_scales = {int(s) for s in a.classic_scales.split(",")}
+    a.systems = [s for s in a.systems.split(",") if s]
+    unknown = set(a.systems) - set(SYSTEMS)
+    if unknown:
+        ap.error(f"unknown systems: {', '.join(sorted(unknown))}")
+    a.manifest = a.manifest or a.corpus / "manifest.jsonl"
+    return a
+
+
+# ---------------------------------------------------------------- measuring one system at one scale
+
+
+def measure_build(name: str, corpus: Corpus, out: Path, runs: int) -> dict:
+    results = []
+    for i in range(runs):
+        shutil.rmtree(out, ignore_errors=True)
+        r = run_measured(["build", name, str(corpus.dir), str(corpus.manifest), str(out)])
+        results.append(r)
+        log(f"  build {name} #{i + 1}: {r['seconds']:.1f} s, peak RSS {r['peak_rss'] / MB:.0f} MB")
+        if r["seconds"] > LONG_RUN_S:
+            break
+    secs = median([r["seconds"] for r in results])
+    size = corpus.size_bytes()
+    return {
+        "runs": len(results),
+        "seconds": secs,
+        "seconds_runs": [r["seconds"] for r in results],
+        "process_wall_s": median([r["process_wall"] for r in results]),
+        "paragraphs": results[-1].get("paragraphs"),
+        "paragraphs_per_s": (results[-1].get("paragraphs") or 0) / secs,
+        "mb_per_s": size / MB / secs,
+        "peak_rss_mb": median([r["peak_rss"] for r in results]) / MB,
+        "peak_pss_mb": median([r["peak_pss"] or 0 for r in results]) / MB or None,
+        "peak_rss_self_mb": median([(r["self_maxrss"] or 0) for r in results]) / MB,
+        "peak_rss_descendants_mb": median([r["descendant_peak_sum"] for r in results]) / MB,
+        "index_mb": dir_size(out) / MB if out.exists() else None,
+    }
+
+
+def measure_queries(system, queries, oracle: dict, repeats: int) -> dict:
+    rows = []
+    for q in queries:
+        row = {"query": q.text, "category": q.category, "oracle": len(oracle[q.text])}
+        try:
+            system.top(q)  # warm-up
+            times = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                system.top(q)
+                times.append(time.perf_counter() - t0)
+            row["ms"] = median(times) * 1000
+            got, want = system.result_set(q), oracle[q.text]
+            hit = len(got & want)
+            row |= {
+                "found": len(got),
+                "recall": hit / len(want) if want else 1.0,
+                "precision": hit / len(got) if got else 1.0,
+                "exact": got == want,
+            }
+        except Exception as e:  # noqa: BLE001 - a failing query is a result, not a crash
+            row |= {
+                "error": f"{type(e).__name__}: {e}"[:300],
+                "recall": 0.0,
+                "precision": 0.0,
+                "exact": False,
+            }
+            log(f"  query {q.text!r} failed: {row['error']}")
+        rows.append(row)
+    ms = [r["ms"] for r in rows if "ms" in r]
+    return {
+        "p50_ms": percentile(ms, 50),
+        "p95_ms": percentile(ms, 95),
+        "recall": sum(r["recall"] for r in rows) / len(rows),
+        "precision": sum(r["precision"] for r in rows) / len(rows),
+        "exact": sum(r["exact"] for r in rows),
+        "queries": len(rows),
+        "errors": sum("error" in r for r in rows),
+        "per_query": rows,
+    }
+
+
+def measure_system(name, corpus, work: Path, queries, oracle, args, cold_query) -> dict:
+    system = SYSTEMS[name]()
+    out = work / f"{name}-{corpus.scale}x"
+    res: dict = {"label": system.label}
+    if system.builds:
+        log(f"{name} {corpus.scale}x: building")
+        res["build"] = measure_build(name, corpus, out, args.build_runs)
+    log(f"{name} {corpus.scale}x: warm queries")
+    system.open(corpus, out)
+    try:
+        res["warm"] = measure_queries(system, queries, oracle, args.repeats)
+    finally:
+        system.close()
+    cmd = system.cold_cmd(out, cold_query)
+    if cmd:
+        log(f"{name} {corpus.scale}x: cold process")
+        try:
+            res["cold"] = time_process(cmd, args.cold_runs)
+        except Exception as e:  # noqa: BLE001
+            res["cold"] = {"error": str(e)[:500]}
+            log(f"  cold failed: {e}")
+    gc.collect()
+    return res
+
+
+# ---------------------------------------------------------------- tokenisation floor and web
+
+
+def tokenisation_floor(texts: list[str], size: int, systems: list[str]) -> dict:
+    funcs = {}
+    if "ours" in systems:
+        try:
+            import indexer.analysis as analysis
+
+            funcs["ours tokenize_words"] = analysis.tokenize_words
+            if hasattr(analysis, "literal_grams"):
+                funcs["ours literal_grams"] = analysis.literal_grams
+        except ImportError as e:
+            log(f"tokenisation floor: {e}")
+    if "classic" in systems:
+        from jieba.analyse import ChineseAnalyzer
+
+        analyzer = ChineseAnalyzer()
+        funcs["classic ChineseAnalyzer"] = lambda t: [tok.text for tok in analyzer(t)]
+    out = {}
+    for label, fn in funcs.items():
+        fn(texts[0])  # dictionary loading is not tokenising
+        runs = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            tokens = sum(len(fn(t)) for t in texts)
+            runs.append(time.perf_counter() - t0)
+            if runs[-1] > LONG_RUN_S / 2:
+                break
+        s = median(runs)
+        out[label] = {
+            "seconds": s,
+            "mb_per_s": size / MB / s,
+            "paragraphs_per_s": len(texts) / s,
+            "tokens": tokens,
+        }
+        log(f"tokenisation floor {label}: {s:.2f} s")
+    return out
+
+
+def web_test(index_dir: Path, queries, args) -> dict:
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "govsearch",
+        "serve",
+        "--index",
+        str(index_dir),
+        "--port",
+        str(port),
+    ]
+    log(f"web: starting govsearch serve on 127.0.0.1:{port}")
+    with tempfile.TemporaryFile() as errfh:
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, env=child_env(), stdout=subprocess.DEVNULL, stderr=errfh
+        )
+        try:
+            if not wait_http(port, proc):
+                errfh.seek(0)
+                tail = errfh.read().decode(errors="replace").strip().splitlines()[-3:]
+                return {
+                    "available": False,
+                    "reason": " / ".join(tail) or "did not answer within 60 s",
+                }
+            paths = [args.web_path.format(q=urllib.parse.quote(q.text)) for q in queries]
+            r = load_test(port, paths, args.web_clients, args.web_seconds)
+            return {"available": True, "path_template": args.web_path, **r}
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+# ---------------------------------------------------------------- report
+
+
+def fmt(v, spec=".1f", none="—"):
+    return none if v is None or v != v else format(v, spec)
+
+
+def table_rows(results: dict) -> list[list[str]]:
+    rows = []
+    for name, by_scale in results["systems"].items():
+        for scale, r in by_scale.items():
+            if "error" in r:
+                rows.append(
+                    [name, f"{scale}x", "FAILED: " + r["error"].splitlines()[0][:100]] + [""] * 11
+                )
+                continue
+            b, w, c = r.get("build", {}), r.get("warm", {}), r.get("cold", {})
+            size = results["corpus"][scale]["bytes"] / MB
+            idx = b.get("index_mb")
+            rows.append(
+                [
+                    name,
+                    f"{scale}x",
+                    fmt(b.get("seconds")),
+                    fmt(b.get("paragraphs_per_s"), ",.0f"),
+                    fmt(b.get("mb_per_s"), ".2f"),
+                    fmt(b.get("peak_rss_mb"), ",.0f"),
+                    fmt(b.get("peak_pss_mb"), ",.0f"),
+                    f"{idx:,.0f} ({idx / size:.1f}x)" if idx else "—",
+                    fmt(w.get("p50_ms"), ".2f"),
+                    fmt(w.get("p95_ms"), ".2f"),
+                    fmt(c.get("median_s"), ".2f", "err" if "error" in c else "—"),
+                    fmt(w.get("recall"), ".3f"),
+                    fmt(w.get("precision"), ".3f"),
+                    f"{w.get('exact', 0)}/{w.get('queries', 0)}"
+                    + (f" ({w['errors']} err)" if w.get("errors") else ""),
+                ]
+            )
+    return rows
+
+
+def render(header: list[str], rows: list[list[str]]) -> str:
+    def width(s: str) -> int:
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)  # CJK cells are double width
+
+    cols = [max(width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "  ".join(s + " " * (cols[i] - width(s)) for i, s in enumerate(r)).rstrip()  # noqa: E731
+    return "\n".join([line(header), "  ".join("-" * c for c in cols), *map(line, rows)])
+
+
+def targets(results: dict) -> list[dict]:
+    S = results["systems"]
+
+    def get(system, scale, *path):
+        v = S.get(system, {}).get(scale)
+        for p in path:
+            v = v.get(p) if isinstance(v, dict) else None
+        return v
+
+    out = []
+
+    def check(name, value, limit, ok_if_le=True, unit=""):
+        if value is None or limit is None:
+            out.append({"target": name, "status": "SKIP", "detail": "not measured in this run"})
+            return
+        ok = value <= limit if ok_if_le else value >= limit
+        detail = f"{value:,.3g}{unit} vs limit {limit:,.3g}{unit}"
+        out.append(
+            {
+                "target": name,
+                "status": "PASS" if ok else "FAIL",
+                "value": value,
+                "limit": limit,
+                "detail": detail,
+            }
+        )
+
+    def times(a, k):
+        return None if a is None else a * k
+
+    check(
+        "build throughput >= 1.5x classic (para/s, 1x)",
+        get("ours", "1", "build", "paragraphs_per_s"),
+        times(get("classic", "1", "build", "paragraphs_per_s"), 1.5),
+        ok_if_le=False,
+    )
+    check(
+        "peak RSS <= classic (1x)",
+        get("ours", "1", "build", "peak_rss_mb"),
+        get("classic", "1", "build", "peak_rss_mb"),
+        unit=" MB",
+    )
+    check(
+        "warm p95 <= classic p95 (1x)",
+        get("ours", "1", "warm", "p95_ms"),
+        get("classic", "1", "warm", "p95_ms"),
+        unit=" ms",
+    )
+    check(
+        "warm p95 at 10x <= 1/5 brute-force p95 at 10x",
+        get("ours", "10", "warm", "p95_ms"),
+        times(get("brute", "10", "warm", "p95_ms"), 0.2),
+        unit=" ms",
+    )
+    check(
+        "build time 10x <= 11x build time 1x",
+        get("ours", "10", "build", "seconds"),
+        times(get("ours", "1", "build", "seconds"), 11),
+        unit=" s",
+    )
+    check(
+        "peak RSS 10x <= 1.5x peak RSS 1x",
+        get("ours", "10", "build", "peak_rss_mb"),
+        times(get("ours", "1", "build", "peak_rss_mb"), 1.5),
+        unit=" MB",
+    )
+    check(
+        "cold CLI <= 0.35x classic cold (1x)",
+        get("ours", "1", "cold", "median_s"),
+        times(get("classic", "1", "cold", "median_s"), 0.35),
+        unit=" s",
+    )
+    web = results.get("web") or {}
+    check("web errors = 0", web.get("errors") if web.get("available") else None, 0)
+    check(
+        "index size <= 2x classic (1x)",
+        get("ours", "1", "build", "index_mb"),
+        times(get("classic", "1", "build", "index_mb"), 2),
+        unit=" MB",
+    )
+    exact = [
+        get("ours", s, "warm", "exact") == get("ours", s, "warm", "queries")
+        for s in S.get("ours", {})
+    ]
+    out.append(
+        {
+            "target": "contract: result set = substring oracle on every query, every scale",
+            "status": ("PASS" if all(exact) else "FAIL") if exact else "SKIP",
+            "detail": ", ".join(
+                f"{s}x {get('ours', s, 'warm', 'exact')}/{get('ours', s, 'warm', 'queries')}"
+                for s in S.get("ours", {})
+            ),
+        }
+    )
+    return out
+
+
+def report(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        f"govsearch benchmark — {m['date']}  commit {m['commit'] or '(none)'}",
+        f"machine: {m['cpu']}, {m['cores_physical']} cores / {m['cores_logical']} threads,"
+        f" {m['ram_gb']} GB RAM,"
+        f" {m['os']}, Python {m['python']}",
+        "corpus: "
+        + "; ".join(
+            f"{s}x = {c['files']} files, {c['paragraphs']:,} paragraphs, {c['bytes'] / MB:.1f} MB"
+            for s, c in results["corpus"].items()
+        ),
+        f"queries: {results['queries']} from {results['queries_file']}; warm latency = median of "
+        f"{results['config']['repeats']} runs per query, then p50/p95 over the queries",
+        "",
+    ]
+    header = [
+        "system",
+        "scale",
+        "build s",
+        "para/s",
+        "MB/s",
+        "peak RSS MB",
+        "peak PSS MB",
+        "index MB (×text)",
+        "warm p50 ms",
+        "warm p95 ms",
+        "cold s",
+        "recall",
+        "precision",
+        "exact",
+    ]
+    lines.append(render(header, table_rows(results)))
+    tok = results.get("tokenisation") or {}
+    for label, t in tok.items():
+        lines.append(
+            f"tokenisation floor, {label} (1x, in-process): {t['seconds']:.2f} s, "
+            f"{t['mb_per_s']:.2f} MB/s, {t['paragraphs_per_s']:,.0f} para/s"
+        )
+    web = results.get("web")
+    if web is None:
+        lines.append("web API: skipped")
+    elif not web.get("available"):
+        lines.append(f"web API: not available ({web.get('reason')})")
+    else:
+        lines.append(
+            f"web API ({web['clients']} clients, {web['seconds']:.0f} s, 1x index):"
+            f" {web['rps']:.1f} req/s, "
+            f"p50 {web['p50_ms']:.1f} ms, p95 {web['p95_ms']:.1f} ms, errors {web['errors']}"
+            + (f" (first: {web['first_error']})" if web["first_error"] else "")
+        )
+    lines += [
+        "",
+        render(
+            ["target", "result", "detail"],
+            [[t["target"], t["status"], t["detail"]] for t in results["targets"]],
+        ),
+    ]
+    lines += ["", "recall by query category at 1x: mean recall (exact/queries)"]
+    per_query = {
+        n: r["1"]["warm"]["per_query"]
+        for n, r in results["systems"].items()
+        if "warm" in r.get("1", {})
+    }
+    cats = list(dict.fromkeys(row["category"] for rows in per_query.values() for row in rows))
+    rows = []
+    for cat in cats:
+        row = [cat]
+        for pq in per_query.values():
+            pq = [r for r in pq if r["category"] == cat]
+            row.append(
+                f"{sum(r['recall'] for r in pq) / len(pq):.2f}"
+                f" ({sum(r['exact'] for r in pq)}/{len(pq)})"
+            )
+        rows.append(row)
+    if rows:
+        lines.append(render(["category", *per_query], rows))
+    lines += [
+        "",
+        "build s = median wall time of the build call in a fresh child process (imports not"
+        " included); para/s and MB/s derive from it. brute: build = reading the text into memory.",
+        "peak RSS = the build process's own peak (VmHWM/getrusage) + the sum of its descendants'"
+        " peaks (psutil polling every 50 ms); peak PSS = max tree-wide PSS sum at one poll.",
+        "warm = in-process top-10 with highlights (ours: + facet counts); grep: one grep pipeline"
+        " (LC_ALL=C, -F -c) per query. cold = whole new process running one query (河长制).",
+        "recall/precision = per-query mean against the substring oracle"
+        f" ({results['config']['oracle']}, metadata filters from the manifest);"
+        " exact = queries whose result set equals the oracle's.",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- main
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    queries = load_queries(args.queries)
+    base = Corpus.open(args.corpus, args.manifest)
+    if "grep" in args.systems and not shutil.which("grep"):
+        log("grep not found: skipping the grep baseline")
+        args.systems.remove("grep")
+    hidden = ("corpus", "manifest", "json", "workdir", "queries")
+    results: dict = {
+        "machine": machine(),
+        "config": {
+            k: sorted(v) if isinstance(v, set) else v
+            for k, v in vars(args).items()
+            if k not in hidden
+        },
+        "queries": len(queries),
+        "queries_file": args.queries.name,
+        "corpus": {},
+        "systems": {},
+    }
+    log(f"oracle ({args.oracle}) over {len(queries)} queries")
+    norm = normaliser(t2s=args.oracle == "nfkc+t2s")
+    oracle_paras = Paragraphs(base, norm)
+    oracle1 = {q.text: evaluate(q.normalised(norm), oracle_paras) for q in queries}
+    cold_q = next((q for q in queries if q.text == COLD_QUERY), None) or parse(COLD_QUERY)
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="govsearch-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        for scale in args.scales:
+            corpus = make_scaled(base, scale, work / f"corpus-{scale}x")
+            results["corpus"][str(scale)] = {
+                "files": len(corpus.files),
+                "bytes": corpus.size_bytes(),
+                "paragraphs": len(oracle_paras.keys) * scale,
+            }
+            copies = range(1, scale + 1)
+            oracle = {t: {scale_key(k, c) for k in ks for c in copies} for t, ks in oracle1.items()}
+            for name in args.systems:
+                if name == "classic" and scale not in args.classic_scales:
+                    continue
+                try:
+                    r = measure_system(name, corpus, work, queries, oracle, args, cold_q)
+                except Exception as e:  # noqa: BLE001 - one broken system must not lose the rest
+                    log(f"{name} {scale}x FAILED: {e}")
+                    r = {"error": f"{type(e).__name__}: {e}"[:2000]}
+                results["systems"].setdefault(name, {})[str(scale)] = r
+        if 1 in args.scales:
+            texts = Paragraphs(base).texts
+            results["tokenisation"] = tokenisation_floor(texts, base.size_bytes(), args.systems)
+        if not args.no_web:
+            if "build" in results["systems"].get("ours", {}).get("1", {}):
+                results["web"] = web_test(work / "ours-1x", queries, args)
+            else:
+                results["web"] = {"available": False, "reason": "our 1x index was not built"}
+    finally:
+        if args.keep:
+            log(f"work dir kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    results["targets"] = targets(results)
+    print(report(results))
+    text = json.dumps(results, ensure_ascii=False, indent=1) + "\n"
+    for path, name in ((work, "$WORK"), (base.dir, "$CORPUS"), (REPO, "$REPO")):
+        text = text.replace(str(path), name)  # no machine paths in a file that gets committed
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(text, encoding="utf-8")
+    log(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

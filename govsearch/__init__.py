@@ -1,0 +1,1 @@
+"""govsearch: paragraph-level full-text search for Chinese government documents."""

@@ -1,0 +1,500 @@
+"""The govsearch command line: parse options, call indexer/search, format the result.
+
+Only this module imports indexer, search and web; web (Flask) is imported by `serve` alone so
+that a scripted `search` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_HITS, EXIT_NO_HITS, EXIT_USAGE, EXIT_ENV, EXIT_INTERNAL = 0, 1, 2, 3, 4
+FORMATS = ("text", "json", "jsonl", "tsv", "vimgrep")
+EXCERPT = 240
+
+
+def default_index_dir() -> Path:
+    """Per-user data directory (platformdirs), e.g. ~/.local/share/govsearch/index."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("govsearch", appauthor=False)) / "index"
+
+
+def _index_option(f):
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="GOVSEARCH_INDEX",
+        show_envvar=True,
+        help="Index directory [default: the per-user data directory].",
+    )(f)
+
+
+def _resolve_index(index_dir: Path | None) -> Path:
+    return index_dir if index_dir is not None else default_index_dir()
+
+
+def _seed_files() -> list[Path]:
+    from importlib import resources
+
+    root = resources.files("seeds")
+    return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".txt"))
+
+
+def _ensure_index(index_dir: Path) -> None:
+    """Build the index from the bundled seeds the first time, so `search` works out of the box."""
+    from indexer.store import current_generation
+
+    if current_generation(index_dir) is not None:
+        return
+    from indexer import build_index
+
+    click.echo(
+        f"govsearch: no index at {index_dir} yet; building it from the bundled sample reports "
+        "(seeds/). Index your own files with: govsearch index PATH...",
+        err=True,
+    )
+    build_index(_seed_files(), index_dir)
+
+
+class _Group(click.Group):
+    """Turns library errors into one-line messages with meaningful exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        from indexer import GovsearchError
+
+        try:
+            return super().invoke(ctx)
+        except GovsearchError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted; the index is unchanged.", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            # Output piped into `head` and closed early: not an error for the user.
+            sys.stderr.close()
+            ctx.exit(EXIT_HITS)
+        except Exception as exc:  # the last line of defence: never a traceback
+            if os.environ.get("GOVSEARCH_DEBUG"):
+                raise
+            click.echo(
+                f"Error: internal error ({type(exc).__name__}: {exc}). "
+                "Set GOVSEARCH_DEBUG=1 to see the traceback and report it.",
+                err=True,
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="govsearch")
+def cli() -> None:
+    """Full-text search for Chinese government documents, paragraph by paragraph.
+
+    \b
+    Quick start:
+      govsearch search 河长制              (indexes the bundled samples on first use)
+      govsearch index ~/reports --manifest ~/reports/manifest.jsonl
+      govsearch search '河长制 year:2018..2020' --format jsonl
+      govsearch show 3f2a9c1b7d0e:14 --context 2
+      govsearch serve                      (web UI on http://127.0.0.1:5000)
+
+    Exit codes: 0 hits found, 1 no hits, 2 bad usage or query, 3 index problem
+    (missing, locked, damaged, too old), 4 internal error.
+    """
+
+
+# -- index ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSONL or CSV with columns file,title,year,region[,level]; with it, a directory "
+    "walk indexes only the files the manifest lists.",
+)
+@click.option(
+    "--dict",
+    "user_dict",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Extra words for segmentation, one `word [freq] [tag]` per line. Kept in the index; "
+    "changing it re-indexes everything.",
+)
+@click.option("--rebuild", is_flag=True, help="Start a new index from scratch.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="json: print the run's report as one JSON object on stdout.",
+)  # fmt: skip
+@_index_option
+def index(
+    paths: tuple[Path, ...],
+    manifest: Path | None,
+    user_dict: Path | None,
+    rebuild: bool,
+    fmt: str,
+    index_dir: Path | None,
+) -> None:
+    """Index files and directories (recursively): .txt .md .html .docx .pdf.
+
+    Re-running indexes only what changed, drops files that disappeared from an indexed
+    directory, and never duplicates a paragraph. An interrupted run leaves the previous
+    index intact.
+
+    \b
+    Example:
+      govsearch index ../shared/corpus --manifest ../shared/corpus/manifest.jsonl
+    """
+    from indexer import build_index
+
+    if not paths:
+        raise click.UsageError("give one or more files or directories to index")
+    target = _resolve_index(index_dir)
+    progress = _progress_bar() if sys.stderr.isatty() else None
+    try:
+        report = build_index(
+            list(paths), target, manifest=manifest, user_dict=user_dict, rebuild=rebuild,
+            progress=progress,
+        )  # fmt: skip
+    finally:
+        if progress is not None:
+            progress.close()
+    for skipped in report.skipped:
+        click.echo(f"warning: skipped {skipped.path}: {skipped.reason}", err=True)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if fmt == "json":
+        from dataclasses import asdict
+
+        click.echo(json.dumps(asdict(report), ensure_ascii=False))
+    click.echo(
+        f"indexed {report.files_indexed} files ({report.files_unchanged} unchanged, "
+        f"{report.files_removed} removed, {report.files_skipped} skipped), "
+        f"{report.paragraphs} paragraphs in {report.seconds:.1f} s; the index now holds "
+        f"{report.documents_total} documents, {report.paragraphs_total} paragraphs",
+        err=True,
+    )
+
+
+class _progress_bar:
+    """tqdm on stderr, fed by the indexer's per-file progress callback."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __call__(self, p) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=p.files_total, unit="file", file=sys.stderr, leave=False)
+        if p.stage == "committing":
+            self.bar.set_description("writing index")
+        self.bar.n = p.files_done
+        self.bar.set_postfix(paragraphs=p.paragraphs, refresh=False)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# -- search --------------------------------------------------------------------------------
+
+
+def _use_color(color: bool | None) -> bool:
+    if color is not None:
+        return color
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def mark(text: str, matches: list[tuple[int, int]], color: bool) -> str:
+    """Text with each match wrapped: ANSI bold red on a terminal, 【…】 otherwise."""
+    out, pos = [], 0
+    for s, e in matches:
+        out.append(text[pos:s])
+        out.append(click.style(text[s:e], fg="red", bold=True) if color else f"【{text[s:e]}】")
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def excerpt(text: str, matches: list[tuple[int, int]], width: int = EXCERPT) -> tuple[str, list]:
+    """A window of the paragraph around its first match, with matches shifted into it."""
+    if len(text) <= width:
+        return text, matches
+    first = matches[0][0] if matches else 0
+    start = max(0, min(first - width // 4, len(text) - width))
+    end = start + width
+    inside = [(s - start, min(e, end) - start) for s, e in matches if s >= start and s < end]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix)
+    return prefix + text[start:end] + suffix, [(s + shift, e + shift) for s, e in inside]
+
+
+def _display_path(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return rel if not rel.startswith("..") else path
+
+
+def _tsv(value) -> str:
+    if value is None:
+        return ""
+    return str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+def vimgrep_column(hit) -> int:
+    """1-based byte offset of the first match in the UTF-8 source line, as rg --vimgrep."""
+    first = hit.matches[0][0] if hit.matches else 0
+    return hit.column + len(hit.text[:first].encode("utf-8")) + 1
+
+
+@cli.command(name="search")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", "-n", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Hits per page.")  # fmt: skip
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Skip this many hits (for paging).")  # fmt: skip
+@click.option("--all", "all_hits", is_flag=True, help="Every hit (ignores --limit).")
+@click.option("--year", help="Only this year or range: 2018, 2015..2020.")
+@click.option("--region", help="Only regions whose name contains this: 坪山, 山东省.")
+@click.option("--sort", type=click.Choice(["relevance", "year"]), default="relevance",
+              show_default=True, help="year: newest first.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="vimgrep lists text sources only (it needs a line number).")  # fmt: skip
+@click.option("--count", "count_only", is_flag=True, help="Print the number of matching "
+              "paragraphs only.")  # fmt: skip
+@click.option("--color/--no-color", default=None, help="Colour matches [default: on a terminal].")
+@_index_option
+def search_cmd(
+    query: tuple[str, ...],
+    limit: int,
+    offset: int,
+    all_hits: bool,
+    year: str | None,
+    region: str | None,
+    sort: str,
+    fmt: str,
+    count_only: bool,
+    color: bool | None,
+    index_dir: Path | None,
+) -> None:
+    """Search the index; every paragraph that contains the query is found.
+
+    \b
+    Query syntax:
+      河长制 污染           both (AND)         河长制 OR 湖长制   either
+      -扫黑 / NOT 扫黑      without            "土地 整备"        phrase
+      (河长制 OR 湖长制) 污染                   grouping
+      year:2018  year:2015..2020  region:坪山  title:政府工作报告  section:工作计划
+      level:provincial  type:通知  docno:国发〔2025〕11号  date:2024-01..2024-06
+
+    \b
+    Examples:
+      govsearch search 河长制
+      govsearch search 河长制 --year 2015..2020 --format jsonl
+      govsearch search '"黑臭水体" region:深圳' --count
+
+    Exit status: 0 when something matched, 1 when nothing did, 2 for a bad query.
+    """
+    from search import count, search
+
+    target = _resolve_index(index_dir)
+    _ensure_index(target)
+    text = " ".join(query)
+    if count_only:
+        n = count(target, text, year=year, region=region)
+        click.echo(str(n))
+        sys.exit(EXIT_HITS if n else EXIT_NO_HITS)
+    result = search(
+        target, text, limit=None if all_hits else limit, offset=offset, sort=sort, year=year,
+        region=region, facets=fmt == "json",
+    )  # fmt: skip
+    _print_result(result, fmt, _use_color(color))
+    sys.exit(EXIT_HITS if result.total else EXIT_NO_HITS)
+
+
+def _print_result(result, fmt: str, color: bool) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    elif fmt == "jsonl":
+        for hit in result.hits:
+            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+    elif fmt == "tsv":
+        cols = ("id", "doc_id", "year", "region", "title", "section", "path", "line", "score")
+        click.echo("\t".join(cols + ("text",)))
+        for hit in result.hits:
+            d = hit.to_dict()
+            click.echo("\t".join(_tsv(d[c]) for c in cols + ("text",)))
+    elif fmt == "vimgrep":
+        for hit in result.hits:
+            if hit.line is None:
+                continue
+            click.echo(f"{hit.path}:{hit.line}:{vimgrep_column(hit)}:{_tsv(hit.text)}")
+    else:
+        _print_text(result, color)
+
+
+def _print_text(result, color: bool) -> None:
+    for n, hit in enumerate(result.hits, result.offset + 1):
+        head = " · ".join(
+            str(x)
+            for x in (hit.title or Path(hit.path).name, hit.year, hit.region, hit.section)
+            if x is not None
+        )
+        where = f"{_display_path(hit.path)}:{hit.line}" if hit.line else _display_path(hit.path)
+        if hit.page:
+            where += f" (page {hit.page})"
+        body, spans = excerpt(hit.text, hit.matches)
+        click.echo(click.style(f"[{n}] ", bold=True) + head if color else f"[{n}] {head}")
+        click.echo(f"    {where}  id {hit.id}")
+        click.echo(f"    {mark(body, spans, color)}")
+        click.echo("")
+    shown = len(result.hits)
+    if result.total == 0:
+        click.echo(f"no paragraph contains {result.query!r}", err=True)
+    else:
+        first = result.offset + 1 if shown else result.offset
+        click.echo(
+            f"{result.total} paragraphs match; showing {first}–{result.offset + shown} "
+            f"({result.seconds * 1000:.0f} ms)",
+            err=True,
+        )
+
+
+# -- show / stats ---------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paragraph_id")
+@click.option("--context", "-C", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Paragraphs to show before and after.")  # fmt: skip
+@click.option("--query", "-q", help="Mark this query's matches in the paragraphs.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)  # fmt: skip
+@click.option("--color/--no-color", default=None, help="Colour matches [default: on a terminal].")
+@_index_option
+def show(
+    paragraph_id: str,
+    context: int,
+    query: str | None,
+    fmt: str,
+    color: bool | None,
+    index_dir: Path | None,
+) -> None:
+    """Show a paragraph by its id (from search output), with context.
+
+    \b
+    Example:
+      govsearch show 3f2a9c1b7d0e:14 --context 2
+    """
+    from search import get_document
+    from search.service import _parse_id
+
+    target = _resolve_index(index_dir)
+    _ensure_index(target)
+    doc_id, para = _parse_id(paragraph_id)
+    doc = get_document(target, doc_id, around=para or 1, context=context, query=query)
+    if fmt == "json":
+        click.echo(json.dumps(doc.to_dict(), ensure_ascii=False, indent=1))
+        return
+    use_color = _use_color(color)
+    meta = " · ".join(str(x) for x in (doc.title, doc.year, doc.region) if x is not None)
+    click.echo(meta or Path(doc.path).name)
+    for p in doc.paragraphs:
+        where = f"{_display_path(doc.path)}:{p.line}" if p.line else _display_path(doc.path)
+        marker = ">" if p.paragraph == para else " "
+        click.echo(f"{marker} [{p.paragraph}] {where}" + (f"  {p.section}" if p.section else ""))
+        click.echo(f"    {mark(p.text, p.matches, use_color)}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)  # fmt: skip
+@_index_option
+def stats(fmt: str, index_dir: Path | None) -> None:
+    """Documents, paragraphs, years, regions and size of the index.
+
+    \b
+    Example:
+      govsearch stats --format json
+    """
+    from search import stats as index_stats
+
+    target = _resolve_index(index_dir)
+    _ensure_index(target)
+    s = index_stats(target)
+    if fmt == "json":
+        click.echo(json.dumps(s.to_dict(), ensure_ascii=False, indent=1))
+        return
+    years = [y for y in s.years if y != "unknown"]
+    span = f"{min(years)}–{max(years)} ({len(years)} distinct)" if years else "none"
+    top_regions = ", ".join(f"{r} {n}" for r, n in list(s.regions.items())[:8])
+    click.echo(f"index:       {s.index_dir}")
+    click.echo(f"documents:   {s.documents}")
+    click.echo(f"paragraphs:  {s.paragraphs}")
+    click.echo(f"years:       {span}")
+    click.echo(f"regions:     {len(s.regions)} ({top_regions})")
+    click.echo(f"levels:      {', '.join(f'{k} {v}' for k, v in s.levels.items())}")
+    click.echo(f"size:        {s.size_bytes / 1e6:.1f} MB")
+    click.echo(f"schema:      {s.schema_version} (segmenter {s.segmenter}, dictionary {s.dictionary})")
+    click.echo(f"updated:     {s.updated}")
+
+
+# -- serve ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="GOVSEARCH_HOST",
+              help="Interface to listen on; 0.0.0.0 exposes the UI to your network.")  # fmt: skip
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
+              envvar="GOVSEARCH_PORT")  # fmt: skip
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Worker threads of the WSGI server.")  # fmt: skip
+@click.option("--debug", is_flag=True, help="Flask's development server with reload and debugger.")
+@_index_option
+def serve(host: str, port: int, threads: int, debug: bool, index_dir: Path | None) -> None:
+    """Serve the web UI and JSON API (waitress, a production WSGI server).
+
+    \b
+    Example:
+      govsearch serve --port 8080
+    """
+    from web import create_app
+
+    target = _resolve_index(index_dir)
+    _ensure_index(target)
+    app = create_app({"INDEX": str(target)})
+    if debug and host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            "warning: --debug with a non-loopback host lets anyone who reaches this port run "
+            "code on this machine",
+            err=True,
+        )
+    click.echo(f"govsearch: serving {target} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    if debug:
+        app.run(host=host, port=port, debug=True)
+        return
+    import waitress
+
+    waitress.serve(app, host=host, port=port, threads=threads, ident="govsearch")
+
+
+def main() -> None:
+    """Console entry point: UTF-8 output whatever the locale."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    cli(prog_name="govsearch")

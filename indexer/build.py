@@ -1,0 +1,511 @@
+"""Building and updating an index from source files."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import sqlite3
+import time
+from array import array
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import store
+from .analysis import (
+    DictWords,
+    builtin_dictionary,
+    dictionary_digest,
+    literal_grams,
+    load_dictionary,
+    segmenter,
+)
+from .errors import UsageError
+from .ingest import SkipFile, SourceDoc, discover, read_document
+from .metadata import (
+    Manifest,
+    SectionTracker,
+    guess_region,
+    guess_title,
+    guess_year,
+    load_manifest,
+    make_doc_id,
+)
+from .schema import SCHEMA_VERSION, SQLITE_DDL, whoosh_schema
+from .textnorm import normalize
+
+# Below this many new paragraphs the two-process Whoosh writer costs more than it saves.
+PARALLEL_THRESHOLD = 4000
+# Paragraphs per batch when turning paragraph texts into gram posting lists (bounds memory).
+GRAM_BATCH = 50000
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file the run could not index, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported after each file."""
+
+    files_done: int
+    files_total: int
+    paragraphs: int
+    path: str
+    stage: str = "reading"
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What an indexing run did."""
+
+    index_dir: str
+    files_indexed: int
+    files_unchanged: int
+    files_removed: int
+    files_skipped: int
+    paragraphs: int
+    documents_total: int
+    paragraphs_total: int
+    seconds: float
+    skipped: list[SkippedFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    full_rebuild: bool = False
+
+
+@dataclass
+class _Existing:
+    doc_id: str
+    path: str
+    root: str | None
+    sha256: str
+    fingerprint: str
+
+
+def _fingerprint(sha: str, row: dict | None, digest: str) -> str:
+    payload = json.dumps([SCHEMA_VERSION, sha, row, digest], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+def _under(path: str, root: str) -> bool:
+    try:
+        return os.path.commonpath([path, root]) == root
+    except ValueError:
+        return False
+
+
+def build_index(
+    paths: Iterable[Path],
+    index_dir: Path,
+    *,
+    manifest: Path | None = None,
+    user_dict: Path | None = None,
+    rebuild: bool = False,
+    progress: Callable[[Progress], None] | None = None,
+    lock_timeout: float = 2.0,
+) -> IndexReport:
+    """Index files and directories (recursively) into index_dir, incrementally unless rebuild."""
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise UsageError("nothing to index: give one or more files or directories")
+    for p in paths:
+        if not p.exists():
+            raise UsageError(f"no such file or directory: {p}")
+    manifest_obj = load_manifest(manifest) if manifest else None
+    new_user_words = load_dictionary(user_dict)[len(builtin_dictionary()) :] if user_dict else None
+
+    with store.WriteLock(index_dir, lock_timeout):
+        return _build_locked(
+            paths, index_dir, manifest_obj, new_user_words, rebuild, progress, started
+        )
+
+
+def _build_locked(
+    paths: list[Path],
+    index_dir: Path,
+    manifest: Manifest | None,
+    new_user_words: DictWords | None,
+    rebuild: bool,
+    progress: Callable[[Progress], None] | None,
+    started: float,
+) -> IndexReport:
+    current = None if rebuild else store.current_generation(index_dir)
+    _remove_unpublished(index_dir)
+    old_meta = store.read_meta(current) if current is not None else {}
+    user_words = (
+        new_user_words
+        if new_user_words is not None
+        else tuple(tuple(w) for w in old_meta.get("user_dictionary", []))
+    )
+    words = builtin_dictionary() + tuple(user_words)  # type: ignore[operator]
+    digest = dictionary_digest(words)
+    existing: dict[str, _Existing] = {}
+    warnings: list[str] = []
+    full = current is None
+    if current is not None:
+        if old_meta.get("dictionary") != digest:
+            warnings.append("the dictionary changed: re-indexing every document")
+            full = True
+        conn = store.connect(current, readonly=True)
+        try:
+            for row in conn.execute("SELECT doc_id, path, root, sha256, fingerprint FROM docs"):
+                existing[row[1]] = _Existing(*row)
+        finally:
+            conn.close()
+    if full and existing:
+        # Everything indexed before is read again, from wherever it still is.
+        paths = paths + [Path(e.path) for e in existing.values() if Path(e.path).exists()]
+
+    skipped: list[SkippedFile] = []
+    found: dict[str, tuple[Path, Path | None]] = {}
+    for path, root, problem in discover(paths):
+        if problem:
+            skipped.append(SkippedFile(str(path), problem))
+        else:
+            found.setdefault(str(path), (path, root))
+
+    # Decide per file: unchanged, (re)index, or removed.
+    to_index: list[tuple[Path, Path | None, bytes, str, dict | None]] = []
+    unchanged = 0
+    for key, (path, root) in found.items():
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            skipped.append(SkippedFile(key, f"cannot read: {exc.strerror or exc}"))
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        row = manifest.lookup(path) if manifest else None
+        if manifest is not None and row is None and root is not None:
+            skipped.append(SkippedFile(key, "not listed in the manifest"))
+            continue
+        fp = _fingerprint(sha, row, digest)
+        old = existing.get(key)
+        if not full and old is not None and old.fingerprint == fp:
+            unchanged += 1
+            continue
+        to_index.append((path, root, data, sha, row))
+    given_dirs = [os.path.abspath(p) for p in paths if p.is_dir()]
+    removed = [
+        e
+        for e in existing.values()
+        if e.path not in found and any(_under(e.path, d) for d in given_dirs)
+    ]
+    replaced = [existing[str(p)] for p, *_ in to_index if str(p) in existing]
+
+    if not full and not to_index and not removed:
+        return _report(index_dir, current, 0, unchanged, 0, skipped, 0, warnings, started, full)
+
+    gen = store.new_generation(index_dir, None if full else current)
+    try:
+        indexed, added = _write_generation(
+            gen, full, words, user_words, digest, old_meta, to_index,
+            replaced + removed, skipped, warnings, progress,
+        )  # fmt: skip
+        store.publish(index_dir, gen)
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
+    store.remove_old_generations(index_dir)
+    return _report(
+        index_dir, gen, indexed, unchanged, len(removed), skipped, added, warnings, started, full
+    )
+
+
+def _report(
+    index_dir: Path,
+    gen: Path | None,
+    indexed: int,
+    unchanged: int,
+    removed: int,
+    skipped: list[SkippedFile],
+    paragraphs: int,
+    warnings: list[str],
+    started: float,
+    full: bool,
+) -> IndexReport:
+    docs_total = paras_total = 0
+    if gen is not None:
+        conn = store.connect(gen, readonly=True)
+        try:
+            docs_total, paras_total = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(pid_end - pid_start), 0) FROM docs"
+            ).fetchone()
+        finally:
+            conn.close()
+    return IndexReport(
+        index_dir=str(index_dir),
+        files_indexed=indexed,
+        files_unchanged=unchanged,
+        files_removed=removed,
+        files_skipped=len(skipped),
+        paragraphs=paragraphs,
+        documents_total=docs_total,
+        paragraphs_total=paras_total,
+        seconds=round(time.perf_counter() - started, 3),
+        skipped=skipped,
+        warnings=warnings,
+        full_rebuild=full,
+    )
+
+
+def _remove_unpublished(index_dir: Path) -> None:
+    """Generations newer than CURRENT are leftovers of an interrupted run."""
+    current = store.current_generation(index_dir)
+    for gen in index_dir.glob("gen-*"):
+        if current is None or gen.name > current.name:
+            shutil.rmtree(gen, ignore_errors=True)
+
+
+def _document_rows(
+    src: SourceDoc, row: dict | None, doc_id: str
+) -> tuple[dict, list[tuple]]:
+    """Document metadata and (paragraph, line, column, page, section, text, norm) rows."""
+    first = src.paragraphs[0].text if src.paragraphs else None
+    row = row or {}
+    title = row.get("title") or src.title or guess_title(first)
+    year = row.get("year") or guess_year(title, src.path.name, first)
+    region = row.get("region") or guess_region(title, first)
+    level = row.get("level")
+    extra: dict = {}
+    try:
+        from . import docmeta
+    except ImportError:  # pragma: no cover
+        docmeta = None
+    if docmeta is not None:
+        head = "\n".join(p.text for p in src.paragraphs[:20])
+        tail = "\n".join(p.text for p in src.paragraphs[-8:])
+        level = level or docmeta.infer_level(region)
+        docno = docmeta.find_docno(head)
+        extra = {
+            "docno": docno,
+            "docno_key": docmeta.normalize_docno(docno) if docno else None,
+            "issuer": docmeta.find_issuer(head, title),
+            "date": docmeta.find_date(tail) or docmeta.find_date(head),
+            "type": docmeta.infer_doc_type(title),
+        }
+    tracker = SectionTracker(title)
+    rows = []
+    for i, p in enumerate(src.paragraphs, 1):
+        section = tracker.feed(p.text, p.heading_level)
+        rows.append((i, p.line, p.column, p.page, section, p.text, normalize(p.text)))
+    doc = {
+        "doc_id": doc_id,
+        "title": title,
+        "year": year,
+        "region": region,
+        "level": level,
+        "meta": {k: v for k, v in extra.items() if v is not None},
+    }
+    return doc, rows
+
+
+def _write_generation(
+    gen: Path,
+    full: bool,
+    words: DictWords,
+    user_words: DictWords,
+    digest: str,
+    old_meta: dict,
+    to_index: list[tuple[Path, Path | None, bytes, str, dict | None]],
+    dropped: list[_Existing],
+    skipped: list[SkippedFile],
+    warnings: list[str],
+    progress: Callable[[Progress], None] | None,
+) -> tuple[int, int]:
+    from whoosh import index as windex
+
+    whoosh_dir = gen / store.WHOOSH
+    if full:
+        whoosh_dir.mkdir()
+        ix = windex.create_in(str(whoosh_dir), whoosh_schema(words))
+        next_pid = 0
+    else:
+        ix = windex.open_dir(str(whoosh_dir))
+        next_pid = int(old_meta.get("next_pid", 0))
+    conn = store.connect(gen, readonly=False)
+    conn.executescript(SQLITE_DDL)
+    # Warm the segmenter here so the first file's progress does not include the dictionary load.
+    segmenter(words)
+    approx_paras = sum(d.count(b"\n") + 1 for _p, _r, d, _s, _m in to_index)
+    parallel = approx_paras >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1
+    writer = (
+        ix.writer(procs=2, multisegment=True, limitmb=256) if parallel else ix.writer(limitmb=256)
+    )
+    indexed = added = 0
+    first_new_pid = next_pid
+    sections: dict[str, int] = {}
+    try:
+        for old in dropped:
+            writer.delete_by_term("doc_id", old.doc_id)
+            conn.execute("DELETE FROM paras WHERE doc_id = ?", (old.doc_id,))
+            conn.execute("DELETE FROM docs WHERE doc_id = ?", (old.doc_id,))
+        for n, (path, root, data, sha, row) in enumerate(to_index, 1):
+            try:
+                src = read_document(path)
+            except SkipFile as exc:
+                skipped.append(SkippedFile(str(path), str(exc)))
+                continue
+            warnings.extend(f"{path}: {w}" for w in src.warnings)
+            if not src.paragraphs:
+                skipped.append(SkippedFile(str(path), "no text in the file"))
+                continue
+            doc_id = make_doc_id(path)
+            doc, rows = _document_rows(src, row, doc_id)
+            start = next_pid
+            for paragraph, line, column, page, section, text, norm in rows:
+                sid = _section_id(conn, sections, section)
+                innermost = section.rsplit(SectionTracker.SEPARATOR, 1)[-1] if section else ""
+                writer.add_document(
+                    pid=next_pid, doc_id=doc_id, words=text, section=innermost,
+                    title=doc["title"] or "", year=doc["year"], region=doc["region"] or "",
+                    level=doc["level"] or "",
+                )  # fmt: skip
+                conn.execute(
+                    "INSERT INTO paras VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (next_pid, doc_id, paragraph, line, column, page, sid, text, norm),
+                )  # fmt: skip
+                next_pid += 1
+            fingerprint = _fingerprint(sha, row, digest)
+            conn.execute(
+                "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc_id, str(path), str(root) if root else None, sha, fingerprint, src.format,
+                 src.encoding, len(data), doc["title"], doc["year"], doc["region"], doc["level"],
+                 json.dumps(doc["meta"], ensure_ascii=False), start, next_pid),
+            )  # fmt: skip
+            indexed += 1
+            added += len(rows)
+            if progress:
+                progress(Progress(n, len(to_index), added, str(path)))
+        if progress:
+            progress(Progress(len(to_index), len(to_index), added, "", stage="committing"))
+        writer.commit(optimize=full and not parallel)
+    except BaseException:
+        writer.cancel()
+        conn.close()
+        ix.close()
+        raise
+
+    if full or dropped:
+        # Deleted paragraphs would linger in posting lists: rebuild them all.
+        conn.execute("DELETE FROM grams")
+        _write_grams(conn, gen, 0)
+    else:
+        _write_grams(conn, gen, first_new_pid)
+    _write_docnum_map(conn, whoosh_dir)
+    conn.commit()
+    if dropped:
+        conn.execute("VACUUM")
+    conn.close()
+    ix.close()
+    store.write_meta(
+        gen,
+        {
+            "schema_version": SCHEMA_VERSION,
+            "dictionary": digest,
+            "user_dictionary": [list(w) for w in user_words],
+            "segmenter": segmenter(words).engine,
+            "next_pid": next_pid,
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        },
+    )
+    return indexed, added
+
+
+def _section_id(conn: sqlite3.Connection, cache: dict[str, int], section: str | None) -> int | None:
+    """The row id of a heading path in the sections table (paths repeat: store each once)."""
+    if not section:
+        return None
+    sid = cache.get(section)
+    if sid is None:
+        conn.execute(
+            "INSERT OR IGNORE INTO sections (path, norm) VALUES (?, ?)",
+            (section, normalize(section)),
+        )
+        sid = conn.execute("SELECT sid FROM sections WHERE path = ?", (section,)).fetchone()[0]
+        cache[section] = sid
+    return sid
+
+
+def _write_grams(conn: sqlite3.Connection, work_dir: Path, from_pid: int) -> None:
+    """Add the gram postings of paragraphs with pid >= from_pid to the grams table.
+
+    Paragraphs are inverted a batch at a time into a scratch database (bounded memory), then
+    each gram's pieces are joined in pid order, merged with what the table holds, and encoded
+    once.
+    """
+    scratch_path = work_dir / "grams-scratch.sqlite"
+    scratch = sqlite3.connect(scratch_path)
+    try:
+        scratch.execute("PRAGMA journal_mode = OFF")
+        scratch.execute("PRAGMA synchronous = OFF")
+        scratch.execute("CREATE TABLE parts (gram TEXT, seq INTEGER, pids BLOB)")
+        cursor = conn.execute(
+            "SELECT pid, norm FROM paras WHERE pid >= ? ORDER BY pid", (from_pid,)
+        )
+        seq = 0
+        while batch := cursor.fetchmany(GRAM_BATCH):
+            postings: defaultdict[str, list[int]] = defaultdict(list)
+            for pid, norm in batch:
+                for gram in literal_grams(norm):
+                    postings[gram].append(pid)
+            scratch.executemany(
+                "INSERT INTO parts VALUES (?, ?, ?)",
+                ((g, seq, array("I", v).tobytes()) for g, v in postings.items()),
+            )
+            seq += 1
+            del postings
+        scratch.execute("CREATE INDEX parts_gram ON parts (gram, seq)")
+        merged: list[tuple[str, bytes]] = []
+        gram = None
+        pieces = array("I")
+        rows = scratch.execute("SELECT gram, pids FROM parts ORDER BY gram, seq")
+        for g, blob in itertools.chain(rows, [(None, b"")]):
+            if g != gram:
+                if gram is not None:
+                    if from_pid:
+                        old = conn.execute("SELECT postings FROM grams WHERE gram = ?", (gram,))
+                        row = old.fetchone()
+                        if row:
+                            pieces = store.decode_postings(row[0]) + pieces
+                    merged.append((gram, store.encode_postings(pieces)))
+                    if len(merged) >= 5000:
+                        _upsert_grams(conn, merged)
+                gram, pieces = g, array("I")
+            if blob:
+                pieces.frombytes(blob)
+        _upsert_grams(conn, merged)
+    finally:
+        scratch.close()
+        scratch_path.unlink(missing_ok=True)
+
+
+def _upsert_grams(conn: sqlite3.Connection, rows: list[tuple[str, bytes]]) -> None:
+    conn.executemany("INSERT OR REPLACE INTO grams VALUES (?, ?)", rows)
+    rows.clear()
+
+
+def _write_docnum_map(conn: sqlite3.Connection, whoosh_dir: Path) -> None:
+    """Record Whoosh document number → pid, so readers need not rebuild it per process."""
+    from whoosh import index as windex
+
+    ix = windex.open_dir(str(whoosh_dir))
+    try:
+        with ix.reader() as reader:
+            column = reader.column_reader("pid")
+            # Deleted documents keep their number until a merge; their entry is never read.
+            pids = [column[d] for d in range(reader.doc_count_all())]
+    finally:
+        ix.close()
+    conn.execute(
+        "INSERT OR REPLACE INTO kv VALUES ('docnum_pids', ?)", (store.pack_ids(pids),)
+    )

@@ -1,0 +1,50 @@
+"""Errors raised by govsearch's library code: each message says what happened and what to do."""
+
+from __future__ import annotations
+
+
+class GovsearchError(Exception):
+    """Base class: the message is shown to the user as it is, on one line."""
+
+    #: Exit status the CLI uses for this kind of error.
+    exit_code = 3
+
+
+class UsageError(GovsearchError):
+    """The caller asked for something malformed (bad query, bad option value)."""
+
+    exit_code = 2
+
+
+class QueryError(UsageError):
+    """A malformed query."""
+
+
+class IndexNotFound(GovsearchError):
+    """No index at the given location."""
+
+
+class IndexLocked(GovsearchError):
+    """Another indexing run holds the index lock."""
+
+
+class IndexVersionError(GovsearchError):
+    """The index was written by another schema version."""
+
+
+class IndexCorrupt(GovsearchError):
+    """The index files cannot be read."""
+
+
+class DictionaryError(UsageError):
+    """A user dictionary cannot be read."""
+
+
+class ManifestError(UsageError):
+    """A manifest file cannot be read."""
+
+
+class NotFound(GovsearchError):
+    """An id that names no indexed document or paragraph."""
+
+    exit_code = 1

@@ -1,0 +1,204 @@
+"""Reading source files: discovery, encoding detection, paragraphs."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+
+
+@dataclass(frozen=True)
+class SourceParagraph:
+    """One paragraph as read from the source, before metadata is attached."""
+
+    text: str
+    line: int | None = None
+    page: int | None = None
+    heading_level: int | None = None
+    #: UTF-8 byte offset of the paragraph's first character in its source line (text files).
+    column: int = 0
+
+
+@dataclass
+class SourceDoc:
+    """A decoded source file."""
+
+    path: Path
+    format: str
+    encoding: str | None
+    paragraphs: list[SourceParagraph]
+    title: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class SkipFile(Exception):
+    """This file cannot be indexed; the message says why (shown as a warning)."""
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
+    """Decode a text file: BOM, then UTF-8, then GB18030, then a detector; warnings for damage.
+
+    Returns (text, encoding, warnings). Raises SkipFile for binary or undecodable data.
+    """
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc, []
+            except UnicodeDecodeError as exc:
+                raise SkipFile(f"damaged {enc} text ({exc.reason} at byte {exc.start})") from None
+    if b"\x00" in data[:65536]:
+        raise SkipFile("binary file (contains NUL bytes), not text")
+    try:
+        return data.decode("utf-8"), "utf-8", []
+    except UnicodeDecodeError:
+        pass
+    # A UTF-8 file with a few bad bytes decodes as GB18030 mojibake without complaint, so
+    # recognise "mostly UTF-8" first: GBK text fails UTF-8 on nearly every Han character.
+    lossy = data.decode("utf-8", errors="replace")
+    bad = lossy.count("\ufffd")
+    good = sum(1 for ch in lossy if ord(ch) > 0x7F) - bad
+    if bad and good >= 20 * bad:
+        lines = [str(i) for i, ln in enumerate(lossy.split("\n"), 1) if "\ufffd" in ln]
+        shown = ", ".join(lines[:5]) + (" …" if len(lines) > 5 else "")
+        return lossy, "utf-8", [f"invalid UTF-8 bytes replaced with U+FFFD on line {shown}"]
+    try:
+        return data.decode("gb18030"), "gb18030", []
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None and best.encoding and best.chaos < 0.2 and _looks_like_text(str(best)):
+        return str(best), best.encoding, []
+    raise SkipFile("cannot detect the text encoding (not UTF-8, UTF-16, GB18030/GBK or Big5)")
+
+
+def _looks_like_text(text: str) -> bool:
+    printable = sum(1 for ch in text if ch.isprintable() or ch in "\r\n\t")
+    return bool(text) and printable / len(text) > 0.95
+
+
+_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+")
+_MD_PREFIX = re.compile(r"^(?:>\s*)+|^(?:[-*+]|\d+\.)\s+(?=\S)")
+_MD_RULE = re.compile(r"^(?:[-*_]\s*){3,}$|^\|?\s*:?-{3,}.*$|^```")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|~~|`)")
+
+
+def _markdown_line(line: str) -> tuple[str, int | None]:
+    """Strip Markdown syntax from one line; returns (text, heading level or None)."""
+    if _MD_RULE.match(line):
+        return "", None
+    level = None
+    m = _MD_HEADING.match(line)
+    if m:
+        level = len(m.group(1))
+        line = line[m.end() :].rstrip("#").strip()
+    else:
+        line = _MD_PREFIX.sub("", line)
+    line = _MD_LINK.sub(r"\1", line)
+    line = _MD_EMPHASIS.sub("", line)
+    if line.startswith("|") and line.endswith("|"):
+        line = " | ".join(cell.strip() for cell in line.strip("|").split("|"))
+    return line.strip(), level
+
+
+def text_paragraphs(text: str, markdown: bool = False) -> list[SourceParagraph]:
+    """One paragraph per non-empty line, trimmed (U+3000 and BOMs too); 1-based line numbers."""
+    out = []
+    for lineno, raw in enumerate(_LINE_BREAK.split(text), 1):
+        line = raw.strip().strip("\ufeff").strip()
+        level = None
+        if markdown and line:
+            line, level = _markdown_line(line)
+        if line:
+            col = max(raw.find(line[:8]), 0)
+            out.append(SourceParagraph(line, lineno, None, level, len(raw[:col].encode("utf-8"))))
+    return out
+
+
+def read_document(path: Path) -> SourceDoc:
+    """Read and split one file. Raises SkipFile with a reason for anything it cannot index."""
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
+        text, encoding, warnings = decode_bytes(data)
+        fmt = "md" if suffix != ".txt" else "txt"
+        paras = text_paragraphs(text, markdown=fmt == "md")
+        return SourceDoc(path, fmt, encoding, paras, warnings=warnings)
+    return _read_rich(path, suffix)
+
+
+def _read_rich(path: Path, suffix: str) -> SourceDoc:
+    try:
+        from . import formats
+    except ImportError:  # pragma: no cover - formats ships with the package
+        raise SkipFile(f"unsupported format {suffix or '(no extension)'}") from None
+    try:
+        extracted = formats.extract(path)
+    except formats.UnsupportedFormat as exc:
+        raise SkipFile(str(exc)) from None
+    except formats.ExtractionError as exc:
+        raise SkipFile(str(exc)) from None
+    except OSError as exc:
+        raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
+    paras = [
+        SourceParagraph(b.text, line=None, page=b.page, heading_level=b.heading_level)
+        for b in extracted.blocks
+    ]
+    return SourceDoc(path, suffix.lstrip("."), None, paras, title=extracted.title)
+
+
+def is_candidate(path: Path) -> bool:
+    """Whether a file found while walking a directory is worth trying (hidden files are not)."""
+    return not path.name.startswith((".", "~$"))
+
+
+def discover(paths: list[Path]) -> Iterator[tuple[Path, Path | None, str | None]]:
+    """Files under the given paths as (absolute path, directory argument or None, problem).
+
+    A problem (a broken link, an unreadable directory) is reported instead of raised so that one
+    bad entry does not stop the run. Symlinked directories are not followed, so loops end.
+    """
+    seen: set[Path] = set()
+    for given in paths:
+        top = Path(os.path.abspath(given))
+        if top.is_dir():
+            errors: list[OSError] = []
+            for dirpath, dirnames, filenames in os.walk(top, onerror=errors.append):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    p = Path(dirpath) / name
+                    if not is_candidate(p) or p in seen:
+                        continue
+                    seen.add(p)
+                    if p.is_symlink() and not p.exists():
+                        yield p, top, "broken symbolic link"
+                    else:
+                        yield p, top, None
+            for err in errors:
+                yield Path(err.filename or top), top, f"cannot read directory: {err.strerror}"
+        elif top.is_file():
+            if top not in seen:
+                seen.add(top)
+                yield top, None, None
+        else:
+            yield top, None, "no such file or directory"

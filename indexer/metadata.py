@@ -1,0 +1,245 @@
+"""Document and paragraph metadata: manifest files, heuristics from the text, heading paths."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ManifestError
+
+MANIFEST_FIELDS = ("title", "year", "region", "level")
+
+# -- manifest -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Metadata rows keyed by the path they name (relative to the manifest) and by file name."""
+
+    base: Path
+    by_path: dict[str, dict]
+    by_name: dict[str, dict]
+
+    def lookup(self, path: Path) -> dict | None:
+        """The row for a source file, matched by relative path first, then by file name."""
+        try:
+            rel = Path(os.path.relpath(path, self.base)).as_posix()
+        except ValueError:  # another drive on Windows
+            rel = None
+        if rel is not None and rel in self.by_path:
+            return self.by_path[rel]
+        return self.by_name.get(path.name)
+
+
+def _clean_row(row: dict, where: str) -> dict:
+    if not row.get("file"):
+        raise ManifestError(f"{where}: missing the 'file' column; each row names its file")
+    out = {"file": str(row["file"]).strip()}
+    for key in MANIFEST_FIELDS:
+        value = row.get(key)
+        if value in (None, ""):
+            continue
+        if key == "year":
+            try:
+                value = int(str(value).strip())
+            except ValueError:
+                raise ManifestError(f"{where}: year must be a number, got {value!r}") from None
+        else:
+            value = str(value).strip()
+        out[key] = value
+    return out
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Read a JSONL or CSV manifest with columns file, title, year, region, level."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"cannot read manifest {path}: {exc}") from exc
+    rows = []
+    if path.suffix.lower() == ".csv":
+        for i, row in enumerate(csv.DictReader(text.splitlines()), 2):
+            rows.append(_clean_row(row, f"{path}:{i}"))
+    else:
+        for i, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                raise ManifestError(
+                    f"{path}:{i}: not valid JSON ({exc.msg}); a manifest has one JSON object "
+                    "per line, or is a .csv file"
+                ) from None
+            if not isinstance(row, dict):
+                raise ManifestError(f"{path}:{i}: each line must be a JSON object")
+            rows.append(_clean_row(row, f"{path}:{i}"))
+    by_path = {Path(r["file"]).as_posix(): r for r in rows}
+    names: dict[str, list[dict]] = {}
+    for r in rows:
+        names.setdefault(Path(r["file"]).name, []).append(r)
+    by_name = {name: rs[0] for name, rs in names.items() if len(rs) == 1}
+    return Manifest(path.resolve().parent, by_path, by_name)
+
+
+# -- ids ------------------------------------------------------------------------------------
+
+
+def make_doc_id(path: Path) -> str:
+    """A document id that stays the same while the file stays where it is."""
+    key = os.path.normcase(os.path.abspath(path))
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+
+
+# -- heuristics -----------------------------------------------------------------------------
+
+_YEAR = re.compile(r"(?<![0-9A-Za-z])(1[89]\d\d|20\d\d)(?![0-9A-Za-z])")
+_YEAR_NIAN = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)年")
+_DOC_WORDS = (
+    "报告", "总结", "计划", "规划", "通知", "意见", "办法", "条例", "决定", "决议", "方案",
+    "纪要", "公告", "通告", "细则", "规定", "要点", "纲要", "批复", "通报", "讲话", "白皮书",
+)  # fmt: skip
+_SENTENCE_END = re.compile(r"[。；！？;!?]")
+
+
+def nfkc(text: str) -> str:
+    """Width-fold text for pattern matching (full-width digits and brackets become ASCII)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def guess_title(first: str | None) -> str | None:
+    """The first paragraph when it reads like a title: short, no sentence ends, a document word."""
+    if not first:
+        return None
+    text = first.strip()
+    if len(text) > 60 or _SENTENCE_END.search(text) or heading_of(text) is not None:
+        return None
+    if any(w in text for w in _DOC_WORDS):
+        return text
+    return None
+
+
+def guess_year(title: str | None, filename: str, first: str | None) -> int | None:
+    """The document's own year: from the title, the file name, or the opening paragraph."""
+    if title:
+        m = _YEAR.search(nfkc(title))
+        if m:
+            return int(m.group(1))
+    m = _YEAR.search(nfkc(filename))
+    if m:
+        return int(m.group(1))
+    if first:
+        m = _YEAR_NIAN.search(nfkc(first))
+        if m:
+            return int(m.group(1))
+    return None
+
+
+_REGION_SUFFIX = "特别行政区|自治区|自治州|自治县|自治旗|街道|新区|省|市|县|区|镇|乡|旗|盟"
+_REGION_SEGMENT = re.compile(rf"[\u4e00-\u9fffA-Za-z]{{2,10}}?(?:{_REGION_SUFFIX})")
+_BOUNDARY = set(" \t,，。、；;:：(（“\"《「0123456789年月日")
+# Characters that occur in phrases such as 在区委区政府 or 关于印发 but not in place names.
+_NOT_IN_PLACE = set("在和的了是对与及委党政府我辖该这其届次于发施通知各全本面向坚持深入")
+
+
+def _region_at(text: str, start: int) -> str | None:
+    parts = []
+    pos = start
+    while True:
+        m = _REGION_SEGMENT.match(text, pos)
+        if not m or any(ch in _NOT_IN_PLACE for ch in m.group(0)):
+            break
+        parts.append(m.group(0))
+        pos = m.end()
+    return "".join(parts) or None
+
+
+def guess_region(title: str | None, first: str | None) -> str | None:
+    """The issuing government named at a word boundary in the title or opening paragraph."""
+    for text in (title, first):
+        if not text:
+            continue
+        if "国务院" in text or "中华人民共和国" in text or "全国人民代表大会" in text:
+            return "全国"
+        for i in range(len(text)):
+            if i == 0 or text[i - 1] in _BOUNDARY:
+                region = _region_at(text, i)
+                if region:
+                    return region
+    return None
+
+
+# -- headings -------------------------------------------------------------------------------
+
+_CN = "一二三四五六七八九十百千零〇两"
+# (rank, pattern): a lower rank is a higher heading. Matched against NFKC text, so （一） and
+# (一), full-width digits and ASCII ones look the same.
+_HEADINGS = (
+    (5, re.compile(rf"^第[{_CN}\d]+编")),
+    (10, re.compile(rf"^第[{_CN}\d]+章")),
+    (15, re.compile(rf"^第[{_CN}\d]+节")),
+    (20, re.compile(rf"^[{_CN}]+[、.]")),
+    (30, re.compile(rf"^\([{_CN}]+\)")),
+    (40, re.compile(r"^\d{1,2}[.、](?!\d)")),
+    (50, re.compile(r"^\(\d{1,2}\)")),
+    (60, re.compile(rf"^第[{_CN}\d]+条")),
+)
+_ARTICLE_RANK = 60
+_MAX_HEADING = 80
+
+
+def heading_of(text: str) -> tuple[int, str] | None:
+    """(rank, heading text) when a paragraph is or opens with a heading, else None.
+
+    A heading that opens a paragraph ends at its first 。; an article (第一条) is named by its
+    number only.
+    """
+    folded = nfkc(text)
+    for rank, pattern in _HEADINGS:
+        m = pattern.match(folded)
+        if not m:
+            continue
+        if rank == _ARTICLE_RANK:
+            return rank, text[: m.end()]
+        end = text.find("。")
+        head = text if end < 0 else text[:end]
+        if end < 0 and len(head) > _MAX_HEADING:
+            return None  # a long numbered sentence, not a heading
+        if len(head) > _MAX_HEADING:
+            head = head[:_MAX_HEADING] + "…"
+        return rank, head.strip()
+    return None
+
+
+class SectionTracker:
+    """Keeps the heading path while walking a document's paragraphs in order."""
+
+    SEPARATOR = " › "
+
+    def __init__(self, title: str | None = None):
+        self.stack: list[tuple[int, str]] = []
+        self.title = title
+
+    def feed(self, text: str, explicit_level: int | None = None) -> str | None:
+        """Update the path with this paragraph; returns the path it sits under."""
+        found = heading_of(text)
+        if found is None and explicit_level is not None:
+            if explicit_level == 1 and self.title and text.strip() == self.title.strip():
+                found = None  # the document title repeated as a heading
+            else:
+                found = (explicit_level * 10 - 10, text.strip()[:_MAX_HEADING])
+        if found is not None:
+            rank, head = found
+            while self.stack and self.stack[-1][0] >= rank:
+                self.stack.pop()
+            self.stack.append((rank, head))
+        if not self.stack:
+            return None
+        return self.SEPARATOR.join(h for _r, h in self.stack)

@@ -1,0 +1,335 @@
+"""The index directory: generations, the writer lock, and the read side of the format.
+
+Layout::
+
+    INDEX_DIR/
+        CURRENT           name of the generation readers use
+        index.lock        held by the one indexing run allowed at a time
+        gen-000007/       one complete index: Whoosh files + store.sqlite + meta.json
+
+An indexing run writes a new generation next to the current one and switches CURRENT with an
+atomic rename only after everything is committed, so a crash or Ctrl-C leaves the previous
+index intact, and a running server keeps answering from the old generation until the switch.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+import operator
+import os
+import shutil
+import sqlite3
+import struct
+import sys
+import threading
+import zlib
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexVersionError
+from .schema import SCHEMA_VERSION
+
+CURRENT = "CURRENT"
+LOCK = "index.lock"
+META = "meta.json"
+SQLITE = "store.sqlite"
+WHOOSH = "whoosh"
+REBUILD_HINT = "Run: govsearch index --rebuild PATH..."
+
+
+def encode_postings(pids: Sequence[int]) -> bytes:
+    """Sorted paragraph ids → compact bytes: first id, then gaps in the narrowest width.
+
+    Layout: one code byte (B/H/I = gap width; lower case = zlib-compressed gaps), the first id
+    as little-endian uint32, then the gaps little-endian.
+    """
+    if not pids:
+        return b""
+    gaps = array("I", map(operator.sub, pids[1:], pids[:-1]))
+    widest = max(gaps, default=0)
+    code = "B" if widest < 0x100 else "H" if widest < 0x10000 else "I"
+    packed = array(code, gaps)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    body = packed.tobytes()
+    if len(body) > 64:
+        squeezed = zlib.compress(body, 1)
+        if len(squeezed) < len(body):
+            return code.lower().encode() + struct.pack("<I", pids[0]) + squeezed
+    return code.encode() + struct.pack("<I", pids[0]) + body
+
+
+def decode_postings(blob: bytes) -> array:
+    """Inverse of encode_postings: an array of sorted paragraph ids."""
+    if len(blob) < 5:
+        return array("I")
+    code = chr(blob[0])
+    body = blob[5:]
+    if code.islower():
+        code = code.upper()
+        body = zlib.decompress(body)
+    gaps = array(code)
+    gaps.frombytes(body)
+    if sys.byteorder == "big":
+        gaps.byteswap()
+    first = struct.unpack_from("<I", blob, 1)[0]
+    return array("I", itertools.accumulate(gaps, initial=first))
+
+
+def pack_ids(ids: Sequence[int]) -> bytes:
+    """Unsorted ids as little-endian uint32s."""
+    arr = array("I", ids)
+    if sys.byteorder == "big":
+        arr.byteswap()
+    return arr.tobytes()
+
+
+def unpack_ids(blob: bytes) -> array:
+    """Inverse of pack_ids."""
+    arr = array("I")
+    arr.frombytes(blob)
+    if sys.byteorder == "big":
+        arr.byteswap()
+    return arr
+
+
+def current_generation(root: Path) -> Path | None:
+    """The generation directory CURRENT names, or None when there is no index yet."""
+    try:
+        name = (root / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise IndexCorrupt(f"cannot read the index at {root}: {exc}. {REBUILD_HINT}") from exc
+    if not name.startswith("gen-") or "/" in name or "\\" in name:
+        raise IndexCorrupt(f"the index at {root} is damaged (bad {CURRENT} file). {REBUILD_HINT}")
+    return root / name
+
+
+def new_generation(root: Path, copy_from: Path | None) -> Path:
+    """Create the next generation directory, optionally as a copy of an existing one."""
+    root.mkdir(parents=True, exist_ok=True)
+    numbers = [int(p.name[4:]) for p in root.glob("gen-*") if p.name[4:].isdigit()]
+    gen = root / f"gen-{max(numbers, default=0) + 1:06d}"
+    if gen.exists():
+        shutil.rmtree(gen)
+    if copy_from is not None:
+        shutil.copytree(copy_from, gen)
+        # A copied Whoosh write lock from a killed run would block the writer.
+        for stale in (gen / WHOOSH).glob("*_WRITELOCK"):
+            stale.unlink()
+    else:
+        gen.mkdir()
+    return gen
+
+
+def publish(root: Path, gen: Path) -> None:
+    """Make gen the generation readers see, atomically."""
+    tmp = root / (CURRENT + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(gen.name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / CURRENT)
+
+
+def remove_old_generations(root: Path) -> None:
+    """Delete generations older than the previous one (a reader may still use that one)."""
+    current = current_generation(root)
+    gens = sorted(p for p in root.glob("gen-*") if p.is_dir())
+    if current is None:
+        return
+    keep = {current.name}
+    older = [g for g in gens if g.name < current.name]
+    if older:
+        keep.add(older[-1].name)
+    for gen in gens:
+        if gen.name not in keep:
+            # On Windows a file still open by a reader cannot go yet; the next run retries.
+            shutil.rmtree(gen, ignore_errors=True)
+
+
+class WriteLock:
+    """The index-wide writer lock; the OS releases it when its holder dies, so it never goes stale."""
+
+    def __init__(self, root: Path, timeout: float):
+        from filelock import FileLock, Timeout
+
+        root.mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(str(root / LOCK), timeout=timeout)
+        self._timeout_error = Timeout
+        self.root = root
+
+    def __enter__(self) -> WriteLock:
+        try:
+            self._lock.acquire()
+        except self._timeout_error:
+            raise IndexLocked(
+                f"the index at {self.root} is locked by another indexing run; "
+                "wait for it to finish, then run this command again"
+            ) from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def read_meta(gen: Path) -> dict:
+    """meta.json of a generation, checked against this version's schema."""
+    try:
+        meta = json.loads((gen / META).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorrupt(f"the index at {gen.parent} is incomplete. {REBUILD_HINT}") from None
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"the index at {gen.parent} is damaged ({exc}). {REBUILD_HINT}") from exc
+    version = meta.get("schema_version")
+    if version != SCHEMA_VERSION:
+        older = "an older" if isinstance(version, int) and version < SCHEMA_VERSION else "another"
+        raise IndexVersionError(
+            f"Index at {gen.parent} was built by {older} version of govsearch "
+            f"(schema {version}, this one reads {SCHEMA_VERSION}). {REBUILD_HINT}"
+        )
+    return meta
+
+
+def write_meta(gen: Path, meta: dict) -> None:
+    """Write meta.json of a generation."""
+    (gen / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def connect(gen: Path, *, readonly: bool) -> sqlite3.Connection:
+    """Open a generation's SQLite store."""
+    path = gen / SQLITE
+    if readonly:
+        if not path.exists():
+            raise IndexCorrupt(f"the index at {gen.parent} is incomplete. {REBUILD_HINT}")
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(path)
+    return conn
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """Document-level metadata as stored."""
+
+    doc_id: str
+    path: str
+    format: str
+    title: str | None
+    year: int | None
+    region: str | None
+    level: str | None
+    meta: dict
+    pid_start: int
+    pid_end: int
+
+    @property
+    def paragraphs(self) -> int:
+        return self.pid_end - self.pid_start
+
+
+class IndexReader:
+    """Read access to one published generation. Safe to share between threads."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        gen = current_generation(self.root)
+        if gen is None:
+            raise IndexNotFound(
+                f"no index at {self.root}. Run: govsearch index PATH... --index {self.root}"
+            )
+        self.gen = gen
+        self.meta = read_meta(gen)
+        self._local = threading.local()
+        self._whoosh = None
+        self._whoosh_lock = threading.Lock()
+        try:
+            rows = self.sql(
+                "SELECT doc_id, path, format, title, year, region, level, meta, pid_start, pid_end"
+                " FROM docs ORDER BY pid_start"
+            )
+            self.docs = [
+                DocInfo(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9])
+                for r in rows
+            ]
+            blob = self.sql("SELECT value FROM kv WHERE key = 'docnum_pids'")
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(f"the index at {self.root} is damaged ({exc}). {REBUILD_HINT}") from exc
+        self.by_id = {d.doc_id: d for d in self.docs}
+        self._starts = [d.pid_start for d in self.docs]
+        self.docnum_pids = unpack_ids(blob[0][0]) if blob else array("I")
+
+    # -- SQLite -------------------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self.gen, readonly=True)
+        return conn
+
+    def sql(self, query: str, params: Iterable = ()) -> list[tuple]:
+        """Run a read query on this generation's store."""
+        return self._conn().execute(query, tuple(params)).fetchall()
+
+    def postings(self, gram: str) -> array:
+        """Paragraph ids whose normalised text contains the gram."""
+        rows = self.sql("SELECT postings FROM grams WHERE gram = ?", (gram,))
+        return decode_postings(rows[0][0]) if rows else array("I")
+
+    def fetch(self, pids: list[int], columns: str) -> dict[int, tuple]:
+        """Selected paragraph columns keyed by pid."""
+        out: dict[int, tuple] = {}
+        for i in range(0, len(pids), 900):
+            chunk = pids[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            for row in self.sql(f"SELECT pid, {columns} FROM paras WHERE pid IN ({marks})", chunk):
+                out[row[0]] = row[1:]
+        return out
+
+    # -- documents ----------------------------------------------------------------------------
+    def doc_of(self, pid: int) -> DocInfo:
+        """The document a paragraph id belongs to."""
+        return self.docs[bisect.bisect_right(self._starts, pid) - 1]
+
+    def all_pids(self) -> set[int]:
+        """Every paragraph id in the index."""
+        out: set[int] = set()
+        for d in self.docs:
+            out.update(range(d.pid_start, d.pid_end))
+        return out
+
+    # -- Whoosh -------------------------------------------------------------------------------
+    def whoosh(self):
+        """The generation's Whoosh index (opened once)."""
+        if self._whoosh is None:
+            with self._whoosh_lock:
+                if self._whoosh is None:
+                    from whoosh import index
+
+                    try:
+                        self._whoosh = index.open_dir(str(self.gen / WHOOSH))
+                    except Exception as exc:  # Whoosh raises many kinds on damaged files
+                        raise IndexCorrupt(
+                            f"the index at {self.root} is damaged ({type(exc).__name__}). "
+                            f"{REBUILD_HINT}"
+                        ) from exc
+        return self._whoosh
+
+    def is_current(self) -> bool:
+        """Whether this reader still reads the published generation."""
+        try:
+            return current_generation(self.root) == self.gen
+        except Exception:
+            return True
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+        if self._whoosh is not None:
+            self._whoosh.close()

@@ -1,0 +1,140 @@
+"""Plain values returned by the search API (no Whoosh objects cross this boundary)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+#: Version of the JSON shapes below; bumped when a key changes meaning or disappears.
+JSON_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Location:
+    """Another place an identical paragraph was found (a duplicate document)."""
+
+    id: str
+    doc_id: str
+    title: str | None
+    path: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching paragraph."""
+
+    id: str
+    doc_id: str
+    title: str | None
+    year: int | None
+    region: str | None
+    level: str | None
+    section: str | None
+    paragraph: int
+    path: str
+    line: int | None
+    page: int | None
+    text: str
+    matches: list[tuple[int, int]]
+    score: float
+    #: UTF-8 byte offset of the paragraph in its source line (for vimgrep columns).
+    column: int = 0
+    format: str = "txt"
+    doc_type: str | None = None
+    docno: str | None = None
+    also_in: list[Location] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The JSON object for this hit (keys documented in the README)."""
+        d = asdict(self)
+        d["matches"] = [list(m) for m in self.matches]
+        d["type"] = d.pop("doc_type")
+        del d["column"]
+        return d
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of hits plus totals and facet counts over the whole result set."""
+
+    query: str
+    total: int
+    offset: int
+    limit: int | None
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    sort: str = "relevance"
+    seconds: float = 0.0
+    terms: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The JSON object of `govsearch search --format json` and /api/search."""
+        return {
+            "schema_version": JSON_SCHEMA_VERSION,
+            "query": self.query,
+            "total": self.total,
+            "offset": self.offset,
+            "limit": self.limit,
+            "sort": self.sort,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": self.facets,
+        }
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of a document, for reading in context."""
+
+    id: str
+    paragraph: int
+    line: int | None
+    page: int | None
+    section: str | None
+    text: str
+    matches: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["matches"] = [list(m) for m in self.matches]
+        return d
+
+
+@dataclass(frozen=True)
+class Document:
+    """A whole document, or a window of its paragraphs."""
+
+    doc_id: str
+    title: str | None
+    year: int | None
+    region: str | None
+    level: str | None
+    path: str
+    format: str
+    meta: dict
+    paragraph_count: int
+    paragraphs: list[Paragraph]
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["paragraphs"] = [p.to_dict() for p in self.paragraphs]
+        return d
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What an index holds."""
+
+    index_dir: str
+    documents: int
+    paragraphs: int
+    years: dict[str, int]
+    regions: dict[str, int]
+    levels: dict[str, int]
+    size_bytes: int
+    schema_version: int
+    segmenter: str
+    dictionary: str
+    updated: str | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)

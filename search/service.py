@@ -1,0 +1,460 @@
+"""The search API used by the CLI and the web UI alike.
+
+Matching is literal: a paragraph matches a term exactly when its normalised text contains the
+normalised term (character/pair posting lists find the candidates, a substring check confirms
+them). Ranking is BM25F over jieba words in Whoosh, restricted to the literal matches, so a
+fragment (长制) is always found and a whole-word match ranks above it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from indexer import IndexReader, NotFound, QueryError
+from indexer.analysis import query_grams, segment_normalized
+from indexer.textnorm import find_all, merge_spans, normalize, to_source_spans
+
+from .query import And, Field, Node, Not, Or, Phrase, Term, make_field, parse_query, positive_terms
+from .results import Document, Hit, IndexStats, Paragraph, SearchResult
+
+SORTS = ("relevance", "year")
+FACETS = ("year", "region", "level", "type")
+# Field boosts for BM25F: a term in the heading or the title says more than one in the body.
+BOOSTS = {"words": 1.0, "section": 2.0, "title": 1.5}
+MAX_LIMIT = 100000
+
+
+class Index:
+    """A handle on an index directory that follows rebuilds: each call sees the newest index."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+        self._reader: IndexReader | None = None
+        self._lock = threading.Lock()
+
+    def reader(self) -> IndexReader:
+        """The reader for the currently published generation (reopened after a rebuild)."""
+        reader = self._reader
+        if reader is None or not reader.is_current():
+            with self._lock:
+                reader = self._reader
+                if reader is None or not reader.is_current():
+                    # The old reader is not closed here: a request in another thread may still
+                    # be using it; it goes when nothing refers to it.
+                    reader = self._reader = IndexReader(self.root)
+        return reader
+
+
+def open_index(root: Path | str) -> Index:
+    """Open an index directory for repeated queries."""
+    index = Index(root)
+    index.reader()
+    return index
+
+
+def _reader(index: Index | Path | str) -> IndexReader:
+    return (index if isinstance(index, Index) else Index(index)).reader()
+
+
+# -- literal evaluation ---------------------------------------------------------------------
+
+
+class _Evaluator:
+    """Turns a query tree into the exact set of matching paragraph ids."""
+
+    def __init__(self, reader: IndexReader):
+        self.r = reader
+        self._terms: dict[str, set[int]] = {}
+        self._universe: set[int] | None = None
+
+    def universe(self) -> set[int]:
+        if self._universe is None:
+            self._universe = self.r.all_pids()
+        return self._universe
+
+    def term(self, text: str) -> set[int]:
+        cached = self._terms.get(text)
+        if cached is not None:
+            return cached
+        lists = sorted((self.r.postings(g) for g in query_grams(text)), key=len)
+        pids = set(lists[0])
+        for other in lists[1:]:
+            if not pids:
+                break
+            pids.intersection_update(other)
+        if len(text) > 2 and pids:
+            # Pairs only prove that the pieces occur somewhere; the substring check decides.
+            rows = self.r.fetch(sorted(pids), "norm")
+            pids = {pid for pid, (norm,) in rows.items() if text in norm}
+        self._terms[text] = pids
+        return pids
+
+    def phrase(self, node: Phrase) -> set[int]:
+        candidates = set.intersection(*(self.term(p) for p in node.parts))
+        pattern = phrase_pattern(node)
+        rows = self.r.fetch(sorted(candidates), "norm")
+        return {pid for pid, (norm,) in rows.items() if pattern.search(norm)}
+
+    def docs_where(self, keep) -> set[int]:
+        out: set[int] = set()
+        for d in self.r.docs:
+            if keep(d):
+                out.update(range(d.pid_start, d.pid_end))
+        return out
+
+    def field(self, f: Field) -> set[int]:
+        value = normalize(f.value)
+        if f.name == "year":
+            low = f.low if f.low is not None else -(10**9)
+            high = f.high if f.high is not None else 10**9
+            return self.docs_where(lambda d: d.year is not None and low <= d.year <= high)
+        if f.name in ("region", "title"):
+            return self.docs_where(lambda d: value in normalize(getattr(d, f.name) or ""))
+        if f.name == "level":
+            return self.docs_where(lambda d: normalize(d.level or "") == value)
+        if f.name == "type":
+            return self.docs_where(lambda d: normalize(d.meta.get("type") or "") == value)
+        if f.name == "docno":
+            from indexer.docmeta import normalize_docno
+
+            key = normalize_docno(f.value)
+            return self.docs_where(lambda d: key in (d.meta.get("docno_key") or ""))
+        if f.name == "date":
+            low, high = f.low or "0000", f.high or "9999"
+            return self.docs_where(
+                lambda d: bool(d.meta.get("date")) and low <= _date_start(d.meta["date"]) <= high
+            )
+        if f.name == "section":
+            rows = self.r.sql(
+                "SELECT pid FROM paras WHERE sid IN "
+                "(SELECT sid FROM sections WHERE instr(norm, ?) > 0)",
+                (value,),
+            )
+            return {pid for (pid,) in rows}
+        raise QueryError(f"unknown field '{f.name}:'")  # make_field already refuses these
+
+    def eval(self, node: Node) -> set[int]:
+        if isinstance(node, Term):
+            return self.term(node.text)
+        if isinstance(node, Phrase):
+            return self.phrase(node)
+        if isinstance(node, Field):
+            return self.field(node)
+        if isinstance(node, Not):
+            return self.universe() - self.eval(node.child)
+        if isinstance(node, Or):
+            out: set[int] = set()
+            for child in node.children:
+                out |= self.eval(child)
+            return out
+        if isinstance(node, And):
+            wanted = [c for c in node.children if not isinstance(c, Not)]
+            unwanted = [c.child for c in node.children if isinstance(c, Not)]
+            # Rarest first keeps the intersections small.
+            sets = sorted((self.eval(c) for c in wanted), key=len)
+            result = set(sets[0]) if sets else set(self.universe())
+            for s in sets[1:]:
+                result &= s
+            for c in unwanted:
+                if not result:
+                    break
+                result -= self.eval(c)
+            return result
+        raise TypeError(node)
+
+
+def _date_start(date: str) -> str:
+    return date if len(date) == 10 else date + "-01" if len(date) == 7 else date + "-01-01"
+
+
+def phrase_pattern(node: Phrase) -> re.Pattern[str]:
+    """Regex over normalised text: the parts in order, only whitespace between them."""
+    return re.compile(r"\s*".join(re.escape(p) for p in node.parts))
+
+
+# -- ranking ---------------------------------------------------------------------------------
+
+
+def _scores(reader: IndexReader, terms: list[Term | Phrase], allowed: set[int]) -> dict[int, float]:
+    """BM25F scores (Whoosh) of the allowed paragraphs that contain any query word."""
+    from whoosh import query as wq
+
+    words = reader.whoosh().schema["words"].analyzer.words
+    texts = [t.text for t in terms if isinstance(t, Term)]
+    texts += [p for t in terms if isinstance(t, Phrase) for p in t.parts]
+    tokens = list(dict.fromkeys(w for text in texts for w in segment_normalized(text, words)))
+    if not tokens or not allowed:
+        return {}
+    subqueries = [
+        wq.Term(fieldname, token, boost=boost)
+        for token in tokens
+        for fieldname, boost in BOOSTS.items()
+    ]
+    q = wq.Or(subqueries)
+    docnum_pids = reader.docnum_pids
+    scores: dict[int, float] = {}
+    with reader.whoosh().searcher() as searcher:
+        matcher = q.matcher(searcher, searcher.context())
+        while matcher.is_active():
+            pid = docnum_pids[matcher.id()]
+            if pid in allowed:
+                scores[pid] = matcher.score()
+            matcher.next()
+    return scores
+
+
+# -- search ----------------------------------------------------------------------------------
+
+
+def build_query(
+    query: str,
+    *,
+    year: str | None = None,
+    region: str | None = None,
+    filters: Iterable[tuple[str, str]] = (),
+) -> Node:
+    """Parse a query and AND in filters given as options (--year, --region, facet links)."""
+    extra = list(filters)
+    if year:
+        extra.append(("year", year))
+    if region:
+        extra.append(("region", region))
+    fields = [make_field(name, value) for name, value in extra]
+    if not query.strip() and fields:
+        node: Node = fields[0] if len(fields) == 1 else And(tuple(fields))
+        return node
+    node = parse_query(query)
+    if fields:
+        node = And((node, *fields))
+    return node
+
+
+def search(
+    index: Index | Path | str,
+    query: str,
+    *,
+    limit: int | None = 10,
+    offset: int = 0,
+    sort: str = "relevance",
+    year: str | None = None,
+    region: str | None = None,
+    filters: Iterable[tuple[str, str]] = (),
+    facets: bool = True,
+) -> SearchResult:
+    """Run a query: the exact matching set, ranked, one page of hits, facet counts."""
+    started = time.perf_counter()
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+    if offset < 0:
+        raise QueryError("offset must be 0 or more")
+    if limit is not None and limit < 0:
+        raise QueryError("limit must be 0 or more")
+    node = build_query(query, year=year, region=region, filters=filters)
+    reader = _reader(index)
+    matched = _Evaluator(reader).eval(node)
+    terms = positive_terms(node)
+    scores = _scores(reader, terms, matched) if terms else {}
+
+    def year_of(pid: int) -> int:
+        y = reader.doc_of(pid).year
+        return y if y is not None else -(10**6)
+
+    if sort == "year":
+        order = sorted(matched, key=lambda p: (-year_of(p), -scores.get(p, 0.0), p))
+    else:
+        order = sorted(matched, key=lambda p: (-round(scores.get(p, 0.0), 6), -year_of(p), p))
+    page = order[offset : None if limit is None else offset + limit]
+    hits = _hits(reader, page, terms, scores)
+    facet_counts = _facets(reader, matched) if facets else {}
+    return SearchResult(
+        query=query,
+        total=len(matched),
+        offset=offset,
+        limit=limit,
+        hits=hits,
+        facets=facet_counts,
+        sort=sort,
+        seconds=round(time.perf_counter() - started, 4),
+        terms=[t.text if isinstance(t, Term) else " ".join(t.parts) for t in terms],
+    )
+
+
+def count(index: Index | Path | str, query: str, **filters: str | None) -> int:
+    """The number of matching paragraphs, without ranking."""
+    node = build_query(query, **filters)  # type: ignore[arg-type]
+    return len(_Evaluator(_reader(index)).eval(node))
+
+
+def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[int, int]]:
+    """Every occurrence of every query term, as [start, end) offsets into the original text."""
+    spans: list[tuple[int, int]] = []
+    for t in terms:
+        if isinstance(t, Term):
+            spans.extend(find_all(norm, t.text))
+        else:
+            spans.extend(m.span() for m in phrase_pattern(t).finditer(norm))
+    return merge_spans(to_source_spans(text, merge_spans(spans)))
+
+
+def _hits(
+    reader: IndexReader, page: list[int], terms: list[Term | Phrase], scores: dict[int, float]
+) -> list[Hit]:
+    if not page:
+        return []
+    rows = reader.fetch(
+        page,
+        "paragraph, line, page, text, norm, (SELECT path FROM sections s WHERE s.sid = paras.sid), "
+        "col",
+    )
+    hits = []
+    for pid in page:
+        paragraph, line, pageno, text, norm, section, column = rows[pid]
+        d = reader.doc_of(pid)
+        hits.append(
+            Hit(
+                id=f"{d.doc_id}:{paragraph}",
+                doc_id=d.doc_id,
+                title=d.title,
+                year=d.year,
+                region=d.region,
+                level=d.level,
+                section=section,
+                paragraph=paragraph,
+                path=d.path,
+                line=line,
+                page=pageno,
+                text=text,
+                matches=match_spans(text, norm, terms),
+                score=round(scores.get(pid, 0.0), 4),
+                format=d.format,
+                column=column,
+                doc_type=d.meta.get("type"),
+                docno=d.meta.get("docno"),
+            )
+        )
+    return hits
+
+
+def _facets(reader: IndexReader, matched: set[int]) -> dict[str, dict[str, int]]:
+    counts: dict[str, Counter] = {name: Counter() for name in FACETS}
+    ordered = sorted(matched)
+    for d in reader.docs:
+        n = bisect.bisect_left(ordered, d.pid_end) - bisect.bisect_left(ordered, d.pid_start)
+        if not n:
+            continue
+        counts["year"][str(d.year) if d.year is not None else "unknown"] += n
+        counts["region"][d.region or "unknown"] += n
+        counts["level"][d.level or "unknown"] += n
+        counts["type"][d.meta.get("type") or "unknown"] += n
+    out = {}
+    for name, c in counts.items():
+        if name == "year":
+            out[name] = dict(sorted(c.items(), key=lambda kv: kv[0], reverse=True))
+        else:
+            out[name] = dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+    return out
+
+
+# -- documents -------------------------------------------------------------------------------
+
+
+def _parse_id(pid_text: str) -> tuple[str, int | None]:
+    doc_id, sep, para = pid_text.strip().partition(":")
+    if sep and not para.isdigit():
+        raise NotFound(f"{pid_text!r} is not a paragraph id; ids look like 3f2a9c1b7d0e:14")
+    return doc_id, int(para) if sep else None
+
+
+def get_document(
+    index: Index | Path | str,
+    doc_id: str,
+    *,
+    query: str | None = None,
+    around: int | None = None,
+    context: int | None = None,
+) -> Document:
+    """A document's paragraphs (all, or `context` either side of paragraph `around`).
+
+    With a query, each paragraph carries the offsets of the query's matches.
+    """
+    reader = _reader(index)
+    d = reader.by_id.get(doc_id)
+    if d is None or len(doc_id) > 64:
+        raise NotFound(f"no document with id {doc_id!r} in this index; search for it first")
+    first, last = 1, d.paragraphs
+    if around is not None:
+        if not 1 <= around <= d.paragraphs:
+            raise NotFound(
+                f"document {doc_id} has paragraphs 1 to {d.paragraphs}, not {around}"
+            )
+        span = context or 0
+        first, last = max(1, around - span), min(d.paragraphs, around + span)
+    terms = positive_terms(parse_query(query)) if query and query.strip() else []
+    rows = reader.sql(
+        "SELECT paragraph, line, page, text, norm, "
+        "(SELECT path FROM sections s WHERE s.sid = paras.sid) "
+        "FROM paras WHERE doc_id = ? AND paragraph BETWEEN ? AND ? ORDER BY paragraph",
+        (doc_id, first, last),
+    )
+    paragraphs = [
+        Paragraph(
+            id=f"{doc_id}:{p}",
+            paragraph=p,
+            line=line,
+            page=page,
+            section=section,
+            text=text,
+            matches=match_spans(text, norm, terms) if terms else [],
+        )
+        for p, line, page, text, norm, section in rows
+    ]
+    return Document(
+        doc_id=d.doc_id,
+        title=d.title,
+        year=d.year,
+        region=d.region,
+        level=d.level,
+        path=d.path,
+        format=d.format,
+        meta=d.meta,
+        paragraph_count=d.paragraphs,
+        paragraphs=paragraphs,
+    )
+
+
+def show(index: Index | Path | str, paragraph_id: str, *, context: int = 0) -> Document:
+    """The paragraph named by an id like 3f2a9c1b7d0e:14 with `context` paragraphs around it."""
+    doc_id, para = _parse_id(paragraph_id)
+    return get_document(index, doc_id, around=para or 1, context=context if para else 0)
+
+
+def stats(index: Index | Path | str) -> IndexStats:
+    """Counts and facts about an index."""
+    reader = _reader(index)
+    size = sum(f.stat().st_size for f in reader.gen.rglob("*") if f.is_file())
+    years: Counter = Counter()
+    regions: Counter = Counter()
+    levels: Counter = Counter()
+    for d in reader.docs:
+        years[str(d.year) if d.year is not None else "unknown"] += 1
+        regions[d.region or "unknown"] += 1
+        levels[d.level or "unknown"] += 1
+    return IndexStats(
+        index_dir=str(reader.root),
+        documents=len(reader.docs),
+        paragraphs=sum(d.paragraphs for d in reader.docs),
+        years=dict(sorted(years.items(), reverse=True)),
+        regions=dict(sorted(regions.items(), key=lambda kv: (-kv[1], kv[0]))),
+        levels=dict(sorted(levels.items(), key=lambda kv: (-kv[1], kv[0]))),
+        size_bytes=size,
+        schema_version=reader.meta["schema_version"],
+        segmenter=reader.meta.get("segmenter", "?"),
+        dictionary=reader.meta.get("dictionary", "?"),
+        updated=reader.meta.get("updated"),
+    )

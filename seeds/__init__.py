@@ -1,0 +1,1 @@
+"""Bundled sample reports: the default corpus."""
