@@ -25,7 +25,7 @@ from .analysis import (
     segmenter,
 )
 from .errors import UsageError
-from .ingest import SkipFile, SourceDoc, discover, read_document
+from .ingest import SkipFile, SourceDoc, is_inside, discover, read_document
 from .metadata import (
     Manifest,
     SectionTracker,
@@ -95,13 +95,6 @@ def _fingerprint(sha: str, row: dict | None, digest: str) -> str:
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()
 
 
-def _under(path: str, root: str) -> bool:
-    try:
-        return os.path.commonpath([path, root]) == root
-    except ValueError:
-        return False
-
-
 def build_index(
     paths: Iterable[Path],
     index_dir: Path,
@@ -168,7 +161,7 @@ def _build_locked(
 
     skipped: list[SkippedFile] = []
     found: dict[str, tuple[Path, Path | None]] = {}
-    for path, root, problem in discover(paths):
+    for path, root, problem in discover(paths, exclude=index_dir):
         if problem:
             skipped.append(SkippedFile(str(path), problem))
         else:
@@ -198,7 +191,7 @@ def _build_locked(
     removed = [
         e
         for e in existing.values()
-        if e.path not in found and any(_under(e.path, d) for d in given_dirs)
+        if e.path not in found and any(is_inside(e.path, d) for d in given_dirs)
     ]
     replaced = [existing[str(p)] for p, *_ in to_index if str(p) in existing]
 
@@ -388,25 +381,26 @@ def _write_generation(
                 progress(Progress(n, len(to_index), added, str(path)))
         if progress:
             progress(Progress(len(to_index), len(to_index), added, "", stage="committing"))
-        writer.commit(optimize=full and not parallel)
     except BaseException:
         writer.cancel()
         conn.close()
         ix.close()
         raise
-
-    if full or dropped:
-        # Deleted paragraphs would linger in posting lists: rebuild them all.
-        conn.execute("DELETE FROM grams")
-        _write_grams(conn, gen, 0)
-    else:
-        _write_grams(conn, gen, first_new_pid)
-    _write_docnum_map(conn, whoosh_dir)
-    conn.commit()
-    if dropped:
-        conn.execute("VACUUM")
-    conn.close()
-    ix.close()
+    try:
+        writer.commit(optimize=full and not parallel)
+        if full or dropped:
+            # Deleted paragraphs would linger in posting lists: rebuild them all.
+            conn.execute("DELETE FROM grams")
+            _write_grams(conn, gen, 0)
+        else:
+            _write_grams(conn, gen, first_new_pid)
+        _write_docnum_map(conn, whoosh_dir)
+        conn.commit()
+        if dropped:
+            conn.execute("VACUUM")
+    finally:
+        conn.close()
+        ix.close()
     store.write_meta(
         gen,
         {

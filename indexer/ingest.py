@@ -172,18 +172,33 @@ def is_candidate(path: Path) -> bool:
     return not path.name.startswith((".", "~$"))
 
 
-def discover(paths: list[Path]) -> Iterator[tuple[Path, Path | None, str | None]]:
+def is_inside(path: str, root: str) -> bool:
+    """Whether path is root or lies below it."""
+    try:
+        return os.path.commonpath([path, root]) == root
+    except ValueError:  # different drives on Windows
+        return False
+
+
+def discover(
+    paths: list[Path], exclude: Path | None = None
+) -> Iterator[tuple[Path, Path | None, str | None]]:
     """Files under the given paths as (absolute path, directory argument or None, problem).
 
     A problem (a broken link, an unreadable directory) is reported instead of raised so that one
     bad entry does not stop the run. Symlinked directories are not followed, so loops end.
+    Nothing under `exclude` (the index itself, when it sits inside an indexed folder) is listed.
     """
     seen: set[Path] = set()
+    skip = os.path.abspath(exclude) if exclude is not None else None
     for given in paths:
         top = Path(os.path.abspath(given))
         if top.is_dir():
             errors: list[OSError] = []
             for dirpath, dirnames, filenames in os.walk(top, onerror=errors.append):
+                if skip is not None and is_inside(dirpath, skip):
+                    dirnames[:] = []
+                    continue
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(filenames):
                     p = Path(dirpath) / name

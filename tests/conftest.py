@@ -1,0 +1,80 @@
+"""Shared fixtures: small indexes built once per session from the seeds and a corpus sample."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer import build_index
+from indexer.textnorm import normalize
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+RAW_ENCODINGS = SHARED / "corpus-raw-encodings"
+SAMPLE_SIZE = 40
+
+
+def pytest_collection_modifyitems(config, items):
+    if not CORPUS.is_dir():
+        raise pytest.UsageError(f"tests need the shared corpus at {CORPUS} (../shared/corpus)")
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    """An index of the two bundled seed reports."""
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    build_index(SEEDS, index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def corpus_sample(tmp_path_factory) -> Path:
+    """A fixed random sample of ../shared/corpus with its manifest rows, copied to a tmp dir."""
+    rows = [json.loads(x) for x in (CORPUS / "manifest.jsonl").read_text("utf-8").splitlines()]
+    rng = random.Random(20261123)
+    picked = rng.sample(rows, SAMPLE_SIZE)
+    # Always include the documents with 河长制 and the near-duplicate national reports.
+    names = {r["file"] for r in picked}
+    for r in rows:
+        text = (CORPUS / r["file"]).read_text("utf-8")
+        if ("河长制" in text or r["file"].startswith(("0040_", "0085_"))) and r["file"] not in names:
+            picked.append(r)
+            names.add(r["file"])
+    dest = tmp_path_factory.mktemp("corpus-sample")
+    for r in picked:
+        shutil.copy(CORPUS / r["file"], dest / r["file"])
+    with open(dest / "manifest.jsonl", "w", encoding="utf-8") as fh:
+        for r in picked:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory, corpus_sample) -> Path:
+    """An index of the corpus sample plus the seeds."""
+    index_dir = tmp_path_factory.mktemp("sample-index")
+    build_index([corpus_sample, *SEEDS], index_dir, manifest=corpus_sample / "manifest.jsonl")
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def sample_paragraphs(corpus_sample) -> list[tuple[str, int, str]]:
+    """(path, line, normalised text) of every paragraph in the sample index: the oracle's data."""
+    out = []
+    for path in [*sorted(corpus_sample.glob("*.txt")), *SEEDS]:
+        for lineno, line in enumerate(path.read_text("utf-8").split("\n"), 1):
+            if line.strip():
+                out.append((str(path), lineno, normalize(line.strip())))
+    return out
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()

@@ -1,0 +1,265 @@
+"""Building and updating indexes: incremental runs, interruptions, the lock, versions."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer import (
+    IndexLocked,
+    IndexNotFound,
+    IndexVersionError,
+    UsageError,
+    build_index,
+    store,
+)
+from search import count, search, stats
+
+from .conftest import CORPUS, SEEDS
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_incremental_change_delete_add(tmp_path):
+    docs = tmp_path / "docs"
+    a = _write(docs / "a.txt", "2019年甲街道工作总结\n推行河长制\n")
+    b = _write(docs / "sub" / "b.txt", "乙街道工作计划\n治理黑臭水体\n")
+    ix = tmp_path / "ix"
+    r1 = build_index([docs], ix)
+    assert (r1.files_indexed, r1.files_unchanged, r1.paragraphs, r1.paragraphs_total) == (2, 0, 4, 4)
+
+    r2 = build_index([docs], ix)
+    assert (r2.files_indexed, r2.files_unchanged, r2.files_removed) == (0, 2, 0)
+
+    a.write_text("2019年甲街道工作总结\n推行湖长制\n新增一段\n", encoding="utf-8")
+    r3 = build_index([docs], ix)
+    assert (r3.files_indexed, r3.files_unchanged, r3.paragraphs_total) == (1, 1, 5)
+    assert count(ix, "河长制") == 0 and count(ix, "湖长制") == 1
+
+    b.unlink()
+    c = _write(docs / "c.txt", "丙镇工作报告\n推行河长制\n")
+    r4 = build_index([docs], ix)
+    assert (r4.files_indexed, r4.files_removed, r4.documents_total, r4.paragraphs_total) == (
+        1, 1, 2, 5,
+    )  # fmt: skip
+    assert count(ix, "黑臭水体") == 0
+    assert count(ix, "河长制") == 1
+    assert search(ix, "河长制").hits[0].path == str(c)
+
+
+def test_reindexing_never_duplicates_and_ids_are_stable(tmp_path):
+    docs = tmp_path / "docs"
+    _write(docs / "a.txt", "推行河长制\n")
+    ix = tmp_path / "ix"
+    build_index([docs], ix)
+    first = search(ix, "河长制").hits[0].id
+    build_index([docs], ix)
+    build_index([docs / "a.txt"], ix)
+    _write(docs / "a.txt", "前言\n推行河长制\n")
+    build_index([docs], ix)
+    hits = search(ix, "河长制").hits
+    assert len(hits) == 1
+    assert hits[0].doc_id == first.split(":")[0]
+    assert hits[0].id == f"{hits[0].doc_id}:2"
+
+
+def test_appending_files_keeps_old_postings(tmp_path):
+    ix = tmp_path / "ix"
+    build_index([SEEDS[0]], ix)
+    before = count(ix, "河长制")
+    build_index([SEEDS[1]], ix)
+    seeds_total = sum(p.read_text("utf-8").count("河长制") > 0 for p in SEEDS)
+    assert before >= 1
+    assert count(ix, "河长制") == count(ix, "河长制") >= seeds_total
+    assert stats(ix).documents == 2
+
+
+def test_rebuild_starts_from_scratch(tmp_path):
+    ix = tmp_path / "ix"
+    build_index(SEEDS, ix)
+    other = _write(tmp_path / "o.txt", "只有这一段\n")
+    r = build_index([other], ix, rebuild=True)
+    assert (r.documents_total, r.paragraphs_total) == (1, 1)
+
+
+def test_interrupted_run_leaves_previous_index_intact(tmp_path, monkeypatch):
+    ix = tmp_path / "ix"
+    build_index([SEEDS[0]], ix)
+    before = count(ix, "街道")
+
+    import indexer.build as build_mod
+
+    def explode(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_mod, "_write_grams", explode)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(SEEDS, ix)
+    monkeypatch.undo()
+    assert count(ix, "街道") == before
+    assert [p.name for p in ix.glob("gen-*")] == [store.current_generation(ix).name]
+    r = build_index(SEEDS, ix)
+    assert r.documents_total == 2
+
+
+def test_leftover_unpublished_generation_is_cleaned(tmp_path):
+    ix = tmp_path / "ix"
+    build_index([SEEDS[0]], ix)
+    junk = ix / "gen-000099"
+    junk.mkdir()
+    (junk / "partial").write_text("x", encoding="utf-8")
+    build_index(SEEDS, ix)
+    assert not junk.exists()
+
+
+def test_second_writer_gets_a_clear_lock_error(tmp_path):
+    ix = tmp_path / "ix"
+    with store.WriteLock(ix, timeout=0.1):
+        with pytest.raises(IndexLocked) as err:
+            build_index(SEEDS, ix, lock_timeout=0.2)
+    assert str(err.value) == (
+        f"the index at {ix} is locked by another indexing run; "
+        "wait for it to finish, then run this command again"
+    )
+    assert build_index(SEEDS, ix).documents_total == 2
+
+
+def test_schema_version_mismatch_names_the_fix(tmp_path):
+    ix = tmp_path / "ix"
+    build_index([SEEDS[0]], ix)
+    gen = store.current_generation(ix)
+    meta = json.loads((gen / "meta.json").read_text("utf-8"))
+    meta["schema_version"] = 0
+    (gen / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(IndexVersionError) as err:
+        search(ix, "河长制")
+    assert str(err.value) == (
+        f"Index at {ix} was built by an older version of govsearch (schema 0, this one reads "
+        f"{store.SCHEMA_VERSION}). Run: govsearch index --rebuild PATH..."
+    )
+
+
+def test_missing_index(tmp_path):
+    with pytest.raises(IndexNotFound) as err:
+        search(tmp_path / "none", "河长制")
+    assert str(err.value) == (
+        f"no index at {tmp_path / 'none'}. Run: govsearch index PATH... --index {tmp_path / 'none'}"
+    )
+
+
+def test_missing_path_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError) as err:
+        build_index([tmp_path / "nope"], tmp_path / "ix")
+    assert str(err.value) == f"no such file or directory: {tmp_path / 'nope'}"
+
+
+def test_bad_files_are_skipped_and_counted(tmp_path):
+    docs = tmp_path / "docs"
+    _write(docs / "good.txt", "推行河长制\n")
+    (docs / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    (docs / "bin.txt").write_bytes(b"\x00\x01\x02binary\x00")
+    (docs / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(64))
+    _write(docs / "empty.txt", "\n  \n")
+    r = build_index([docs], tmp_path / "ix")
+    reasons = {Path(s.path).name: s.reason for s in r.skipped}
+    assert r.files_indexed == 1 and r.files_skipped == 4
+    assert reasons["bin.txt"] == "binary file (contains NUL bytes), not text"
+    assert reasons["empty.txt"] == "no text in the file"
+    assert "not supported" in reasons["old.doc"] and ".doc" in reasons["old.doc"]
+    assert "not supported" in reasons["image.png"]
+
+
+def test_manifest_metadata_wins_and_limits_directory_walks(tmp_path):
+    docs = tmp_path / "docs"
+    _write(docs / "r1.txt", "某报告\n推行河长制\n")
+    _write(docs / "README.md", "# 说明\n")
+    manifest = _write(
+        docs / "manifest.jsonl",
+        json.dumps({"file": "r1.txt", "title": "甲市2016年政府工作报告", "year": 2016,
+                    "region": "甲市", "level": "city"}, ensure_ascii=False) + "\n",
+    )  # fmt: skip
+    r = build_index([docs], tmp_path / "ix", manifest=manifest)
+    assert r.files_indexed == 1
+    assert {Path(s.path).name for s in r.skipped} == {"README.md", "manifest.jsonl"}
+    hit = search(tmp_path / "ix", "河长制").hits[0]
+    assert (hit.title, hit.year, hit.region, hit.level) == ("甲市2016年政府工作报告", 2016, "甲市", "city")
+
+
+def test_csv_manifest(tmp_path):
+    docs = tmp_path / "docs"
+    _write(docs / "r1.txt", "推行河长制\n")
+    manifest = _write(tmp_path / "m.csv", "file,title,year,region\nr1.txt,乙县报告,2015,乙县\n")
+    build_index([docs], tmp_path / "ix", manifest=manifest)
+    hit = search(tmp_path / "ix", "河长制").hits[0]
+    assert (hit.title, hit.year, hit.region) == ("乙县报告", 2015, "乙县")
+
+
+def test_bad_manifest_line(tmp_path):
+    from indexer.errors import ManifestError
+
+    manifest = _write(tmp_path / "m.jsonl", '{"file": "a.txt"}\nnot json\n')
+    with pytest.raises(ManifestError) as err:
+        build_index(SEEDS, tmp_path / "ix", manifest=manifest)
+    assert str(err.value).startswith(f"{manifest}:2: not valid JSON")
+
+
+def test_user_dictionary_is_recorded_and_a_change_reindexes(tmp_path):
+    docs = tmp_path / "docs"
+    _write(docs / "a.txt", "推进微改造工程\n")
+    ix = tmp_path / "ix"
+    build_index([docs], ix)
+    d = _write(tmp_path / "dict.txt", "微改造 5000 n\n")
+    r = build_index([docs], ix, user_dict=d)
+    assert r.full_rebuild and r.files_indexed == 1
+    assert r.warnings == ["the dictionary changed: re-indexing every document"]
+    # Without --dict the recorded dictionary stays in force: nothing to redo.
+    r2 = build_index([docs], ix)
+    assert (r2.files_indexed, r2.files_unchanged) == (0, 1)
+    assert search(ix, "微改造").hits[0].score > 0
+
+
+def test_bad_user_dictionary(tmp_path):
+    from indexer.errors import DictionaryError
+
+    d = _write(tmp_path / "dict.txt", "河长制 many n\n")
+    with pytest.raises(DictionaryError) as err:
+        build_index(SEEDS, tmp_path / "ix", user_dict=d)
+    assert str(err.value) == (
+        f"{d}:1: frequency must be a whole number, got 'many'. Use lines of the form: 河长制 3000 n"
+    )
+
+
+def test_real_gbk_files_index_like_their_utf8_versions(tmp_path):
+    raw = CORPUS.parent / "corpus-raw-encodings"
+    info = json.loads((raw / "raw_files.json").read_text("utf-8"))
+    for entry in info:
+        shutil.copy(raw / entry["file"], tmp_path / entry["file"])
+    ix = tmp_path / "ix"
+    r = build_index([tmp_path], ix)
+    assert r.files_indexed == 3 and r.files_skipped == 0
+    for entry in info:
+        utf8 = (CORPUS / entry["utf8_corpus_file"]).read_text("utf-8").split("\n")
+        hits = search(ix, f'"{utf8[5][:12]}"', limit=None).hits
+        assert any(h.text == utf8[5] and Path(h.path).name == entry["file"] for h in hits)
+    # 2003 has U+9555 (镕), outside GB2312: it must decode (GBK/GB18030, not GB2312).
+    assert count(ix, "镕") >= 1
+
+
+@pytest.mark.slow
+def test_full_corpus_with_manifest(tmp_path):
+    ix = tmp_path / "ix"
+    r = build_index([CORPUS], ix, manifest=CORPUS / "manifest.jsonl")
+    assert (r.documents_total, r.paragraphs_total) == (366, 36476)
+    assert {Path(s.path).name for s in r.skipped} == {"README.md", "manifest.jsonl"}
+    s = stats(ix)
+    assert s.levels == {"national": 167, "provincial": 105, "city": 88, "district": 6}
+    assert len(s.regions) == 94
+    assert os.path.getsize(ix / "CURRENT") > 0

@@ -1,0 +1,287 @@
+"""The search API: the literal contract against a brute-force oracle, ranking, highlights, facets."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer import NotFound, QueryError
+from indexer.textnorm import normalize
+from search import count, get_document, open_index, search, show, stats
+
+from .conftest import SEEDS
+
+
+def _keys(result) -> set[tuple[str, int]]:
+    return {(h.path, h.line) for h in result.hits}
+
+
+def _oracle(paragraphs, *terms: str) -> set[tuple[str, int]]:
+    wanted = [normalize(t) for t in terms]
+    return {(p, ln) for p, ln, norm in paragraphs if all(t in norm for t in wanted)}
+
+
+@pytest.fixture(scope="module")
+def sample(sample_index):
+    return open_index(sample_index)
+
+
+# -- the literal contract ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["河长制", "河长", "长制", "省河长制办公室", "黑臭水体", "的", "发展", "经济社会发展", "2018",
+     "土地整备", "扫黑除恶", "GDP", "〔2021〕"],
+)  # fmt: skip
+def test_term_finds_exactly_the_paragraphs_containing_it(sample, sample_paragraphs, query):
+    result = search(sample, query, limit=None)
+    assert _keys(result) == _oracle(sample_paragraphs, query)
+    assert result.total == len(result.hits)
+
+
+def test_fragment_of_a_jieba_word_is_found(seed_index):
+    # jieba keeps 河长制 as one word; a word index alone would never find 长制.
+    result = search(seed_index, "长制", limit=None)
+    expected = {
+        (str(p), n)
+        for p in SEEDS
+        for n, line in enumerate(p.read_text("utf-8").split("\n"), 1)
+        if "长制" in line
+    }
+    assert _keys(result) == expected
+    assert len(expected) == 3
+
+
+def test_word_order_matters(sample, sample_paragraphs):
+    # 黑臭水体 must not match 水体黑臭 (an AND of jieba words would).
+    result = search(sample, "黑臭水体", limit=None)
+    assert all("黑臭水体" in normalize(h.text) for h in result.hits)
+    assert _keys(result) == _oracle(sample_paragraphs, "黑臭水体")
+
+
+def _substrings(paragraphs, rng: random.Random, n: int) -> list[str]:
+    out = []
+    for _ in range(n):
+        _p, _l, norm = rng.choice(paragraphs)
+        size = rng.choice([1, 1, 2, 2, 3, 4, 6, 9])
+        start = rng.randrange(0, max(1, len(norm) - size))
+        piece = norm[start : start + size].strip()
+        if piece and not any(ch.isspace() for ch in piece) and '"' not in piece:
+            out.append(piece)
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**9), n_terms=st.integers(1, 2))
+def test_property_any_substring_query_matches_the_oracle(sample, sample_paragraphs, seed, n_terms):
+    """Hypothesis picks substrings of real paragraphs (and AND combinations of them)."""
+    rng = random.Random(seed)
+    terms = _substrings(sample_paragraphs, rng, n_terms)
+    if not terms or any(t.upper() in ("OR", "AND", "NOT") or t.startswith("-") for t in terms):
+        return
+    query = " ".join(f'"{t}"' if any(c in t for c in "():") else t for t in terms)
+    result = search(sample, query, limit=None, facets=False)
+    assert _keys(result) == _oracle(sample_paragraphs, *terms), query
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet="河长制湖林水体黑臭发展的经济2018年ab", min_size=1, max_size=5))
+def test_property_generated_strings_match_the_oracle(sample, sample_paragraphs, text):
+    """Strings that mostly do not occur: no paragraph without them may be returned."""
+    result = search(sample, f'"{text}"', limit=None, facets=False)
+    assert _keys(result) == _oracle(sample_paragraphs, text)
+
+
+def test_normalisation_full_width_and_traditional(sample, sample_paragraphs):
+    assert search(sample, "河長制", limit=None).total == len(_oracle(sample_paragraphs, "河长制"))
+    assert search(sample, "２０１８", limit=None).total == len(_oracle(sample_paragraphs, "2018"))
+    gdp = len(_oracle(sample_paragraphs, "gdp"))
+    assert gdp > 0
+    assert search(sample, "gdp", limit=None).total == gdp
+    assert search(sample, "ＧＤＰ", limit=None).total == gdp
+
+
+# -- query forms -----------------------------------------------------------------------------
+
+
+def test_and_or_not(sample, sample_paragraphs):
+    both = _oracle(sample_paragraphs, "河长制", "污染")
+    assert _keys(search(sample, "河长制 污染", limit=None)) == both
+    assert _keys(search(sample, "河长制 AND 污染", limit=None)) == both
+    either = _oracle(sample_paragraphs, "河长制") | _oracle(sample_paragraphs, "湖长制")
+    assert _keys(search(sample, "河长制 OR 湖长制", limit=None)) == either
+    without = _oracle(sample_paragraphs, "河长制") - _oracle(sample_paragraphs, "湖长制")
+    assert _keys(search(sample, "河长制 -湖长制", limit=None)) == without
+    assert _keys(search(sample, "河长制 NOT 湖长制", limit=None)) == without
+    grouped = _oracle(sample_paragraphs, "污染") & either
+    assert _keys(search(sample, "(河长制 OR 湖长制) 污染", limit=None)) == grouped
+
+
+def test_phrase_allows_only_spaces_between_parts(tmp_path):
+    doc = tmp_path / "a.txt"
+    doc.write_text("推进土地整备工作\n土地 整备\n土地资源整备\n", encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    from indexer import build_index
+
+    build_index([doc], index_dir)
+    result = search(index_dir, '"土地 整备"', limit=None)
+    by_line = sorted((h.line, h.matches) for h in result.hits)
+    assert by_line == [(1, [(2, 6)]), (2, [(0, 5)])]
+
+
+def test_field_filters(sample):
+    r = search(sample, "河长制 year:2018", limit=None)
+    assert r.total > 0 and {h.year for h in r.hits} == {2018}
+    r = search(sample, "发展 year:2015..2016", limit=None)
+    assert r.total > 0 and all(2015 <= h.year <= 2016 for h in r.hits)
+    r = search(sample, "region:坪山", limit=None)
+    pingshan = [p for p in SEEDS if p.name.startswith("003_")][0]
+    lines = [ln for ln in pingshan.read_text("utf-8").split("\n") if ln.strip()]
+    assert {h.region for h in r.hits} == {"坪山街道"} and r.total == len(lines) == 17
+    r = search(sample, "河长制", region="坪山", limit=None)
+    assert r.total == 2
+    r = search(sample, "河长制", year="2018", limit=None)
+    assert {h.year for h in r.hits} == {2018}
+    r = search(sample, "section:工作计划 河长制", limit=None)
+    assert [h.section for h in r.hits] == ["三、2019年工作计划 › (二)聚焦宜居环境,着力提升现代城区品质"]
+    r = search(sample, "title:政府工作报告 year:2010", limit=3)
+    assert r.hits and all("政府工作报告" in h.title for h in r.hits)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"河长制', 'unbalanced quote: add the closing " or remove the opening one'),
+        ("(河长制 OR 湖长制", "unbalanced parenthesis: add the closing ')'"),
+        ("河长制)", "unbalanced parenthesis: a ')' has no matching '('"),
+        ("year:abc", "year:abc — a year is 4 digits, or a range like year:2015..2020"),
+        ("year:2020..2010", "year:2020..2010 — the range is empty; write it as low..high"),
+        ("", "empty query: type a word to search for, e.g. 河长制"),
+        ("   ", "empty query: type a word to search for, e.g. 河长制"),
+        ("河长制 OR", "OR needs a term on both sides, e.g. 河长制 OR 湖长制"),
+        ("NOT", "NOT needs a term after it, e.g. NOT 扫黑"),
+        ("foo:bar", "unknown field 'foo:'; known fields: year, region, title, section, level, "
+         'type, docno, date (to search for the text itself, put it in quotes: "foo:bar")'),
+        ("x" * 1001, "query is too long (1001 characters; the limit is 1000)"),
+    ],
+)  # fmt: skip
+def test_malformed_queries_explain_themselves(seed_index, query, message):
+    with pytest.raises(QueryError) as err:
+        search(seed_index, query)
+    assert str(err.value) == message
+
+
+# -- ranking, highlights, paging, facets --------------------------------------------------
+
+
+def test_whole_word_ranks_above_fragment(tmp_path):
+    from indexer import build_index
+
+    doc = tmp_path / "r.txt"
+    doc.write_text("兴办加工作坊。\n做好工作。\n", encoding="utf-8")
+    build_index([doc], tmp_path / "ix")
+    hits = search(tmp_path / "ix", "工作").hits
+    # Line 1 segments as 加工/作坊: it is found, but ranks below the whole word.
+    assert [h.line for h in hits] == [2, 1]
+    assert hits[0].score > hits[1].score == 0.0
+
+
+def test_title_and_heading_matches_rank_higher(sample):
+    hits = search(sample, "河长制", limit=5).hits
+    assert "河长制" in (hits[0].title or "") + (hits[0].section or "")
+
+
+def test_highlights_every_occurrence_at_original_offsets(seed_index):
+    for hit in search(seed_index, "河长制 湖长制", limit=None).hits:
+        marked = {hit.text[s:e] for s, e in hit.matches}
+        assert marked <= {"河长制", "湖长制"}
+        assert len(hit.matches) == hit.text.count("河长制") + hit.text.count("湖长制")
+
+
+def test_highlight_offsets_survive_normalisation(tmp_path):
+    from indexer import build_index
+
+    doc = tmp_path / "w.txt"
+    doc.write_text("全面推行河長制，ＧＤＰ增长（一）\n", encoding="utf-8")
+    build_index([doc], tmp_path / "ix")
+    hit = search(tmp_path / "ix", "河长制 gdp").hits[0]
+    assert [hit.text[s:e] for s, e in hit.matches] == ["河長制", "ＧＤＰ"]
+    hit = search(tmp_path / "ix", '"(一)"').hits[0]
+    assert [hit.text[s:e] for s, e in hit.matches] == ["（一）"]
+
+
+def test_negated_terms_are_not_highlighted(seed_index):
+    for hit in search(seed_index, "河长制 -湖长制", limit=None).hits:
+        assert {hit.text[s:e] for s, e in hit.matches} == {"河长制"}
+
+
+def test_paging_is_a_window_on_one_stable_order(sample):
+    everything = search(sample, "发展", limit=None, facets=False)
+    page2 = search(sample, "发展", limit=10, offset=10, facets=False)
+    assert [h.id for h in page2.hits] == [h.id for h in everything.hits[10:20]]
+    assert page2.total == everything.total
+    again = search(sample, "发展", limit=None, facets=False)
+    assert [h.id for h in again.hits] == [h.id for h in everything.hits]
+
+
+def test_ties_break_by_year_newest_first(sample):
+    hits = search(sample, "长制", limit=None).hits
+    zero = [h for h in hits if h.score == 0.0]
+    years = [h.year or 0 for h in zero]
+    assert years == sorted(years, reverse=True)
+
+
+def test_sort_by_year(sample):
+    hits = search(sample, "发展", sort="year", limit=None).hits
+    years = [h.year for h in hits]
+    assert years == sorted(years, reverse=True)
+
+
+def test_facets_count_the_whole_result_set(sample):
+    r = search(sample, "发展", limit=3)
+    everything = search(sample, "发展", limit=None)
+    assert sum(r.facets["year"].values()) == r.total == len(everything.hits)
+    by_region: dict[str, int] = {}
+    for h in everything.hits:
+        by_region[h.region or "unknown"] = by_region.get(h.region or "unknown", 0) + 1
+    assert r.facets["region"] == dict(sorted(by_region.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def test_count_equals_total(sample):
+    assert count(sample, "河长制") == search(sample, "河长制").total
+
+
+# -- documents -----------------------------------------------------------------------------
+
+
+def test_show_returns_context_and_ids(seed_index):
+    hit = search(seed_index, "河长制").hits[0]
+    doc = show(seed_index, hit.id, context=1)
+    assert [p.paragraph for p in doc.paragraphs] == [hit.paragraph - 1, hit.paragraph, hit.paragraph + 1]
+    assert doc.paragraphs[1].text == hit.text
+
+
+def test_document_marks_query_matches(seed_index):
+    hit = search(seed_index, "河长制").hits[0]
+    doc = get_document(seed_index, hit.doc_id, query="河长制")
+    total = sum(len(p.matches) for p in doc.paragraphs)
+    assert total == sum(p.text.count("河长制") for p in doc.paragraphs)
+
+
+@pytest.mark.parametrize("bad", ["nope", "../etc/passwd", "deadbeef:1", "x:abc"])
+def test_unknown_ids_are_not_found(seed_index, bad):
+    with pytest.raises(NotFound):
+        show(seed_index, bad)
+
+
+def test_stats(seed_index):
+    s = stats(seed_index)
+    assert (s.documents, s.paragraphs) == (2, 29)
+    assert s.years == {"2020": 1, "2018": 1}
+    assert s.regions == {"XX街道": 1, "坪山街道": 1}
+    assert s.size_bytes > 0
+    assert len(SEEDS) == 2
