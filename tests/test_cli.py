@@ -1,0 +1,220 @@
+"""The command line as scripts use it: formats, exit codes, errors, help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from govsearch.cli import cli, excerpt, mark
+from search import search
+
+from .conftest import ROOT, SEEDS
+
+
+def run(runner, *args, index: Path | None = None, **kwargs):
+    argv = list(args) + (["--index", str(index)] if index is not None else [])
+    return runner.invoke(cli, argv, **kwargs)
+
+
+def test_search_text_format_on_seeds(runner, seed_index):
+    result = run(runner, "search", "河长制", index=seed_index, catch_exceptions=False)
+    assert result.exit_code == 0
+    blocks = [b for b in result.stdout.split("\n\n") if b.strip()]
+    assert len(blocks) == 3
+    first = blocks[0].splitlines()
+    assert first[0] == "[1] 000_d17093189e6c1fbb.txt · 2020 · XX街道"
+    assert first[1].endswith(f"000_d17093189e6c1fbb.txt:8  id {search(seed_index, '河长制').hits[0].id}")
+    assert "【河长制】" in first[2]
+    assert result.stderr.startswith("3 paragraphs match; showing 1–3 (")
+
+
+def test_jsonl_has_the_documented_keys_and_offsets(runner, seed_index):
+    result = run(runner, "search", "河长制", "--format", "jsonl", index=seed_index)
+    assert result.exit_code == 0
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 3
+    keys = {"id", "doc_id", "title", "year", "region", "section", "paragraph", "path", "line",
+            "text", "matches", "score"}  # fmt: skip
+    for row in rows:
+        assert keys <= row.keys()
+        assert row["matches"] and all(row["text"][s:e] == "河长制" for s, e in row["matches"])
+        assert Path(row["path"]).read_text("utf-8").split("\n")[row["line"] - 1].strip() == row["text"]
+    assert "河长制" in result.stdout  # Chinese unescaped
+
+
+def test_json_object_with_facets(runner, seed_index):
+    result = run(runner, "search", "河长制", "--format", "json", "--limit", "1", index=seed_index)
+    data = json.loads(result.stdout)
+    assert (data["query"], data["total"], data["offset"], data["limit"]) == ("河长制", 3, 0, 1)
+    assert len(data["hits"]) == 1
+    assert data["facets"]["year"] == {"2020": 1, "2018": 2}
+    assert data["facets"]["region"] == {"坪山街道": 2, "XX街道": 1}
+
+
+def test_tsv_format(runner, seed_index):
+    result = run(runner, "search", "河长制", "--format", "tsv", index=seed_index)
+    lines = result.stdout.splitlines()
+    assert lines[0].split("\t") == ["id", "doc_id", "year", "region", "title", "section", "path",
+                                    "line", "score", "text"]  # fmt: skip
+    assert len(lines) == 4 and all(len(x.split("\t")) == 10 for x in lines)
+
+
+def test_vimgrep_columns_are_utf8_byte_offsets(runner, tmp_path):
+    doc = tmp_path / "v.txt"
+    doc.write_text("第一行\n\u3000\u3000全面推行河长制工作\n", encoding="utf-8")
+    run(runner, "index", str(doc), index=tmp_path / "ix")
+    result = run(runner, "search", "河长制", "--format", "vimgrep", index=tmp_path / "ix")
+    line = doc.read_text("utf-8").split("\n")[1]
+    column = len(line[: line.index("河长制")].encode("utf-8")) + 1
+    assert result.stdout == f"{doc}:2:{column}:全面推行河长制工作\n"
+    assert column == 19
+
+
+def test_count_and_exit_codes(runner, seed_index):
+    ok = run(runner, "search", "河长制", "--count", index=seed_index)
+    assert (ok.exit_code, ok.stdout) == (0, "3\n")
+    none = run(runner, "search", "没有这个词", "--count", index=seed_index)
+    assert (none.exit_code, none.stdout) == (1, "0\n")
+    miss = run(runner, "search", "没有这个词", "--format", "jsonl", index=seed_index)
+    assert (miss.exit_code, miss.stdout) == (1, "")
+    bad = run(runner, "search", "year:abc", index=seed_index)
+    assert bad.exit_code == 2
+    assert bad.stderr == "Error: year:abc — a year is 4 digits, or a range like year:2015..2020\n"
+    bad_opt = run(runner, "search", "河长制", "--limit", "-1", index=seed_index)
+    assert bad_opt.exit_code == 2
+
+
+def test_paging_options(runner, sample_index):
+    everything = search(sample_index, "发展", limit=30)
+    result = run(runner, "search", "发展", "--format", "jsonl", "--limit", "5", "--offset", "10",
+                 index=sample_index)  # fmt: skip
+    assert [json.loads(x)["id"] for x in result.stdout.splitlines()] == [
+        h.id for h in everything.hits[10:15]
+    ]
+    all_rows = run(runner, "search", "河长制", "--all", "--format", "jsonl", index=sample_index)
+    assert len(all_rows.stdout.splitlines()) == search(sample_index, "河长制").total
+
+
+def test_year_region_sort_options(runner, sample_index):
+    result = run(runner, "search", "发展", "--year", "2015..2018", "--sort", "year", "--format",
+                 "jsonl", "--limit", "50", index=sample_index)  # fmt: skip
+    years = [json.loads(x)["year"] for x in result.stdout.splitlines()]
+    assert years and years == sorted(years, reverse=True) and all(2015 <= y <= 2018 for y in years)
+    result = run(runner, "search", "河长制", "--region", "坪山", "--format", "jsonl",
+                 index=sample_index)  # fmt: skip
+    assert {json.loads(x)["region"] for x in result.stdout.splitlines()} == {"坪山街道"}
+
+
+def test_missing_index_is_built_from_seeds_once(runner, tmp_path):
+    ix = tmp_path / "fresh"
+    first = run(runner, "search", "河长制", "--count", index=ix)
+    assert first.exit_code == 0 and first.stdout == "3\n"
+    assert first.stderr.startswith(f"govsearch: no index at {ix} yet; building it from the bundled")
+    second = run(runner, "search", "河长制", "--count", index=ix)
+    assert second.stderr == ""
+
+
+def test_index_command_summary_and_json(runner, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("推行河长制\n", encoding="utf-8")
+    (docs / "b.bin").write_bytes(b"\x00\x01")
+    result = run(runner, "index", str(docs), "--format", "json", index=tmp_path / "ix")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert (report["files_indexed"], report["files_skipped"]) == (1, 1)
+    assert f"warning: skipped {docs / 'b.bin'}: " in result.stderr
+    assert "indexed 1 files (0 unchanged, 0 removed, 1 skipped), 1 paragraphs in" in result.stderr
+
+
+def test_index_errors(runner, tmp_path):
+    result = run(runner, "index", str(tmp_path / "nope"), index=tmp_path / "ix")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: no such file or directory: {tmp_path / 'nope'}\n"
+    result = run(runner, "index", index=tmp_path / "ix")
+    assert result.exit_code == 2 and "give one or more files or directories" in result.stderr
+
+
+def test_locked_index_exit_code(runner, tmp_path):
+    from indexer import store
+
+    with store.WriteLock(tmp_path / "ix", timeout=0.1):
+        result = run(runner, "index", str(SEEDS[0]), index=tmp_path / "ix")
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"Error: the index at {tmp_path / 'ix'} is locked by another")
+
+
+def test_show_with_context(runner, seed_index):
+    hit = search(seed_index, "河长制").hits[0]
+    result = run(runner, "show", hit.id, "-C", "1", "--no-color", "-q", "河长制", index=seed_index)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    markers = [ln[:1] for ln in lines if ln.startswith(("> [", "  ["))]
+    assert markers == [" ", ">", " "]
+    assert "【河长制】" in result.stdout
+    as_json = json.loads(run(runner, "show", hit.id, "--format", "json", index=seed_index).stdout)
+    assert [p["text"] for p in as_json["paragraphs"]] == [hit.text]
+    missing = run(runner, "show", "ffffffffffff:1", index=seed_index)
+    assert missing.exit_code == 1
+    assert missing.stderr == (
+        "Error: no document with id 'ffffffffffff' in this index; search for it first\n"
+    )
+
+
+def test_stats(runner, seed_index):
+    data = json.loads(run(runner, "stats", "--format", "json", index=seed_index).stdout)
+    assert (data["documents"], data["paragraphs"]) == (2, 29)
+    text = run(runner, "stats", index=seed_index).stdout
+    assert "documents:   2\nparagraphs:  29\n" in text
+
+
+def test_every_command_has_help_with_an_example(runner):
+    for name, command in cli.commands.items():
+        result = runner.invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert command.help and "Example" in command.help, name
+
+
+def test_mark_and_excerpt():
+    assert mark("推行河长制工作", [(2, 5)], color=False) == "推行【河长制】工作"
+    assert mark("推行河长制", [(2, 5)], color=True) == "推行" + click.style("河长制", fg="red", bold=True)
+    text = "甲" * 300 + "河长制" + "乙" * 300
+    body, spans = excerpt(text, [(300, 303)])
+    assert body.startswith("…") and body.endswith("…")
+    assert [body[s:e] for s, e in spans] == ["河长制"]
+
+
+def test_search_does_not_import_flask(seed_index):
+    code = (
+        "import sys; from govsearch.cli import main; sys.argv=['govsearch','search','河长制',"
+        f"'--count','--index',{str(seed_index)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "assert 'flask' not in sys.modules, 'flask imported'\nprint('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip().endswith("ok"), out.stderr
+
+
+def test_utf8_output_whatever_the_locale(seed_index):
+    env = {"PATH": "", "LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": "ascii"}
+    out = subprocess.run(
+        [sys.executable, "-m", "govsearch", "search", "河长制", "--format", "jsonl", "--limit", "1",
+         "--index", str(seed_index)],
+        capture_output=True, cwd=ROOT, env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "河长制" in out.stdout.decode("utf-8")
+
+
+@pytest.mark.parametrize("query", ["(", ")", '"', "OR", "-", "year:", "x" * 1001, "\x00"])
+def test_hostile_queries_never_traceback(runner, seed_index, query):
+    result = run(runner, "search", query, index=seed_index)
+    assert result.exit_code in (0, 1, 2)
+    assert "Traceback" not in result.stderr
+    if result.exit_code == 2:
+        assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
