@@ -78,7 +78,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--web-seconds", type=float, default=20.0)
     ap.add_argument("--web-clients", type=int, default=8)
     ap.add_argument(
-        "--web-path", default="/api/search?q={q}&limit=10", help="request path template"
+        "--web-path", default="/api/search?q={q}&per_page=10", help="request path template"
     )
     ap.add_argument("--no-web", action="store_true")
     ap.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")

@@ -20,6 +20,7 @@ from .analysis import (
     DictWords,
     builtin_dictionary,
     dictionary_digest,
+    indexed_value,
     literal_grams,
     load_dictionary,
     segmenter,
@@ -332,7 +333,9 @@ def _write_generation(
     approx_paras = sum(d.count(b"\n") + 1 for _p, _r, d, _s, _m in to_index)
     parallel = approx_paras >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1
     writer = (
-        ix.writer(procs=2, multisegment=True, limitmb=256) if parallel else ix.writer(limitmb=256)
+        ix.writer(procs=2, multisegment=True, limitmb=256, compound=False)
+        if parallel
+        else ix.writer(limitmb=256, compound=False)
     )
     indexed = added = 0
     first_new_pid = next_pid
@@ -359,9 +362,8 @@ def _write_generation(
                 sid = _section_id(conn, sections, section)
                 innermost = section.rsplit(SectionTracker.SEPARATOR, 1)[-1] if section else ""
                 writer.add_document(
-                    pid=next_pid, doc_id=doc_id, words=text, section=innermost,
-                    title=doc["title"] or "", year=doc["year"], region=doc["region"] or "",
-                    level=doc["level"] or "",
+                    pid=next_pid, doc_id=doc_id, words=indexed_value(text, innermost, doc["title"]),
+                    year=doc["year"], region=doc["region"] or "", level=doc["level"] or "",
                 )  # fmt: skip
                 conn.execute(
                     "INSERT INTO paras VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -11,7 +11,7 @@ SCHEMA_VERSION = 1
 
 
 def whoosh_schema(words: DictWords) -> fields.Schema:
-    """Paragraph documents: words for BM25F ranking plus metadata for filtering.
+    """Paragraph documents: weighted words for BM25F ranking plus metadata.
 
     Exact matching does not use these fields (see `literal grams` in store.py), so the word
     fields keep frequencies but no positions: positions roughly double the postings and
@@ -22,10 +22,8 @@ def whoosh_schema(words: DictWords) -> fields.Schema:
         # Column only: a pid is looked up by document number, never searched for.
         pid=fields.COLUMN(columns.NumericColumn("I")),
         doc_id=fields.ID(),
+        # Paragraph, innermost heading and title words, weighted (see analysis.PART_BOOSTS).
         words=fields.TEXT(analyzer=analyzer, phrase=False),
-        # The innermost heading only: the full path repeats on every paragraph under it.
-        section=fields.TEXT(analyzer=analyzer, phrase=False),
-        title=fields.TEXT(analyzer=analyzer, phrase=False),
         # One term per value: years are filtered in the store, Whoosh's trie terms would only
         # add postings.
         year=fields.NUMERIC(int, bits=32, shift_step=32),

@@ -290,6 +290,14 @@ class IndexReader:
                 out[row[0]] = row[1:]
         return out
 
+    def pid_docnums(self) -> dict[int, int]:
+        """Paragraph id → Whoosh document number (built once per reader)."""
+        inverse = self.__dict__.get("_pid_docnums")
+        if inverse is None:
+            inverse = {pid: docnum for docnum, pid in enumerate(self.docnum_pids)}
+            self.__dict__["_pid_docnums"] = inverse
+        return inverse
+
     # -- documents ----------------------------------------------------------------------------
     def doc_of(self, pid: int) -> DocInfo:
         """The document a paragraph id belongs to."""

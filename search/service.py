@@ -25,8 +25,6 @@ from .results import Document, Hit, IndexStats, Paragraph, SearchResult
 
 SORTS = ("relevance", "year")
 FACETS = ("year", "region", "level", "type")
-# Field boosts for BM25F: a term in the heading or the title says more than one in the body.
-BOOSTS = {"words": 1.0, "section": 2.0, "title": 1.5}
 MAX_LIMIT = 100000
 
 
@@ -181,32 +179,99 @@ def phrase_pattern(node: Phrase) -> re.Pattern[str]:
 # -- ranking ---------------------------------------------------------------------------------
 
 
-def _scores(reader: IndexReader, terms: list[Term | Phrase], allowed: set[int]) -> dict[int, float]:
-    """BM25F scores (Whoosh) of the allowed paragraphs that contain any query word."""
-    from whoosh import query as wq
+class _Ranker:
+    """BM25F scores from Whoosh, restricted to the literal matches.
 
-    words = reader.whoosh().schema["words"].analyzer.words
-    texts = [t.text for t in terms if isinstance(t, Term)]
-    texts += [p for t in terms if isinstance(t, Phrase) for p in t.parts]
-    tokens = list(dict.fromkeys(w for text in texts for w in segment_normalized(text, words)))
-    if not tokens or not allowed:
-        return {}
-    subqueries = [
-        wq.Term(fieldname, token, boost=boost)
-        for token in tokens
-        for fieldname, boost in BOOSTS.items()
-    ]
-    q = wq.Or(subqueries)
-    docnum_pids = reader.docnum_pids
-    scores: dict[int, float] = {}
-    with reader.whoosh().searcher() as searcher:
-        matcher = q.matcher(searcher, searcher.context())
-        while matcher.is_active():
-            pid = docnum_pids[matcher.id()]
-            if pid in allowed:
-                scores[pid] = matcher.score()
-            matcher.next()
-    return scores
+    Paragraphs that contain the query only as a fragment of other words have no word postings
+    and score 0; they rank after every scored paragraph. Order: score (high first), then year
+    (newest first), then index order.
+    """
+
+    def __init__(self, reader: IndexReader, terms: list[Term | Phrase], matched: set[int]):
+        self.r = reader
+        self.matched = matched
+        self.scores: dict[int, float] = {}
+        self.query = self._whoosh_query(terms)
+
+    def _whoosh_query(self, terms: list[Term | Phrase]):
+        from whoosh import query as wq
+
+        if not terms or not self.matched:
+            return None
+        words = self.r.whoosh().schema["words"].analyzer.words
+        texts = [t.text for t in terms if isinstance(t, Term)]
+        texts += [p for t in terms if isinstance(t, Phrase) for p in t.parts]
+        tokens = dict.fromkeys(w for text in texts for w in segment_normalized(text, words))
+        if not tokens:
+            return None
+        return wq.Or([wq.Term("words", token) for token in tokens])
+
+    def year_key(self, pid: int) -> int:
+        y = self.r.doc_of(pid).year
+        return -y if y is not None else 10**6
+
+    def key(self, pid: int) -> tuple:
+        return (-self.scores.get(pid, 0.0), self.year_key(pid), pid)
+
+    def score_all(self, pids: set[int]) -> None:
+        """Score the given paragraphs, skipping through the postings to each of them."""
+        if self.query is None or not pids:
+            return
+        to_docnum = self.r.pid_docnums()
+        docnum_pids = self.r.docnum_pids
+        with self.r.whoosh().searcher() as searcher:
+            matcher = self.query.matcher(searcher, searcher.context())
+            for docnum in sorted(to_docnum[p] for p in pids):
+                if not matcher.is_active():
+                    break
+                if matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                    if not matcher.is_active():
+                        break
+                if matcher.id() == docnum:
+                    self.scores[docnum_pids[docnum]] = matcher.score()
+
+    def top(self, k: int) -> list[int]:
+        """The first k paragraphs in relevance order, using Whoosh's top-k pruning."""
+        if self.query is None:
+            return sorted(self.matched, key=self.key)[:k]
+        if len(self.matched) <= 2 * k + 50:
+            self.score_all(self.matched)
+            return sorted(self.matched, key=self.key)[:k]
+        to_docnum = self.r.pid_docnums()
+        allowed = {to_docnum[p] for p in self.matched}
+        docnum_pids = self.r.docnum_pids
+        want = k + 10
+        with self.r.whoosh().searcher() as searcher:
+            while True:
+                results = searcher.search(self.query, limit=want, filter=allowed, terms=False)
+                found = [(hit.score, docnum_pids[hit.docnum]) for hit in results]
+                exhausted = len(found) < want
+                # Stop once everything left out scores below the k-th: ties are then complete.
+                if exhausted or len(found) <= k or found[-1][0] < found[k - 1][0]:
+                    break
+                want *= 2
+        for score, pid in found:
+            self.scores[pid] = score
+        ordered = sorted((pid for _s, pid in found), key=self.key)
+        if exhausted and len(ordered) < k:
+            rest = sorted(self.matched.difference(self.scores), key=self.key)
+            ordered.extend(rest[: k - len(ordered)])
+        return ordered[:k]
+
+    def by_year(self, k: int | None) -> list[int]:
+        """Newest first; within a year by score. Only the years on the page are scored."""
+        groups: dict[int, list[int]] = {}
+        for pid in self.matched:
+            groups.setdefault(self.year_key(pid), []).append(pid)
+        out: list[int] = []
+        for year in sorted(groups):
+            members = groups[year]
+            self.score_all(set(members))
+            out.extend(sorted(members, key=self.key))
+            if k is not None and len(out) >= k:
+                break
+        return out if k is None else out[:k]
 
 
 # -- search ----------------------------------------------------------------------------------
@@ -259,18 +324,17 @@ def search(
     reader = _reader(index)
     matched = _Evaluator(reader).eval(node)
     terms = positive_terms(node)
-    scores = _scores(reader, terms, matched) if terms else {}
-
-    def year_of(pid: int) -> int:
-        y = reader.doc_of(pid).year
-        return y if y is not None else -(10**6)
-
+    ranker = _Ranker(reader, terms, matched)
+    end = None if limit is None else offset + limit
     if sort == "year":
-        order = sorted(matched, key=lambda p: (-year_of(p), -scores.get(p, 0.0), p))
+        order = ranker.by_year(end)
+    elif end is None:
+        ranker.score_all(matched)
+        order = sorted(matched, key=ranker.key)
     else:
-        order = sorted(matched, key=lambda p: (-round(scores.get(p, 0.0), 6), -year_of(p), p))
-    page = order[offset : None if limit is None else offset + limit]
-    hits = _hits(reader, page, terms, scores)
+        order = ranker.top(end)
+    page = order[offset:end]
+    hits = _hits(reader, page, terms, ranker.scores)
     facet_counts = _facets(reader, matched) if facets else {}
     return SearchResult(
         query=query,

@@ -1,0 +1,241 @@
+"""Turning search values into HTML: marks, excerpts, the year chart, the pager, labels.
+
+Every piece of document or query text goes through markupsafe.escape before a tag is added
+around it, so a paragraph holding `<script>` is shown as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from flask import Flask
+from markupsafe import Markup, escape
+
+from search import Document, Paragraph
+
+FACET_LABELS = {"year": "年份", "region": "地区", "level": "层级", "type": "类型"}
+LEVEL_LABELS = {
+    "national": "国家",
+    "provincial": "省级",
+    "city": "市级",
+    "district": "区县",
+    "street": "街道乡镇",
+}
+SORT_LABELS = {"relevance": "按相关度排序", "year": "按年份排序"}
+UNKNOWN = "unknown"
+#: Paragraphs up to this many characters are shown whole in the result list.
+EXCERPT_CHARS = 240
+#: How far before the first match an excerpt may start (it prefers a sentence start).
+EXCERPT_LEAD = 60
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
+SECTION_SEP = " › "
+
+Spans = Sequence[tuple[int, int] | list[int]]
+
+
+# -- marks -----------------------------------------------------------------------------------
+
+
+def highlight(text: str, spans: Spans, first_mark: int | None = None) -> Markup:
+    """`text` escaped, each [start, end) span wrapped in <mark> (with id m-N from first_mark)."""
+    out: list[str] = []
+    pos = 0
+    for i, (start, end) in enumerate(sorted((s, e) for s, e in spans if e > s)):
+        start = max(start, pos)
+        if start >= end:
+            continue
+        out.append(escape(text[pos:start]))
+        ident = f' id="m-{first_mark + i}"' if first_mark is not None else ""
+        out.append(Markup("<mark{}>{}</mark>").format(Markup(ident), text[start:end]))
+        pos = end
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def excerpt(text: str, spans: Spans, size: int = EXCERPT_CHARS) -> Markup:
+    """The paragraph, or for a long one a window from just before its first match; all marks
+    inside the window are kept and none is cut in half."""
+    if len(text) <= size:
+        return highlight(text, spans)
+    spans = sorted((s, e) for s, e in spans)
+    first = spans[0][0] if spans else 0
+    start = max(0, first - EXCERPT_LEAD)
+    ends = list(_SENTENCE_END.finditer(text, start, first))
+    if ends:
+        start = ends[-1].end()
+    end = min(len(text), start + size)
+    start = max(0, min(start, end - size))
+    for s, e in spans:
+        if s < start < e:
+            start = s
+        if s < end < e:
+            end = e
+    inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]
+    return Markup("{}{}{}").format(
+        "…" if start > 0 else "", highlight(text[start:end], inside), "…" if end < len(text) else ""
+    )
+
+
+# -- labels ----------------------------------------------------------------------------------
+
+
+def doc_title(title: str | None, path: str) -> str:
+    """A document's title, or its file name when it has none (as the CLI shows it)."""
+    return title or PurePath(path).name
+
+
+def facet_label(name: str, value: str) -> str:
+    """How a facet value reads in the UI."""
+    if value == UNKNOWN:
+        return "未知"
+    if name == "level":
+        return LEVEL_LABELS.get(value, value)
+    if name == "year" and value.isdigit():
+        return f"{value}年"
+    return value
+
+
+def level_label(level: str | None) -> str | None:
+    return LEVEL_LABELS.get(level, level) if level else None
+
+
+def pager(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """Page numbers to show: the first, the last and a few around the current one; None is a gap."""
+    shown = sorted({1, pages, *range(page - around, page + around + 1)} & set(range(1, pages + 1)))
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - out[-1] > 1:  # type: ignore[operator]
+            out.append(None)
+        out.append(n)
+    return out
+
+
+# -- year chart ------------------------------------------------------------------------------
+
+CHART_W, CHART_H, PLOT_TOP, PLOT_H = 640, 150, 18, 104
+
+
+def year_chart(years: dict[str, int], href: Callable[[str], str], active: str | None) -> Markup:
+    """An inline SVG bar chart of hits per year; each bar links to `href(year)`.
+
+    Heights are attributes, not style (the CSP forbids inline styles). Empty years between the
+    first and last are drawn as gaps so the time axis stays even.
+    """
+    counts = {int(y): n for y, n in years.items() if y.isdigit()}
+    if not counts:
+        return Markup("")
+    low, high = min(counts), max(counts)
+    span = list(range(low, high + 1)) if high - low < 120 else sorted(counts)
+    slot = CHART_W / len(span)
+    width = max(1.0, slot * 0.72)
+    top = max(counts.values())
+    step = next(s for s in (1, 2, 5, 10, 20, 50) if len(span) / s <= 12)
+    parts = [
+        Markup(
+            '<svg class="year-chart" viewBox="0 0 {} {}" role="img" aria-labelledby="chart-title">'
+            '<title id="chart-title">各年份命中段落数</title>'
+            '<line class="axis" x1="0" y1="{}" x2="{}" y2="{}"/>'
+        ).format(CHART_W, CHART_H, PLOT_TOP + PLOT_H, CHART_W, PLOT_TOP + PLOT_H)
+    ]
+    for i, year in enumerate(span):
+        n = counts.get(year, 0)
+        x = i * slot + (slot - width) / 2
+        h = max(2.0, PLOT_H * n / top) if n else 0.0
+        label = f"{year}年：{n} 条"
+        bar = Markup(
+            '<rect class="hit-area" x="{:.1f}" y="{}" width="{:.1f}" height="{}"/>'
+            '<rect class="bar" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" rx="1.5"/>'
+        ).format(i * slot, PLOT_TOP, slot, PLOT_H, x, PLOT_TOP + PLOT_H - h, width, h)
+        if n and len(span) <= 12:
+            bar += Markup('<text class="count" x="{:.1f}" y="{:.1f}">{}</text>').format(
+                x + width / 2, PLOT_TOP + PLOT_H - h - 4, n
+            )
+        if n:
+            cls = "year-bar active" if str(year) == active else "year-bar"
+            parts.append(
+                Markup('<a class="{}" href="{}" aria-label="{}"><title>{}</title>{}</a>').format(
+                    cls, href(str(year)), label, label, bar
+                )
+            )
+        else:
+            parts.append(Markup('<g class="year-bar empty"><title>{}</title>{}</g>').format(label, bar))
+        if year % step == 0 or step == 1:
+            parts.append(
+                Markup('<text class="tick" x="{:.1f}" y="{}">{}</text>').format(
+                    i * slot + slot / 2, CHART_H - 10, year
+                )
+            )
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
+# -- the document page -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One paragraph of the document page, ready for the template."""
+
+    paragraph: Paragraph
+    html: Markup
+    #: 2 or 3 when the paragraph is itself a heading, else 0.
+    heading: int
+    #: The section path, shown where it changes (and the paragraph is not the heading itself).
+    section: str | None
+    prev_match: int | None = None
+    next_match: int | None = None
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    rows: list[Row]
+    marks: int
+    matched: int
+
+
+def document_view(doc: Document) -> DocumentView:
+    """Paragraphs with numbered marks, headings and links to the previous/next matching one."""
+    rows: list[Row] = []
+    marks = 0
+    previous_section: str | None = None
+    matched = [p.paragraph for p in doc.paragraphs if p.matches]
+    order = {n: i for i, n in enumerate(matched)}
+    for p in doc.paragraphs:
+        html = highlight(p.text, p.matches, first_mark=marks + 1)
+        marks += len(p.matches)
+        parts = p.section.split(SECTION_SEP) if p.section else []
+        heading, section = 0, None
+        if p.section != previous_section and parts:
+            before = previous_section.split(SECTION_SEP) if previous_section else []
+            if p.text.strip() == parts[-1].strip():
+                heading = 2 if len(parts) == 1 else 3
+            # A paragraph that opens with its own heading under an unchanged parent needs no
+            # label: the heading is its first words.
+            elif not (p.text.startswith(parts[-1]) and before[: len(parts) - 1] == parts[:-1]):
+                section = p.section
+        previous_section = p.section
+        prev_match = next_match = None
+        if p.matches:
+            i = order[p.paragraph]
+            prev_match = matched[i - 1] if i > 0 else None
+            next_match = matched[i + 1] if i + 1 < len(matched) else None
+        rows.append(Row(p, html, heading, section, prev_match, next_match))
+    return DocumentView(rows, marks, len(matched))
+
+
+def register(app: Flask) -> None:
+    """Make the helpers available to templates."""
+    app.jinja_env.globals.update(
+        FACET_LABELS=FACET_LABELS,
+        SORT_LABELS=SORT_LABELS,
+        UNKNOWN=UNKNOWN,
+        doc_title=doc_title,
+        excerpt=excerpt,
+        facet_label=facet_label,
+        level_label=level_label,
+        pager=pager,
+        year_chart=year_chart,
+    )

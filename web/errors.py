@@ -1,0 +1,65 @@
+"""The one place that decides how errors render: JSON under /api/, an HTML page elsewhere."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from indexer import GovsearchError, IndexNotFound, NotFound, UsageError
+
+HEADINGS = {
+    400: "查询有误",
+    404: "找不到",
+    405: "不支持的请求",
+    503: "索引暂不可用",
+    500: "服务器出错",
+}
+
+
+def status_of(exc: GovsearchError) -> int:
+    """HTTP status for a library error."""
+    if isinstance(exc, UsageError):
+        return 400
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, IndexNotFound):
+        return 503
+    return 500
+
+
+def render_error(status: int, message: str):
+    """The error response for the current request."""
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return {"error": message}, status
+    page = render_template(
+        "error.html",
+        status=status,
+        heading=HEADINGS.get(status, "出错了"),
+        message=message,
+        q=request.args.get("q", ""),
+    )
+    return page, status
+
+
+def _library_error(exc: GovsearchError):
+    return render_error(status_of(exc), str(exc))
+
+
+def _http_error(exc: HTTPException):
+    status = exc.code or 500
+    if status == 404:
+        return render_error(404, f"no such page: {request.path[:200]}")
+    if status == 405:
+        return render_error(405, f"method {request.method} is not allowed here")
+    return render_error(status, exc.description or exc.name)
+
+
+def _unexpected(exc: Exception):
+    current_app.logger.exception("unhandled error on %s", request.path)
+    return render_error(500, "internal error: the server log has the details")
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(GovsearchError, _library_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

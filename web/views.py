@@ -1,0 +1,71 @@
+"""Routes: each parses its input, calls one search function and renders the result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+
+from indexer import IndexNotFound
+from search import Index, get_document, stats
+
+from .display import document_view
+from .params import check_doc_id, parse_search_args
+
+pages = Blueprint("pages", __name__)
+api = Blueprint("api", __name__)
+
+#: Shown on the empty search page: one example per feature of the query language.
+EXAMPLES = [
+    ("河长制", "包含这个词的段落"),
+    ("河长制 污染", "两个词都出现（AND）"),
+    ("河长制 OR 湖长制", "任一个词出现"),
+    ("营商环境 -疫情", "排除某个词"),
+    ('"土地 整备"', "短语：按顺序出现"),
+    ("乡村振兴 year:2018..2020", "限定年份范围"),
+    ("section:工作计划 河长制", "限定在某个章节"),
+]
+
+
+def current_index() -> Index:
+    index = current_app.extensions["govsearch.index"]
+    if index is None:
+        raise IndexNotFound(
+            "no index configured. Run: govsearch serve --index DIR (or set GOVSEARCH_INDEX)"
+        )
+    return index
+
+
+@pages.get("/")
+def search_page():
+    params = parse_search_args(request.args)
+    if params.is_blank:
+        info = stats(current_index())
+        return render_template("home.html", params=params, stats=info, examples=EXAMPLES)
+    result = params.run(current_index())
+    return render_template("results.html", params=params, result=result)
+
+
+@pages.get("/doc/<doc_id>")
+def document_page(doc_id: str):
+    q = request.args.get("q", "")
+    doc = get_document(current_index(), check_doc_id(doc_id), query=q if q.strip() else None)
+    return render_template("document.html", doc=doc, q=q, view=document_view(doc))
+
+
+@api.get("/search")
+def api_search():
+    params = parse_search_args(request.args)
+    result = params.run(current_index())
+    paging = {"page": params.page, "per_page": params.per_page, "pages": params.pages(result.total)}
+    return {**result.to_dict(), **paging}
+
+
+@api.get("/doc/<doc_id>")
+def api_document(doc_id: str):
+    q = request.args.get("q", "")
+    doc = get_document(current_index(), check_doc_id(doc_id), query=q if q.strip() else None)
+    return doc.to_dict()
+
+
+@api.get("/stats")
+def api_stats():
+    return stats(current_index()).to_dict()
