@@ -209,6 +209,19 @@ def load_test(port: int, paths: list[str], clients: int, seconds: float) -> dict
     }
 
 
+def http_get(port: int, path: str) -> bytes:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"HTTP {resp.status} for {path}: {body[:300]!r}")
+        return body
+    finally:
+        conn.close()
+
+
 def wait_http(port: int, proc: subprocess.Popen, timeout: float = 60) -> bool:
     """Poll until the server answers any HTTP request; False if it exits or the time runs out."""
     deadline = time.perf_counter() + timeout

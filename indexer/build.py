@@ -6,11 +6,12 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,15 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class Duplicate:
+    """A document whose paragraphs mostly repeat another's (the same report from two sources)."""
+
+    path: str
+    same_as: str
+    shared: float
+
+
+@dataclass(frozen=True)
 class IndexReport:
     """What an indexing run did."""
 
@@ -80,6 +90,7 @@ class IndexReport:
     skipped: list[SkippedFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     full_rebuild: bool = False
+    duplicates: list[Duplicate] = field(default_factory=list)
 
 
 @dataclass
@@ -199,11 +210,12 @@ def _build_locked(
     if not full and not to_index and not removed:
         return _report(index_dir, current, 0, unchanged, 0, skipped, 0, warnings, started, full)
 
+    duplicates: list[Duplicate] = []
     gen = store.new_generation(index_dir, None if full else current)
     try:
         indexed, added = _write_generation(
             gen, full, words, user_words, digest, old_meta, to_index,
-            replaced + removed, skipped, warnings, progress,
+            replaced + removed, skipped, warnings, duplicates, progress,
         )  # fmt: skip
         store.publish(index_dir, gen)
     except BaseException:
@@ -211,8 +223,9 @@ def _build_locked(
         raise
     store.remove_old_generations(index_dir)
     return _report(
-        index_dir, gen, indexed, unchanged, len(removed), skipped, added, warnings, started, full
-    )
+        index_dir, gen, indexed, unchanged, len(removed), skipped, added, warnings, started, full,
+        duplicates,
+    )  # fmt: skip
 
 
 def _report(
@@ -226,6 +239,7 @@ def _report(
     warnings: list[str],
     started: float,
     full: bool,
+    duplicates: list[Duplicate] | None = None,
 ) -> IndexReport:
     docs_total = paras_total = 0
     if gen is not None:
@@ -249,6 +263,7 @@ def _report(
         skipped=skipped,
         warnings=warnings,
         full_rebuild=full,
+        duplicates=duplicates or [],
     )
 
 
@@ -287,6 +302,8 @@ def _document_rows(
             "date": docmeta.find_date(tail) or docmeta.find_date(head),
             "type": docmeta.infer_doc_type(title),
         }
+        if year is None and extra["date"]:
+            year = int(extra["date"][:4])
     tracker = SectionTracker(title)
     rows = []
     for i, p in enumerate(src.paragraphs, 1):
@@ -314,6 +331,7 @@ def _write_generation(
     dropped: list[_Existing],
     skipped: list[SkippedFile],
     warnings: list[str],
+    duplicates: list[Duplicate],
     progress: Callable[[Progress], None] | None,
 ) -> tuple[int, int]:
     from whoosh import index as windex
@@ -366,13 +384,14 @@ def _write_generation(
                     year=doc["year"], region=doc["region"] or "", level=doc["level"] or "",
                 )  # fmt: skip
                 conn.execute(
-                    "INSERT INTO paras VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO paras VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                     (next_pid, doc_id, paragraph, line, column, page, sid, text, norm),
                 )  # fmt: skip
                 next_pid += 1
             fingerprint = _fingerprint(sha, row, digest)
             conn.execute(
-                "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO docs VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
                 (doc_id, str(path), str(root) if root else None, sha, fingerprint, src.format,
                  src.encoding, len(data), doc["title"], doc["year"], doc["region"], doc["level"],
                  json.dumps(doc["meta"], ensure_ascii=False), start, next_pid),
@@ -397,6 +416,7 @@ def _write_generation(
         else:
             _write_grams(conn, gen, first_new_pid)
         _write_docnum_map(conn, whoosh_dir)
+        duplicates.extend(mark_duplicates(conn))
         conn.commit()
         if dropped:
             conn.execute("VACUUM")
@@ -415,6 +435,72 @@ def _write_generation(
         },
     )
     return indexed, added
+
+
+# A document is a near-duplicate of another when this share of its clause openings (the ten
+# characters after each ，。；) also occurs in the other. Clause openings survive the small
+# differences between two copies of a report (re-wrapped lines, stray spaces) that defeat a
+# comparison of whole paragraphs.
+DUP_SHARE = 0.85
+_CLAUSE = re.compile(r"[,.;，。；:：](\S{10})")
+# Clause openings found in more documents than this are boilerplate, not evidence.
+MAX_DUP_SPREAD = 8
+
+
+def mark_duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
+    """Find near-duplicate documents; point their repeated paragraphs at the original's.
+
+    The original of a group is the document indexed first. Recomputed over the whole index on
+    every run, so adding either copy later is handled the same way.
+    """
+    conn.execute("UPDATE paras SET dup_of = NULL WHERE dup_of IS NOT NULL")
+    conn.execute("UPDATE docs SET dup_of = NULL WHERE dup_of IS NOT NULL")
+    first_pid: dict[tuple[str, str], int] = {}
+    per_doc: dict[str, set[str]] = defaultdict(set)
+    holders: dict[str, set[str]] = defaultdict(set)
+    for doc_id, pid, norm in conn.execute(
+        "SELECT p.doc_id, p.pid, p.norm FROM paras p JOIN docs d USING (doc_id) "
+        "ORDER BY d.pid_start, p.pid"
+    ):
+        first_pid.setdefault((doc_id, norm), pid)
+        for clause in _CLAUSE.findall("".join(norm.split())):
+            if clause not in per_doc[doc_id]:
+                per_doc[doc_id].add(clause)
+                holders[clause].add(doc_id)
+    shared: Counter[tuple[str, str]] = Counter()
+    for docs in holders.values():
+        if 1 < len(docs) <= MAX_DUP_SPREAD:
+            for a, b in itertools.combinations(sorted(docs), 2):
+                shared[(a, b)] += 1
+    order: dict[str, int] = {}
+    years: dict[str, int | None] = {}
+    for i, (doc_id, year) in enumerate(conn.execute("SELECT doc_id, year FROM docs ORDER BY pid_start")):
+        order[doc_id] = i
+        years[doc_id] = year
+    original: dict[str, str] = {}
+    found: list[tuple[str, str, float]] = []
+    for (a, b), n in shared.items():
+        share = n / min(len(per_doc[a]), len(per_doc[b]))
+        # Yearly reports of one government share their boilerplate: other years are not copies.
+        same_year = None in (years[a], years[b]) or years[a] == years[b]
+        if share >= DUP_SHARE and same_year:
+            first, second = sorted((a, b), key=order.__getitem__)
+            root = original.get(first, first)
+            if second not in original:
+                original[second] = root
+                found.append((second, root, share))
+    paths = dict(conn.execute("SELECT doc_id, path FROM docs"))
+    report = []
+    for copy, root, share in sorted(found, key=lambda f: paths[f[0]]):
+        conn.execute("UPDATE docs SET dup_of = ? WHERE doc_id = ?", (root, copy))
+        updates = [
+            (first_pid[(root, norm)], pid)
+            for (doc_id, norm), pid in first_pid.items()
+            if doc_id == copy and (root, norm) in first_pid
+        ]
+        conn.executemany("UPDATE paras SET dup_of = ? WHERE pid = ?", updates)
+        report.append(Duplicate(paths[copy], paths[root], round(share, 3)))
+    return report
 
 
 def _section_id(conn: sqlite3.Connection, cache: dict[str, int], section: str | None) -> int | None:

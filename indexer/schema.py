@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS docs (
     region TEXT,
     level TEXT,
     meta TEXT NOT NULL DEFAULT '{}',
+    dup_of TEXT,
     pid_start INTEGER NOT NULL,
     pid_end INTEGER NOT NULL
 );
@@ -59,7 +60,8 @@ CREATE TABLE IF NOT EXISTS paras (
     page INTEGER,
     sid INTEGER,
     text TEXT NOT NULL,
-    norm TEXT NOT NULL
+    norm TEXT NOT NULL,
+    dup_of INTEGER
 );
 CREATE INDEX IF NOT EXISTS paras_doc ON paras (doc_id, paragraph);
 CREATE TABLE IF NOT EXISTS sections (

@@ -298,6 +298,14 @@ class IndexReader:
             self.__dict__["_pid_docnums"] = inverse
         return inverse
 
+    def dup_of(self) -> dict[int, int]:
+        """Paragraph id → id of the identical paragraph in the original of a duplicate document."""
+        mapping = self.__dict__.get("_dup_of")
+        if mapping is None:
+            rows = self.sql("SELECT pid, dup_of FROM paras WHERE dup_of IS NOT NULL")
+            mapping = self.__dict__["_dup_of"] = dict(rows)
+        return mapping
+
     # -- documents ----------------------------------------------------------------------------
     def doc_of(self, pid: int) -> DocInfo:
         """The document a paragraph id belongs to."""

@@ -21,7 +21,7 @@ from indexer.analysis import query_grams, segment_normalized
 from indexer.textnorm import find_all, merge_spans, normalize, to_source_spans
 
 from .query import And, Field, Node, Not, Or, Phrase, Term, make_field, parse_query, positive_terms
-from .results import Document, Hit, IndexStats, Paragraph, SearchResult
+from .results import Document, Hit, IndexStats, Location, Paragraph, SearchResult
 
 SORTS = ("relevance", "year")
 FACETS = ("year", "region", "level", "type")
@@ -311,8 +311,13 @@ def search(
     region: str | None = None,
     filters: Iterable[tuple[str, str]] = (),
     facets: bool = True,
+    collapse: bool = True,
 ) -> SearchResult:
-    """Run a query: the exact matching set, ranked, one page of hits, facet counts."""
+    """Run a query: the exact matching set, ranked, one page of hits, facet counts.
+
+    With collapse, a paragraph repeated word for word in a near-duplicate document (the same
+    report from two sources) is one hit, the copies listed in its `also_in`.
+    """
     started = time.perf_counter()
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
@@ -323,6 +328,7 @@ def search(
     node = build_query(query, year=year, region=region, filters=filters)
     reader = _reader(index)
     matched = _Evaluator(reader).eval(node)
+    copies = _collapse(reader, matched) if collapse else {}
     terms = positive_terms(node)
     ranker = _Ranker(reader, terms, matched)
     end = None if limit is None else offset + limit
@@ -334,7 +340,7 @@ def search(
     else:
         order = ranker.top(end)
     page = order[offset:end]
-    hits = _hits(reader, page, terms, ranker.scores)
+    hits = _hits(reader, page, terms, ranker.scores, copies)
     facet_counts = _facets(reader, matched) if facets else {}
     return SearchResult(
         query=query,
@@ -349,10 +355,16 @@ def search(
     )
 
 
-def count(index: Index | Path | str, query: str, **filters: str | None) -> int:
-    """The number of matching paragraphs, without ranking."""
+def count(
+    index: Index | Path | str, query: str, *, collapse: bool = True, **filters: str | None
+) -> int:
+    """The number of hits `search` would report, without ranking."""
     node = build_query(query, **filters)  # type: ignore[arg-type]
-    return len(_Evaluator(_reader(index)).eval(node))
+    reader = _reader(index)
+    matched = _Evaluator(reader).eval(node)
+    if collapse:
+        _collapse(reader, matched)
+    return len(matched)
 
 
 def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[int, int]]:
@@ -366,8 +378,40 @@ def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[
     return merge_spans(to_source_spans(text, merge_spans(spans)))
 
 
+def _collapse(reader: IndexReader, matched: set[int]) -> dict[int, list[int]]:
+    """Remove copies of matched originals from matched; returns original → copies."""
+    dup_of = reader.dup_of()
+    copies: dict[int, list[int]] = {}
+    if not dup_of:
+        return copies
+    if len(dup_of) < len(matched):
+        candidates = [p for p in dup_of if p in matched]
+    else:
+        candidates = [p for p in matched if p in dup_of]
+    for pid in sorted(candidates):
+        original = dup_of[pid]
+        if original in matched:
+            matched.discard(pid)
+            copies.setdefault(original, []).append(pid)
+    return copies
+
+
+def _locations(reader: IndexReader, pids: list[int]) -> list[Location]:
+    rows = reader.fetch(pids, "paragraph, line")
+    out = []
+    for pid in pids:
+        paragraph, line = rows[pid]
+        d = reader.doc_of(pid)
+        out.append(Location(f"{d.doc_id}:{paragraph}", d.doc_id, d.title, d.path, line))
+    return out
+
+
 def _hits(
-    reader: IndexReader, page: list[int], terms: list[Term | Phrase], scores: dict[int, float]
+    reader: IndexReader,
+    page: list[int],
+    terms: list[Term | Phrase],
+    scores: dict[int, float],
+    copies: dict[int, list[int]],
 ) -> list[Hit]:
     if not page:
         return []
@@ -400,6 +444,7 @@ def _hits(
                 column=column,
                 doc_type=d.meta.get("type"),
                 docno=d.meta.get("docno"),
+                also_in=_locations(reader, copies[pid]) if pid in copies else [],
             )
         )
     return hits

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from flask import Flask
+from flask import Flask, url_for
 from markupsafe import Markup, escape
 
 from search import Document, Paragraph
@@ -67,7 +67,12 @@ def excerpt(text: str, spans: Spans, size: int = EXCERPT_CHARS) -> Markup:
     if ends:
         start = ends[-1].end()
     end = min(len(text), start + size)
-    start = max(0, min(start, end - size))
+    if end - start < size and start > 0:
+        # Near the end of the paragraph: fill the window backwards, from a sentence start.
+        start = max(0, end - size)
+        ends = list(_SENTENCE_END.finditer(text, start, min(first, start + EXCERPT_LEAD)))
+        if ends:
+            start = ends[0].end()
     for s, e in spans:
         if s < start < e:
             start = s
@@ -226,6 +231,19 @@ def document_view(doc: Document) -> DocumentView:
     return DocumentView(rows, marks, len(matched))
 
 
+def search_url(params, **changes) -> str:
+    """The search page's URL for `params` with `changes` (None drops a filter)."""
+    return url_for("pages.search_page", **params.url_args(**changes))
+
+
+def results_chart(result, params) -> Markup:
+    """The year chart of a result set, or nothing when its hits span fewer than two years."""
+    years = result.facets.get("year", {})
+    if sum(1 for y in years if y.isdigit()) < 2:
+        return Markup("")
+    return year_chart(years, lambda y: search_url(params, year=y), params.year)
+
+
 def register(app: Flask) -> None:
     """Make the helpers available to templates."""
     app.jinja_env.globals.update(
@@ -237,5 +255,6 @@ def register(app: Flask) -> None:
         facet_label=facet_label,
         level_label=level_label,
         pager=pager,
-        year_chart=year_chart,
+        results_chart=results_chart,
+        search_url=search_url,
     )

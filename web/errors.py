@@ -9,7 +9,7 @@ from indexer import GovsearchError, IndexNotFound, NotFound, UsageError
 
 HEADINGS = {
     400: "查询有误",
-    404: "找不到",
+    404: "找不到该页面或文件",
     405: "不支持的请求",
     503: "索引暂不可用",
     500: "服务器出错",

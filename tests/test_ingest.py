@@ -1,0 +1,208 @@
+"""Reading sources: encodings, paragraphs, metadata heuristics, mixed folders, doc numbers."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer import build_index
+from indexer.ingest import SkipFile, decode_bytes, read_document, text_paragraphs
+from indexer.metadata import SectionTracker, guess_region, guess_title, guess_year, heading_of
+from search import count, get_document, search
+
+from .conftest import RAW_ENCODINGS, SEEDS
+from .test_formats import GOV_CN_PAGE, _make_docx, _multipage_pdf
+
+# -- encodings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("河长制".encode(), "utf-8"),
+        (codecs.BOM_UTF8 + "河长制".encode(), "utf-8-sig"),
+        ("河长制".encode("utf-16"), "utf-16"),
+        ("河长制".encode("utf-16-be").join([codecs.BOM_UTF16_BE, b""]), "utf-16"),
+        ("河长制，推进黑臭水体治理".encode("gbk"), "gb18030"),
+        ("镕基".encode("gb18030"), "gb18030"),
+    ],
+)
+def test_decoding_is_detected_not_guessed(data, encoding):
+    text, enc, warnings = decode_bytes(data)
+    assert enc == encoding and warnings == []
+    assert text.startswith(("河长制", "镕基"))
+
+
+def test_real_gbk_and_gb2312_reports_decode_to_the_corpus_text():
+    info = json.loads((RAW_ENCODINGS / "raw_files.json").read_text("utf-8"))
+    corpus = RAW_ENCODINGS.parent / "corpus"
+    for entry in info:
+        doc = read_document(RAW_ENCODINGS / entry["file"])
+        assert doc.encoding == "gb18030"
+        expected = (corpus / entry["utf8_corpus_file"]).read_text("utf-8").split("\n")
+        assert [p.text for p in doc.paragraphs] == expected
+    # The dash A1AA is U+2014 in GB18030 (U+2015 in Python's gb2312 codec).
+    doc = read_document(RAW_ENCODINGS / "2010_national_gwr_gb2312.txt")
+    assert any("\u2014\u2014" in p.text for p in doc.paragraphs)
+
+
+def test_utf8_with_a_few_bad_bytes_is_indexed_with_a_warning():
+    data = ("第一行河长制\n" * 30).encode() + b"bad \xff\xfe byte\n" + "最后一行".encode()
+    text, enc, warnings = decode_bytes(data)
+    assert enc == "utf-8"
+    assert warnings == ["invalid UTF-8 bytes replaced with U+FFFD on line 31"]
+    assert text.endswith("最后一行")
+
+
+def test_binary_is_refused():
+    with pytest.raises(SkipFile) as err:
+        decode_bytes(b"PK\x03\x04\x00\x00binary zip")
+    assert str(err.value) == "binary file (contains NUL bytes), not text"
+
+
+def test_paragraphs_trim_ideographic_space_and_keep_source_lines():
+    paras = text_paragraphs("\u3000\u3000第一段 \r\n\r\n  \n第二段\u3000\n")
+    assert [(p.text, p.line, p.column) for p in paras] == [("第一段", 1, 6), ("第二段", 4, 0)]
+
+
+def test_markdown_syntax_is_stripped():
+    paras = text_paragraphs("# 某市条例\n\n## 第一章 总则\n- **第一条** 为了[规范](http://x)管理\n", True)
+    assert [(p.text, p.heading_level) for p in paras] == [
+        ("某市条例", 1), ("第一章 总则", 2), ("第一条 为了规范管理", None),
+    ]  # fmt: skip
+
+
+# -- metadata heuristics ---------------------------------------------------------------------
+
+
+def test_seed_metadata(seed_index):
+    by_name = {Path(h.path).name: h for h in search(seed_index, "街道", limit=None).hits}
+    pingshan = by_name["003_03ea490201493e06.txt"]
+    xx = by_name["000_d17093189e6c1fbb.txt"]
+    assert (pingshan.title, pingshan.year, pingshan.region, pingshan.level) == (
+        None, 2018, "坪山街道", "street",
+    )  # fmt: skip
+    assert (xx.title, xx.year, xx.region, xx.level) == (None, 2020, "XX街道", "street")
+
+
+def test_section_path_of_a_heading_that_opens_a_paragraph(seed_index):
+    hit = [h for h in search(seed_index, "河长制", limit=None).hits if h.path.endswith("003_03ea490201493e06.txt") and h.line == 14][0]  # noqa: E501
+    assert hit.section == "三、2019年工作计划 › (二)聚焦宜居环境,着力提升现代城区品质"
+    assert hit.paragraph == 14
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("一、2018年工作情况", (20, "一、2018年工作情况")),
+        ("（二）聚焦宜居环境，着力提升品质。一是推进", (30, "（二）聚焦宜居环境，着力提升品质")),
+        ("第一章　总则", (10, "第一章　总则")),
+        ("第三条　为了规范管理，制定本条例。", (60, "第三条")),
+        ("1. 加强组织领导", (40, "1. 加强组织领导")),
+        ("（1）明确责任。", (50, "（1）明确责任")),
+        ("1.5万平方米的改造任务已经完成", None),
+        ("一是全力推进道路交通建设", None),
+    ],
+)
+def test_heading_patterns(text, expected):
+    assert heading_of(text) == expected
+
+
+def test_section_tracker_nests_and_pops():
+    t = SectionTracker()
+    path = [t.feed(x) for x in ["前言", "第一章 总则", "第一条 目的", "正文", "第二章 职责",
+                                "第五条 分工"]]  # fmt: skip
+    assert path == [None, "第一章 总则", "第一章 总则 › 第一条", "第一章 总则 › 第一条",
+                    "第二章 职责", "第二章 职责 › 第五条"]  # fmt: skip
+
+
+def test_title_year_region_heuristics():
+    assert guess_title("2019年坪山街道工作总结") == "2019年坪山街道工作总结"
+    assert guess_title("2018年,坪山街道坚持以习近平新时代中国特色社会主义思想为指导。") is None
+    assert guess_year(None, "2003年国务院政府工作报告.txt", None) == 2003
+    assert guess_year(None, "0093_fc516365bb9e6d29.txt", "２０２０年是……") == 2020
+    assert guess_year(None, "a.txt", "没有年份") is None
+    assert guess_region("山东省青岛市人民政府关于印发方案的通知", None) == "山东省青岛市"
+    assert guess_region(None, "2020年是开局之年,在区委区政府和街道党工委领导下,XX街道深入") == "XX街道"
+    assert guess_region("国务院关于加强管理的通知", None) == "全国"
+    assert guess_region(None, "没有地名的一段话。") is None
+
+
+# -- mixed folders and document metadata -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mixed")
+    (root / "utf8.txt").write_text("某县2019年工作总结\n全面推行河长制\n", encoding="utf-8")
+    (root / "gbk.txt").write_bytes("某镇工作计划\n落实河长制，治理黑臭水体\n".encode("gbk"))
+    (root / "notes.md").write_text("# 某区2020年工作要点\n\n- 推进河长制\n", encoding="utf-8")
+    (root / "page.html").write_text(GOV_CN_PAGE, encoding="utf-8")
+    _make_docx(root / "方案.docx")
+    _multipage_pdf(root / "意见.pdf")
+    (root / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
+    (root / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(256))
+    index_dir = root / ".index"
+    report = build_index([root], index_dir)
+    return root, index_dir, report
+
+
+def test_mixed_folder_counts(mixed):
+    root, _ix, report = mixed
+    assert (report.files_indexed, report.files_skipped) == (6, 2)
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    assert set(reasons) == {"old.doc", "photo.jpg"}
+    assert ".doc" in reasons["old.doc"]
+
+
+def test_mixed_folder_is_searchable_in_every_format(mixed):
+    _root, ix, _report = mixed
+    formats = {h.format for h in search(ix, "-zzzzzz", limit=None).hits}
+    assert formats == {"txt", "md", "html", "docx", "pdf"}
+    assert count(ix, "河长制") == 3
+    pdf_hits = search(ix, "基层治理现代化", limit=None).hits
+    assert pdf_hits and all(h.format == "pdf" and h.line is None and h.page for h in pdf_hits)
+
+
+def test_docno_is_normalised_for_every_way_users_type_it(mixed):
+    _root, ix, _report = mixed
+    for typed in ["某政发〔2025〕3号", "某政发[2025]3号", "某政发（2025）3号", "某政发【2025】3号",
+                  "某政发〔２０２５〕３号"]:  # fmt: skip
+        hits = search(ix, f"docno:{typed}", limit=None).hits
+        assert hits and {h.docno for h in hits} == {"某政发〔2025〕3号"}, typed
+        assert {h.format for h in hits} == {"docx", "pdf"}
+
+
+def test_type_level_and_date_filters(mixed):
+    _root, ix, _report = mixed
+    hits = search(ix, "type:通知", limit=None).hits
+    assert hits and {h.doc_type for h in hits} == {"通知"}
+    pdf = [h for h in search(ix, "基层治理", limit=None).hits if h.format == "pdf"][0]
+    doc = get_document(ix, pdf.doc_id)
+    assert doc.meta.get("date") == "2025-03-15"
+    assert doc.year == 2025  # no year in the title: the document date gives it
+    march = {h.doc_id for h in search(ix, "date:2025-03", limit=None).hits}
+    assert pdf.doc_id in march
+    assert all(get_document(ix, d).meta["date"].startswith("2025-03") for d in march)
+    assert search(ix, "date:2024-01..2024-12", limit=None).total == 0
+    result = search(ix, "河长制", limit=None)
+    assert result.facets["type"] == {"工作总结": 1, "工作计划": 1, "要点": 1}
+
+
+def test_vimgrep_lists_text_sources_only(mixed, runner):
+    from govsearch.cli import cli
+
+    _root, ix, _report = mixed
+    out = runner.invoke(cli, ["search", "某", "--all", "--format", "vimgrep", "--index", str(ix)])
+    paths = {line.split(":")[0] for line in out.stdout.splitlines()}
+    assert {Path(p).suffix for p in paths} == {".txt", ".md"}
+
+
+def test_seeds_are_the_bundled_default_corpus():
+    assert [p.name for p in SEEDS] == ["000_d17093189e6c1fbb.txt", "003_03ea490201493e06.txt"]
+    shared = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+    for p in SEEDS:
+        assert p.read_bytes() == (shared / p.name).read_bytes()
