@@ -172,6 +172,12 @@ def index(
         click.echo(f"warning: skipped {skipped.path}: {skipped.reason}", err=True)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for dup in report.duplicates:
+        click.echo(
+            f"note: {dup.path} repeats {dup.same_as} ({dup.shared:.0%} of its clauses); "
+            "identical paragraphs are shown once, with the copy under also_in",
+            err=True,
+        )
     if fmt == "json":
         from dataclasses import asdict
 
@@ -361,6 +367,8 @@ def _print_text(result, color: bool) -> None:
         click.echo(click.style(f"[{n}] ", bold=True) + head if color else f"[{n}] {head}")
         click.echo(f"    {where}  id {hit.id}")
         click.echo(f"    {mark(body, spans, color)}")
+        for loc in hit.also_in:
+            click.echo(f"    also in: {_display_path(loc.path)}:{loc.line}  id {loc.id}")
         click.echo("")
     shown = len(result.hits)
     if result.total == 0:

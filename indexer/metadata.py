@@ -235,6 +235,10 @@ class SectionTracker:
                 found = None  # the document title repeated as a heading
             else:
                 found = (explicit_level * 10 - 10, text.strip()[:_MAX_HEADING])
+        if found is not None and _ARTICLE_RANK > found[0] > 15:
+            # Inside an article (第三条), (一) / 1. / (1) number the article's items: not headings.
+            if any(r == _ARTICLE_RANK for r, _h in self.stack):
+                found = None
         if found is not None:
             rank, head = found
             while self.stack and self.stack[-1][0] >= rank:

@@ -119,6 +119,14 @@ def test_section_tracker_nests_and_pops():
                     "第二章 职责", "第二章 职责 › 第五条"]  # fmt: skip
 
 
+def test_numbered_items_inside_an_article_are_not_headings():
+    t = SectionTracker()
+    path = [t.feed(x) for x in ["第三章 工作职责", "第九条 河长办公室履行下列职责：",
+                                "（一）拟订河长制相关制度；", "（二）组织协调；", "第十条 其他"]]  # fmt: skip
+    assert path == ["第三章 工作职责", "第三章 工作职责 › 第九条", "第三章 工作职责 › 第九条",
+                    "第三章 工作职责 › 第九条", "第三章 工作职责 › 第十条"]  # fmt: skip
+
+
 def test_title_year_region_heuristics():
     assert guess_title("2019年坪山街道工作总结") == "2019年坪山街道工作总结"
     assert guess_title("2018年,坪山街道坚持以习近平新时代中国特色社会主义思想为指导。") is None

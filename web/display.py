@@ -78,7 +78,9 @@ def excerpt(text: str, spans: Spans, size: int = EXCERPT_CHARS) -> Markup:
             start = s
         if s < end < e:
             end = e
-    inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]
+    inside = [
+        (max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start
+    ]
     return Markup("{}{}{}").format(
         "…" if start > 0 else "", highlight(text[start:end], inside), "…" if end < len(text) else ""
     )
@@ -166,7 +168,9 @@ def year_chart(years: dict[str, int], href: Callable[[str], str], active: str | 
                 )
             )
         else:
-            parts.append(Markup('<g class="year-bar empty"><title>{}</title>{}</g>').format(label, bar))
+            parts.append(
+                Markup('<g class="year-bar empty"><title>{}</title>{}</g>').format(label, bar)
+            )
         if year % step == 0 or step == 1:
             parts.append(
                 Markup('<text class="tick" x="{:.1f}" y="{}">{}</text>').format(

@@ -1,0 +1,667 @@
+"""The web UI and JSON API through Flask's test client: pages, errors, escaping, paging, headers."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from indexer import GovsearchError, build_index
+from search import get_document, open_index, search, stats
+from web import SECURITY_HEADERS, create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+
+# A short paragraph with two matches, headings, and a long paragraph whose match sits in the
+# middle (shown as an excerpt in the result list).
+POLICY = """深府办〔2016〕12号
+为全面推行河长制，落实河长制责任，现提出如下意见。
+一、总体要求
+（一）指导思想。坚持节水优先、空间均衡、系统治理，以河长制为抓手，统筹上下游、左右岸。
+（二）基本原则。坚持生态优先、绿色发展。
+二、主要任务
+全市各区要建立区、街道、社区三级河长体系，明确各级河长职责，加强水资源保护，加强河湖水域岸线管理保护，\
+加强水污染防治，加强水环境治理，加强水生态修复，加强执法监管，强化考核问责，建立健全河湖管理保护长效机制，\
+确保到2017年底前全面建立河长制，并定期通报进展。各区要结合实际制定实施方案，细化工作任务，明确责任分工，\
+建立工作台账，加强督促检查，及时研究解决工作中的重大问题，确保各项任务落到实处，切实维护河湖健康生命，\
+实现河湖功能永续利用，为经济社会可持续发展提供有力支撑。各区应当每季度向市总河长办公室报送工作进展情况，\
+年底前报送年度工作总结，市总河长办公室组织开展考核，考核结果纳入各区党政领导班子和领导干部综合考核评价体系，\
+作为地方党政领导干部选拔任用、自然资源资产离任审计的重要依据。
+"""
+HOSTILE = """<script>alert(1)</script>恶意测试 河长制
+<img src=x onerror=alert(1)>恶意测试
+<a href="javascript:alert(1)">恶意测试链接</a>
+</p></div><b>恶意测试 未闭合<i>标签
+"引号" '单引号' & &amp; 恶意测试 <style>body{display:none}</style>
+"""
+PAGING = "".join(f"分页测试第{i}条：这是用于检验分页的段落。\n" for i in range(1, 46))
+MANIFEST = [
+    {"file": "policy.txt", "title": "关于全面推行河长制的实施意见", "year": 2016,
+     "region": "深圳市", "level": "city"},
+    {"file": "hostile.txt", "title": "<script>alert('标题')</script>恶意标题", "year": 2019,
+     "region": "测试区<b>", "level": "district"},
+    {"file": "paging.txt", "title": "分页测试文件", "year": 2017, "region": "深圳市",
+     "level": "city"},
+]  # fmt: skip
+
+Q = quote("河长制")
+
+
+def write_corpus(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "policy.txt").write_text(POLICY, "utf-8")
+    (folder / "hostile.txt").write_text(HOSTILE, "utf-8")
+    (folder / "paging.txt").write_text(PAGING, "utf-8")
+    lines = [json.dumps(row, ensure_ascii=False) for row in MANIFEST]
+    (folder / "manifest.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def web_index(tmp_path_factory) -> Path:
+    """The seeds plus a policy document, a hostile document and a 45-paragraph paging document."""
+    corpus = write_corpus(tmp_path_factory.mktemp("web-corpus"))
+    index_dir = tmp_path_factory.mktemp("web-index")
+    build_index([corpus, *SEEDS], index_dir, manifest=corpus / "manifest.jsonl")
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def ids(web_index) -> dict[str, str]:
+    """doc_id by a short name."""
+    idx = open_index(web_index)
+
+    def one(query: str) -> str:
+        return search(idx, query, limit=1).hits[0].doc_id
+
+    return {
+        "policy": one("title:实施意见"),
+        "hostile": one("title:恶意标题"),
+        "paging": one("title:分页测试文件"),
+        "pingshan": one("region:坪山街道"),
+    }
+
+
+@pytest.fixture
+def app(web_index):
+    return create_app({"TESTING": True, "INDEX": str(web_index)})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def html_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def hit_links(html: str) -> list[str]:
+    return re.findall(r'<h3 class="hit-title"><a href="([^"]+)">', html)
+
+
+def hit_texts(html: str) -> list[str]:
+    return re.findall(r'<p class="hit-text">(.*?)</p>', html)
+
+
+# -- the search page -----------------------------------------------------------------------
+
+
+def test_home_shows_examples_and_stats(client, web_index):
+    response = client.get("/")
+    html = html_of(response)
+    assert response.status_code == 200
+    assert f'<a href="/?q={Q}"><code>河长制</code></a>' in html
+    assert '<a href="/?q=%E6%B2%B3%E9%95%BF%E5%88%B6+OR+%E6%B9%96%E9%95%BF%E5%88%B6">' in html
+    s = stats(web_index)
+    assert (s.documents, s.paragraphs) == (5, 86)
+    assert '<dd class="stat-documents">5</dd>' in html
+    assert '<dd class="stat-paragraphs">86</dd>' in html
+    assert "<dd>2016–2020</dd>" in html
+    assert 'href="#syntax"' not in html and '<details class="syntax" id="syntax">' in html
+    assert "<code>year:2015..2020</code>" in html and "<code>section:工作计划</code>" in html
+
+
+def test_results_page(client, ids):
+    html = html_of(client.get("/?q=河长制"))
+    assert '共 <strong class="total">7</strong> 条结果' in html
+    assert re.search(r"用时 \d+\.\d{3} 秒 · 第 1–7 条", html)
+    assert 'value="河长制"' in html  # the query stays in the box
+    links = hit_links(html)
+    assert len(links) == 7
+    assert links[0] == f"/doc/{ids['policy']}?q={Q}#p-2"
+    assert f"/doc/{ids['pingshan']}?q={Q}#p-14" in links
+    # Title · year · region · level, then the paragraph with every match marked.
+    assert "关于全面推行河长制的实施意见</a></h3>" in html
+    assert '<p class="hit-meta">2016年 · 深圳市 · 市级 · 意见</p>' in html
+    assert '<p class="hit-section">一、总体要求 › （一）指导思想</p>' in html
+    assert (
+        hit_texts(html)[0]
+        == "为全面推行<mark>河长制</mark>，落实<mark>河长制</mark>责任，现提出如下意见。"
+    )
+    assert '<span class="current" aria-current="true">按相关度排序</span>' in html
+    assert f'<a href="/?q={Q}&amp;sort=year">按年份排序</a>' in html
+
+
+def test_long_paragraph_is_an_excerpt_with_its_marks(client, web_index, ids):
+    html = html_of(client.get("/?q=河长制"))
+    paragraph = get_document(web_index, ids["policy"]).paragraphs[6].text
+    assert len(paragraph) > 300
+    (shown,) = [t for t in hit_texts(html) if "三级河长体系" in t or "长效机制" in t]
+    assert shown.startswith("…") and shown.endswith("…")
+    plain = shown.replace("<mark>", "").replace("</mark>", "").strip("…")
+    assert plain in paragraph and len(plain) == 240
+    assert shown.count("<mark>河长制</mark>") == 1
+    # The document page has the whole paragraph.
+    doc = html_of(client.get(f"/doc/{ids['policy']}?q=河长制"))
+    assert paragraph[-30:] in doc
+
+
+def test_facets_link_to_narrowed_results(client):
+    html = html_of(client.get("/?q=河长制"))
+    facet = re.compile(
+        r'<a class="facet-value" href="([^"]+)">([^<]+)</a><span class="n">(\d+)</span>'
+    )
+    found = {(label, int(n)): href for href, label, n in facet.findall(html)}
+    assert found[("2016年", 3)] == f"/?q={Q}&amp;year=2016"
+    assert found[("2018年", 2)] == f"/?q={Q}&amp;year=2018"
+    assert found[("深圳市", 3)] == f"/?q={Q}&amp;region=%E6%B7%B1%E5%9C%B3%E5%B8%82"
+    assert found[("测试区&lt;b&gt;", 1)] == f"/?q={Q}&amp;region=%E6%B5%8B%E8%AF%95%E5%8C%BA%3Cb%3E"
+    assert found[("市级", 3)] == f"/?q={Q}&amp;level=city"
+    assert found[("街道乡镇", 3)] == f"/?q={Q}&amp;level=street"
+    assert found[("意见", 3)] == f"/?q={Q}&amp;type=%E6%84%8F%E8%A7%81"
+    # Documents without a type are counted but cannot be a filter.
+    assert '<span class="facet-value unknown">未知</span><span class="n">4</span>' in html
+
+
+def test_filters_narrow_and_chips_remove_them(client):
+    html = html_of(client.get("/?q=河长制&year=2018&level=street"))
+    assert '共 <strong class="total">2</strong> 条结果' in html
+    assert (
+        f'<a class="chip" href="/?q={Q}&amp;level=street" title="移除这个筛选">年份：2018年' in html
+    )
+    assert (
+        f'<a class="chip" href="/?q={Q}&amp;year=2018" title="移除这个筛选">层级：街道乡镇' in html
+    )
+    assert f'<a class="clear" href="/?q={Q}">清除全部筛选</a>' in html
+    # Filters survive a new search from the box.
+    assert '<input type="hidden" name="year" value="2018">' in html
+    assert '<input type="hidden" name="level" value="street">' in html
+    html = html_of(client.get("/?q=河长制&type=意见"))
+    assert '共 <strong class="total">3</strong> 条结果' in html
+    html = html_of(client.get("/?q=河长制&region=坪山"))
+    assert '共 <strong class="total">2</strong> 条结果' in html
+
+
+def test_filters_without_a_query_browse_the_index(client):
+    html = html_of(client.get("/?year=2017"))
+    assert '共 <strong class="total">45</strong> 条结果' in html
+    assert "<mark>" not in html
+
+
+def test_unknown_parameters_are_ignored(client):
+    plain = html_of(client.get("/?q=河长制"))
+    noisy = html_of(client.get("/?q=河长制&utm_source=x&colour=red&foo="))
+    strip = re.compile(r"用时 [\d.]+ 秒")
+    assert strip.sub("", plain) == strip.sub("", noisy)
+    assert client.get("/api/search?q=河长制&bogus=1").get_json()["total"] == 7
+
+
+def test_year_chart_bars_link_to_years(client):
+    html = html_of(client.get("/?q=河长制"))
+    bars = re.findall(
+        r'<a class="year-bar" href="([^"]+)" aria-label="[^"]+"><title>([^<]+)</title>', html
+    )
+    assert bars == [
+        (f"/?q={Q}&amp;year=2016", "2016年：3 条"),
+        (f"/?q={Q}&amp;year=2018", "2018年：2 条"),
+        (f"/?q={Q}&amp;year=2019", "2019年：1 条"),
+        (f"/?q={Q}&amp;year=2020", "2020年：1 条"),
+    ]
+    assert '<g class="year-bar empty"><title>2017年：0 条</title>' in html
+    # Heights are attributes, the tallest bar fills the plot.
+    heights = re.findall(
+        r'<rect class="bar" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"', html
+    )
+    assert heights == ["104.0", "0.0", "69.3", "34.7", "34.7"]
+    # One year only: no chart.
+    assert "<svg" not in html_of(client.get("/?q=河长制&year=2016"))
+
+
+def test_sort_by_year(client):
+    html = html_of(client.get("/?q=河长制&sort=year"))
+    years = re.findall(r'<p class="hit-meta">(\d{4})年', html)
+    assert years == ["2020", "2019", "2018", "2018", "2016", "2016", "2016"]
+    assert '<span class="current" aria-current="true">按年份排序</span>' in html
+    assert '<input type="hidden" name="sort" value="year">' in html
+
+
+def test_pagination(client):
+    q = quote("分页测试")
+    html = html_of(client.get("/?q=分页测试&page=2"))
+    assert '共 <strong class="total">45</strong> 条结果' in html
+    assert "第 21–40 条" in html and '<ol class="hits" start="21">' in html
+    assert len(hit_links(html)) == 20
+    assert f'<a class="prev" rel="prev" href="/?q={q}">‹ 上一页</a>' in html
+    assert f'<a class="next" rel="next" href="/?q={q}&amp;page=3">下一页 ›</a>' in html
+    assert '<span class="current" aria-current="page">2</span>' in html
+    assert f'<a href="/?q={q}&amp;page=3">3</a>' in html
+    html = html_of(client.get("/?q=分页测试&page=3"))
+    assert len(hit_links(html)) == 5 and '<span class="next disabled">下一页 ›</span>' in html
+    html = html_of(client.get("/?q=分页测试"))
+    assert '<span class="prev disabled">‹ 上一页</span>' in html
+
+
+def test_page_beyond_the_results(client):
+    response = client.get("/?q=分页测试&page=99")
+    assert response.status_code == 200
+    html = html_of(response)
+    assert hit_links(html) == []
+    assert "第 99 页没有结果：共 3 页。" in html
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ("page=0", "page must be a whole number, 1 or more (got &#39;0&#39;)"),
+        ("page=-1", "page must be a whole number, 1 or more (got &#39;-1&#39;)"),
+        ("page=abc", "page must be a whole number, 1 or more (got &#39;abc&#39;)"),
+        ("page=1.5", "page must be a whole number, 1 or more (got &#39;1.5&#39;)"),
+        ("per_page=-5", "per_page must be a whole number, 1 or more (got &#39;-5&#39;)"),
+        ("sort=date", "unknown sort &#39;date&#39;; use one of: relevance, year"),
+        ("year=abc", "year:abc — a year is 4 digits, or a range like year:2015..2020"),
+    ],
+)
+def test_bad_parameters_are_400_above_the_box(client, args, message):
+    response = client.get(f"/?q=河长制&{args}")
+    assert response.status_code == 400
+    html = html_of(response)
+    assert f'<span class="error-message">{message}</span>' in html
+    assert html.index("error-message") < html.index('name="q" value="河长制"')
+
+
+def test_malformed_query_is_400_with_the_message(client):
+    response = client.get("/?q=(河长制")
+    assert response.status_code == 400
+    html = html_of(response)
+    assert "<strong>查询有误：</strong>" in html
+    assert (
+        '<span class="error-message">unbalanced parenthesis: add the closing &#39;)&#39;</span>'
+        in html
+    )
+    assert 'value="(河长制"' in html
+    assert "Traceback" not in html
+    response = client.get('/?q="土地')
+    assert response.status_code == 400
+    assert "unbalanced quote: add the closing &#34; or remove the opening one" in html_of(response)
+
+
+# -- the document page ---------------------------------------------------------------------
+
+
+def test_document_page(client, ids):
+    response = client.get(f"/doc/{ids['policy']}?q=河长制")
+    html = html_of(response)
+    assert response.status_code == 200
+    assert "<title>关于全面推行河长制的实施意见 · 政府文件全文检索</title>" in html
+    for term, value in [("年份", "2016年"), ("地区", "深圳市"), ("层级", "市级"), ("类型", "意见"),
+                        ("文号", "深府办〔2016〕12号"), ("段落", "7")]:  # fmt: skip
+        assert f"<dt>{term}</dt><dd>{value}</dd>" in html
+    assert re.search(
+        r'<code class="path">[^<]*policy\.txt</code> <span class="format">TXT</span>', html
+    )
+    # Every paragraph has an anchor and a link to itself.
+    assert re.findall(r'<div class="para[^"]*" id="p-(\d+)">', html) == [
+        str(n) for n in range(1, 8)
+    ]
+    assert (
+        '<a class="pilcrow" href="#p-4" title="本段链接（点击复制）" '
+        'aria-label="第 4 段的链接">¶4</a>' in html
+    )
+    # Headings: a heading paragraph is shown as one; a paragraph opening with its own heading
+    # needs no label.
+    assert '<h2 class="para-text">一、总体要求</h2>' in html
+    assert '<h2 class="para-text">二、主要任务</h2>' in html
+    assert '<p class="section-path">' not in html
+    # Matches are numbered through the document, with navigation.
+    assert (
+        '<p class="para-text">为全面推行<mark id="m-1">河长制</mark>，'
+        '落实<mark id="m-2">河长制</mark>责任' in html
+    )
+    assert '以<mark id="m-3">河长制</mark>为抓手' in html
+    assert '全面建立<mark id="m-4">河长制</mark>' in html
+    assert html.count("<mark") == 4
+    assert "“河长制”：4 处匹配，3 个段落" in html
+    assert '<a class="match-prev" href="#m-4" data-step="-1">‹ 上一处匹配</a>' in html
+    assert '<a class="match-next" href="#m-1" data-step="1">下一处匹配 ›</a>' in html
+    # Without JavaScript, each matching paragraph links to the next and previous one.
+    assert '<a href="#p-4">↓ 下一个匹配段落</a>' in html
+    assert '<a href="#p-2">↑ 上一个匹配段落</a><a href="#p-7">↓ 下一个匹配段落</a>' in html
+    assert f'<a href="/?q={Q}">← 返回“河长制”的搜索结果</a>' in html
+    assert '<script src="/static/document.js" defer></script>' in html
+
+
+def test_section_path_shown_where_it_changes(client, ids):
+    html = html_of(client.get(f"/doc/{ids['pingshan']}"))
+    assert '<h2 class="para-text">一、2018年工作情况</h2>' in html
+    assert '<h2 class="para-text">三、2019年工作计划</h2>' in html
+    assert "<mark" not in html and 'id="match-nav"' not in html
+
+
+def test_document_without_matches_for_the_query(client, ids):
+    html = html_of(client.get(f"/doc/{ids['paging']}?q=河长制"))
+    assert "本文没有“河长制”的匹配" in html and "<mark" not in html
+
+
+def test_document_errors(client, ids):
+    response = client.get("/doc/abcdef0123")
+    assert response.status_code == 404
+    html = html_of(response)
+    assert "<h1>找不到该页面或文件</h1>" in html
+    assert (
+        '<p class="error-message">no document with id &#39;abcdef0123&#39; in this index; '
+        "search for it first</p>"
+    ) in html
+    assert '<a class="back-link" href="/">← 返回搜索首页</a>' in html
+    for bad in ["ZZZ", "..", "a" * 65, "abc%00", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd"]:
+        assert client.get(f"/doc/{bad}").status_code == 404, bad
+        assert client.get(f"/api/doc/{bad}").status_code == 404, bad
+    assert client.get("/doc/..%5Cwindows").status_code == 404
+    response = client.get(f"/doc/{ids['policy']}?q=(")
+    assert response.status_code == 400
+    assert "unbalanced parenthesis: add the closing &#39;)&#39;" in html_of(response)
+
+
+def test_unknown_page_and_method(client):
+    response = client.get("/nothing-here")
+    assert response.status_code == 404
+    assert '<p class="error-message">no such page: /nothing-here</p>' in html_of(response)
+    response = client.post("/")
+    assert response.status_code == 405
+    assert "method POST is not allowed here" in html_of(response)
+
+
+# -- JSON API ------------------------------------------------------------------------------
+
+
+def test_api_search_is_the_library_result_plus_paging(client, web_index):
+    response = client.get("/api/search?q=河长制")
+    assert response.status_code == 200
+    assert response.content_type == "application/json; charset=utf-8"
+    assert "河长制".encode() in response.data  # Chinese is not \u-escaped
+    expected = search(open_index(web_index), "河长制", limit=20).to_dict()
+    assert response.get_json() == {**expected, "page": 1, "per_page": 20, "pages": 1}
+    assert list(response.get_json())[-3:] == ["page", "per_page", "pages"]
+
+
+def test_api_search_paging(client):
+    body = client.get("/api/search?q=分页测试&page=3&per_page=20").get_json()
+    assert (body["total"], body["offset"], body["limit"], len(body["hits"])) == (45, 40, 20, 5)
+    assert (body["page"], body["per_page"], body["pages"]) == (3, 20, 3)
+    assert [h["paragraph"] for h in body["hits"]] == [41, 42, 43, 44, 45]
+    body = client.get("/api/search?q=分页测试&per_page=1000").get_json()
+    assert (body["per_page"], body["limit"], len(body["hits"]), body["pages"]) == (100, 100, 45, 1)
+    body = client.get("/api/search?q=分页测试&per_page=7&page=999999999999").get_json()
+    assert (body["total"], body["hits"], body["pages"]) == (45, [], 7)
+    body = client.get("/api/search?q=河长制&year=2016..2018&sort=year").get_json()
+    assert [h["year"] for h in body["hits"]] == [2018, 2018, 2016, 2016, 2016]
+    assert body["facets"]["year"] == {"2018": 2, "2016": 3}
+    body = client.get("/api/search?q=河长制&level=city&type=意见&region=深圳").get_json()
+    assert body["total"] == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ("q=河长制&page=-1", "page must be a whole number, 1 or more (got '-1')"),
+        ("q=河长制&page=x", "page must be a whole number, 1 or more (got 'x')"),
+        ("q=河长制&page=", None),
+        ("q=河长制&per_page=0", "per_page must be a whole number, 1 or more (got '0')"),
+        ("q=河长制&per_page=ten", "per_page must be a whole number, 1 or more (got 'ten')"),
+        ("q=河长制&sort=newest", "unknown sort 'newest'; use one of: relevance, year"),
+        ("q=河长制&year=20", "year:20 — a year is 4 digits, or a range like year:2015..2020"),
+        ("q=", "empty query: type a word to search for, e.g. 河长制"),
+        ("q=河长制 OR", "OR needs a term on both sides, e.g. 河长制 OR 湖长制"),
+        ("q=foo:bar", "unknown field 'foo:'; known fields: year, region, title, section, level, "
+                      'type, docno, date (to search for the text itself, put it in quotes: '
+                      '"foo:bar")'),
+    ],
+)  # fmt: skip
+def test_api_search_bad_parameters(client, args, message):
+    response = client.get(f"/api/search?{args}")
+    if message is None:  # an empty value means "the default"
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    assert response.get_json() == {"error": message}
+
+
+def test_api_document(client, web_index, ids):
+    body = client.get(f"/api/doc/{ids['policy']}").get_json()
+    assert body == json.loads(json.dumps(get_document(web_index, ids["policy"]).to_dict()))
+    assert body["title"] == "关于全面推行河长制的实施意见" and body["paragraph_count"] == 7
+    body = client.get(f"/api/doc/{ids['policy']}?q=河长制").get_json()
+    assert body["paragraphs"][1]["matches"] == [[5, 8], [11, 14]]
+    response = client.get("/api/doc/0123abcd")
+    assert response.status_code == 404
+    assert response.get_json() == {
+        "error": "no document with id '0123abcd' in this index; search for it first"
+    }
+    assert client.get("/api/nothing").get_json() == {"error": "no such page: /api/nothing"}
+
+
+def test_api_stats(client, web_index):
+    response = client.get("/api/stats")
+    assert response.get_json() == json.loads(json.dumps(stats(web_index).to_dict()))
+    assert response.get_json()["documents"] == 5
+
+
+# -- errors from the index -----------------------------------------------------------------
+
+
+def test_missing_index_is_503(tmp_path):
+    empty = tmp_path / "no-index"
+    client = create_app({"TESTING": True, "INDEX": str(empty)}).test_client()
+    message = f"no index at {empty}. Run: govsearch index PATH... --index {empty}"
+    response = client.get("/api/search?q=河长制")
+    assert response.status_code == 503
+    assert response.get_json() == {"error": message}
+    response = client.get("/?q=河长制")
+    assert response.status_code == 503
+    html = html_of(response)
+    assert "<h1>索引暂不可用</h1>" in html and f'<p class="error-message">{message}</p>' in html
+    assert client.get("/").status_code == 503
+    # Once the index exists, the same app serves it.
+    build_index(SEEDS, empty)
+    assert client.get("/api/search?q=河长制").get_json()["total"] == 3
+
+
+def test_no_index_configured_is_503(monkeypatch):
+    monkeypatch.delenv("GOVSEARCH_INDEX", raising=False)
+    response = create_app({"TESTING": True}).test_client().get("/api/stats")
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "error": "no index configured. Run: govsearch serve --index DIR (or set GOVSEARCH_INDEX)"
+    }
+
+
+def test_index_from_environment(monkeypatch, web_index, tmp_path):
+    monkeypatch.setenv("GOVSEARCH_INDEX", str(web_index))
+    assert create_app().test_client().get("/api/stats").get_json()["documents"] == 5
+    # The mapping passed in wins over the environment.
+    app = create_app({"INDEX": str(tmp_path / "elsewhere")})
+    assert app.test_client().get("/api/stats").status_code == 503
+
+
+def test_library_and_unexpected_errors_are_500_without_traceback(app, monkeypatch):
+    from web import views
+
+    def corrupt(index):
+        raise GovsearchError(
+            "the index at X is damaged (bad CURRENT file). Run: govsearch index --rebuild"
+        )
+
+    monkeypatch.setattr(views, "stats", corrupt)
+    client = app.test_client()
+    response = client.get("/api/stats")
+    assert response.status_code == 500
+    assert response.get_json() == {
+        "error": "the index at X is damaged (bad CURRENT file). Run: govsearch index --rebuild"
+    }
+
+    def boom(index):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(views, "stats", boom)
+    response = client.get("/")
+    assert response.status_code == 500
+    html = html_of(response)
+    assert '<p class="error-message">internal error: the server log has the details</p>' in html
+    assert "secret internals" not in html and "Traceback" not in html
+    assert (
+        response.headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]
+    )
+    response = client.get("/api/stats")
+    assert response.get_json() == {"error": "internal error: the server log has the details"}
+
+
+def test_rebuilt_index_is_seen_by_the_running_app(tmp_path):
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("第一版内容：重建测试。\n", "utf-8")
+    second.write_text("第二版内容：重建测试，另有新增。\n另一段重建测试。\n", "utf-8")
+    index_dir = tmp_path / "index"
+    build_index([first], index_dir)
+    client = create_app({"TESTING": True, "INDEX": str(index_dir)}).test_client()
+    html = html_of(client.get("/?q=重建测试"))
+    assert '共 <strong class="total">1</strong> 条结果' in html and "第一版内容" in html
+    build_index([second], index_dir, rebuild=True)
+    html = html_of(client.get("/?q=重建测试"))
+    assert '共 <strong class="total">2</strong> 条结果' in html
+    assert "第二版内容：<mark>重建测试</mark>，另有新增。" in html and "第一版内容" not in html
+    assert client.get("/api/stats").get_json()["paragraphs"] == 2
+
+
+# -- safety --------------------------------------------------------------------------------
+
+
+def test_hostile_document_is_shown_as_text(client, ids):
+    html = html_of(client.get("/?q=恶意测试"))
+    assert '共 <strong class="total">5</strong> 条结果' in html
+    texts = hit_texts(html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;<mark>恶意测试</mark> 河长制" in texts
+    assert "&lt;img src=x onerror=alert(1)&gt;<mark>恶意测试</mark>" in texts
+    assert (
+        "&lt;a href=&#34;javascript:alert(1)&#34;&gt;<mark>恶意测试</mark>链接&lt;/a&gt;" in texts
+    )
+    assert "&lt;/p&gt;&lt;/div&gt;&lt;b&gt;<mark>恶意测试</mark> 未闭合&lt;i&gt;标签" in texts
+    assert (
+        "&#34;引号&#34; &#39;单引号&#39; &amp; &amp;amp; <mark>恶意测试</mark> "
+        "&lt;style&gt;body{display:none}&lt;/style&gt;"
+    ) in texts
+    assert "&lt;script&gt;alert(&#39;标题&#39;)&lt;/script&gt;恶意标题</a></h3>" in html
+    doc = html_of(client.get(f"/doc/{ids['hostile']}?q=恶意测试"))
+    assert (
+        "<title>&lt;script&gt;alert(&#39;标题&#39;)&lt;/script&gt;恶意标题 · "
+        "政府文件全文检索</title>" in doc
+    )
+    assert "<dt>地区</dt><dd>测试区&lt;b&gt;</dd>" in doc
+    assert doc.count("<mark") == 5
+    for page in (html, doc):
+        assert_no_active_content(page)
+
+
+def test_hostile_query_is_escaped_then_marked(client):
+    q = "<script>alert(1)</script>"
+    html = html_of(client.get("/", query_string={"q": q}))
+    assert 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in html
+    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt; · 搜索 · 政府文件全文检索</title>" in html
+    # The query's three terms (`<script>alert`, `1`, `</script>`) are marked in the escaped text.
+    assert hit_texts(html) == [
+        "<mark>&lt;script&gt;alert</mark>(<mark>1</mark>)<mark>&lt;/script&gt;</mark>"
+        "恶意测试 河长制"
+    ]
+    assert_no_active_content(html)
+    response = client.get("/", query_string={"q": "year:<script>alert(1)</script>"})
+    assert response.status_code == 400
+    body = html_of(response)
+    assert "year:&lt;script&gt;alert — a year is 4 digits, or a range like year:2015..2020" in body
+    assert_no_active_content(body)
+    response = client.get("/doc/<script>")
+    assert response.status_code == 404
+    assert_no_active_content(html_of(response))
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.script_bodies: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        if self.lasttag == "script" and data.strip():
+            self.script_bodies.append(data)
+
+
+def assert_no_active_content(html: str) -> None:
+    """No script but our own file, no inline handlers or styles, no links off this server."""
+    parser = _Tags()
+    parser.feed(html)
+    assert parser.script_bodies == []
+    for tag, attrs in parser.tags:
+        assert tag not in {"img", "iframe", "object", "embed", "style", "base"}, tag
+        if tag == "script":
+            assert attrs == {"src": "/static/document.js", "defer": None}
+        for name, value in attrs.items():
+            assert not name.startswith("on") and name != "style", (tag, name)
+            if name in {"href", "src", "action"}:
+                assert value.startswith(("/", "#")) and not value.startswith("//"), value
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/?q=河长制", "/?q=(", "/doc/zz", "/api/search?q=河长制", "/api/doc/zz",
+             "/api/stats", "/static/style.css", "/static/document.js", "/nothing"],
+)  # fmt: skip
+def test_security_headers_on_every_response(client, path):
+    with client.get(path) as response:
+        headers = response.headers
+    for name, value in SECURITY_HEADERS.items():
+        assert headers[name] == value
+    assert headers["Content-Security-Policy"] == (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+
+
+def test_pages_use_only_local_assets(client, ids):
+    for path in ["/", "/?q=河长制", f"/doc/{ids['policy']}?q=河长制", "/doc/zz", "/?q=("]:
+        assert_no_active_content(html_of(client.get(path)))
+    with client.get("/static/style.css") as css:
+        assert css.status_code == 200 and css.content_type.startswith("text/css")
+        assert "http" not in css.get_data(as_text=True)
+        assert "@import" not in css.get_data(as_text=True)
+    with client.get("/static/document.js") as js:
+        assert js.content_type.startswith("text/javascript")
+        assert "http" not in js.get_data(as_text=True)
+
+
+def test_web_imports_only_the_layers_below():
+    stdlib = {"__future__", "collections", "dataclasses", "math", "pathlib", "re", "typing"}
+    allowed = {"flask", "markupsafe", "werkzeug", "search", "indexer", *stdlib}
+    for path in (ROOT / "web").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                top = node.module.split(".")[0]
+            elif isinstance(node, ast.Import):
+                top = node.names[0].name.split(".")[0]
+            else:
+                continue
+            assert top in allowed, (path.name, top)
