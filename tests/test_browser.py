@@ -1,0 +1,241 @@
+"""The real UI in headless Chromium: `govsearch serve` in a subprocess, driven by Playwright.
+
+Needs the Debian `chromium` package and the `playwright` Python package (never
+`playwright install`: the system Chromium is used). Without them the tests skip locally and
+fail in CI (env var CI set). GOVSEARCH_SCREENSHOTS=1 also refreshes docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from indexer import build_index
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+VIEWPORT = {"width": 1200, "height": 800}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HOSTILE = """<script>alert(1)</script>恶意测试
+<img src=x onerror=alert(2)>恶意测试
+<a href="javascript:alert(3)">恶意测试链接</a>
+</p></div><b>恶意测试 未闭合<i>标签 <style>body{display:none}</style>
+"""
+HOSTILE_META = {"file": "hostile.txt", "title": "<script>alert(4)</script>恶意标题", "year": 2019}
+INSTALL_HINT = "to run it: apt-get install chromium && pip install playwright"
+
+
+def _unavailable(reason: str):
+    """In CI a missing browser is a failure; on a laptop the test skips and says what to install."""
+    if os.environ.get("CI"):
+        pytest.fail(f"browser test cannot run in CI: {reason} ({INSTALL_HINT})", pytrace=False)
+    pytest.skip(f"{reason}; {INSTALL_HINT}")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless system Chromium via Playwright."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright Python package is not installed")
+    executable = next(
+        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+    )
+    if executable is None:
+        _unavailable("no Chromium executable on PATH")
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    except Exception as exc:  # Playwright raises its own Error for every launch problem
+        playwright.stop()
+        _unavailable(f"Chromium at {executable} could not start: {str(exc).splitlines()[0]}")
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture(scope="module")
+def browser_index(tmp_path_factory) -> Path:
+    """The two seed reports plus a hostile document."""
+    corpus = tmp_path_factory.mktemp("browser-corpus")
+    (corpus / "hostile.txt").write_text(HOSTILE, "utf-8")
+    (corpus / "manifest.jsonl").write_text(json.dumps(HOSTILE_META) + "\n", "utf-8")
+    index_dir = tmp_path_factory.mktemp("browser-index")
+    build_index([corpus, *SEEDS], index_dir, manifest=corpus / "manifest.jsonl")
+    return index_dir
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(browser, browser_index, tmp_path_factory) -> str:
+    """`python -m govsearch serve` on a free port; yields its base URL."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "serve.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVSEARCH_")}
+    command = [sys.executable, "-m", "govsearch", "serve", "--port", str(port)]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [*command, "--index", str(browser_index)], cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/api/stats", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"govsearch serve did not start:\n{log.read_text('utf-8')}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh page that records dialogs, console errors and uncaught exceptions."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=server)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.problems = []  # type: ignore[attr-defined]
+    page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.on(
+        "console",
+        lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"),
+    )
+    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
+    yield page
+    context.close()
+
+
+def _save(page, tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    page.screenshot(path=str(path))
+    if os.environ.get("GOVSEARCH_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, SCREENSHOTS / name)
+
+
+IN_VIEW = """el => {
+  const r = el.getBoundingClientRect();
+  return r.top >= 0 && r.top < window.innerHeight && r.bottom > 0;
+}"""
+
+
+def test_search_read_and_filter(page, tmp_path):
+    page.goto("/")
+    page.fill("input[name=q]", "河长制")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url(re.compile(r"/\?q="))
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["河长制"]}
+    assert page.input_value("input[name=q]") == "河长制"
+    assert page.inner_text(".total") == "3"
+    assert page.locator(".hit").count() == 3
+    assert "<mark>河长制</mark>" in page.inner_html(".hit-text >> nth=0")
+    _save(page, tmp_path, "results.png")
+
+    # The first result opens its document at the paragraph, highlighted and in view.
+    link = page.locator(".hit-title a").first
+    href = link.get_attribute("href")
+    paragraph = re.fullmatch(r"/doc/[0-9a-f]+\?q=\S+#(p-\d+)", href).group(1)
+    link.click()
+    page.wait_for_url(re.compile(r"/doc/"))
+    assert urlsplit(page.url).fragment == paragraph
+    target = page.locator(f"#{paragraph}")
+    assert "is-target" in target.get_attribute("class")
+    assert page.evaluate("() => document.querySelector(':target').id") == paragraph
+    assert target.evaluate(IN_VIEW)
+    marks = page.locator("mark[id^='m-']")
+    total = marks.count()
+    first = target.locator("mark").first.get_attribute("id")
+    assert "current" in page.locator(f"#{first}").get_attribute("class")
+    index = int(first.removeprefix("m-"))
+    assert page.inner_text(".match-pos") == f"{index} / {total}"
+    _save(page, tmp_path, "document.png")
+
+    # "Next match" moves to the following mark, wherever it is.
+    page.click(".match-next")
+    following = f"m-{index % total + 1}"
+    mark = page.locator(f"#{following}")
+    assert "current" in mark.get_attribute("class")
+    assert mark.evaluate(IN_VIEW)
+    holder = mark.evaluate("m => m.closest('.para').id")
+    assert urlsplit(page.url).fragment == holder
+    assert "is-target" in page.locator(f"#{holder}").get_attribute("class")
+    assert page.locator(".para.is-target").count() == 1
+    assert page.inner_text(".match-pos") == f"{index % total + 1} / {total}"
+
+    # Back returns to the results (stepping through matches adds no history entries).
+    page.go_back()
+    page.wait_for_url(re.compile(r"/\?q="))
+    bar = page.locator("svg.year-chart a.year-bar").first
+    year, count = re.fullmatch(r"(\d{4})年：(\d+) 条", bar.locator("title").text_content()).groups()
+    bar.click()
+    page.wait_for_url(re.compile(r"year="))
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["河长制"], "year": [year]}
+    assert page.inner_text(".total") == count
+    assert page.locator(".hit").count() == int(count)
+    metas = page.locator(".hit-meta").all_inner_texts()
+    assert metas and all(m.startswith(f"{year}年") for m in metas)
+    assert page.locator(".chip").inner_text().startswith(f"年份：{year}年")
+    assert page.problems == []
+
+
+def test_hostile_document_runs_nothing(page):
+    page.goto("/?q=恶意测试")
+    assert page.inner_text(".total") == "4"
+    texts = page.locator(".hit-text").all_inner_texts()
+    assert "<script>alert(1)</script>恶意测试" in texts
+    assert "<img src=x onerror=alert(2)>恶意测试" in texts
+    assert page.locator("script").count() == 0
+    assert page.locator("img").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.is_visible("body")  # the injected <style> did not hide the page
+    page.locator(".hit-title a").first.click()
+    page.wait_for_url(re.compile(r"/doc/"))
+    assert page.title() == "<script>alert(4)</script>恶意标题 · 政府文件全文检索"
+    assert page.evaluate("() => [...document.scripts].map(s => s.getAttribute('src'))") == [
+        "/static/document.js"
+    ]
+    assert page.locator("mark").count() == 4
+    page.click(".match-next")
+    page.goto("/?q=" + "<script>alert(5)</script>")
+    assert page.input_value("input[name=q]") == "<script>alert(5)</script>"
+    page.wait_for_timeout(200)  # let any (wrongly) injected handler fire
+    assert page.problems == []
