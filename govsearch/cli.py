@@ -457,7 +457,9 @@ def stats(fmt: str, index_dir: Path | None) -> None:
     click.echo(f"regions:     {len(s.regions)} ({top_regions})")
     click.echo(f"levels:      {', '.join(f'{k} {v}' for k, v in s.levels.items())}")
     click.echo(f"size:        {s.size_bytes / 1e6:.1f} MB")
-    click.echo(f"schema:      {s.schema_version} (segmenter {s.segmenter}, dictionary {s.dictionary})")
+    click.echo(
+        f"schema:      {s.schema_version} (segmenter {s.segmenter}, dictionary {s.dictionary})"
+    )
     click.echo(f"updated:     {s.updated}")
 
 

@@ -27,7 +27,7 @@ from .analysis import (
     segmenter,
 )
 from .errors import UsageError
-from .ingest import SkipFile, SourceDoc, is_inside, discover, read_document
+from .ingest import SkipFile, SourceDoc, discover, is_inside, read_document
 from .metadata import (
     Manifest,
     SectionTracker,
@@ -275,9 +275,7 @@ def _remove_unpublished(index_dir: Path) -> None:
             shutil.rmtree(gen, ignore_errors=True)
 
 
-def _document_rows(
-    src: SourceDoc, row: dict | None, doc_id: str
-) -> tuple[dict, list[tuple]]:
+def _document_rows(src: SourceDoc, row: dict | None, doc_id: str) -> tuple[dict, list[tuple]]:
     """Document metadata and (paragraph, line, column, page, section, text, norm) rows."""
     first = src.paragraphs[0].text if src.paragraphs else None
     row = row or {}
@@ -474,7 +472,9 @@ def mark_duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
                 shared[(a, b)] += 1
     order: dict[str, int] = {}
     years: dict[str, int | None] = {}
-    for i, (doc_id, year) in enumerate(conn.execute("SELECT doc_id, year FROM docs ORDER BY pid_start")):
+    for i, (doc_id, year) in enumerate(
+        conn.execute("SELECT doc_id, year FROM docs ORDER BY pid_start")
+    ):
         order[doc_id] = i
         years[doc_id] = year
     original: dict[str, str] = {}
@@ -588,6 +588,4 @@ def _write_docnum_map(conn: sqlite3.Connection, whoosh_dir: Path) -> None:
             pids = [column[d] for d in range(reader.doc_count_all())]
     finally:
         ix.close()
-    conn.execute(
-        "INSERT OR REPLACE INTO kv VALUES ('docnum_pids', ?)", (store.pack_ids(pids),)
-    )
+    conn.execute("INSERT OR REPLACE INTO kv VALUES ('docnum_pids', ?)", (store.pack_ids(pids),))

@@ -144,7 +144,7 @@ def guess_year(title: str | None, filename: str, first: str | None) -> int | Non
 
 _REGION_SUFFIX = "特别行政区|自治区|自治州|自治县|自治旗|街道|新区|省|市|县|区|镇|乡|旗|盟"
 _REGION_SEGMENT = re.compile(rf"[\u4e00-\u9fffA-Za-z]{{2,10}}?(?:{_REGION_SUFFIX})")
-_BOUNDARY = set(" \t,，。、；;:：(（“\"《「0123456789年月日")
+_BOUNDARY = set(' \t,，。、；;:：(（“"《「0123456789年月日')
 # Characters that occur in phrases such as 在区委区政府 or 关于印发 but not in place names.
 _NOT_IN_PLACE = set("在和的了是对与及委党政府我辖该这其届次于发施通知各全本面向坚持深入")
 

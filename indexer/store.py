@@ -154,7 +154,7 @@ def remove_old_generations(root: Path) -> None:
 
 
 class WriteLock:
-    """The index-wide writer lock; the OS releases it when its holder dies, so it never goes stale."""
+    """The index-wide writer lock; the OS releases it when its holder dies: never stale."""
 
     def __init__(self, root: Path, timeout: float):
         from filelock import FileLock, Timeout
@@ -259,7 +259,9 @@ class IndexReader:
             ]
             blob = self.sql("SELECT value FROM kv WHERE key = 'docnum_pids'")
         except sqlite3.DatabaseError as exc:
-            raise IndexCorrupt(f"the index at {self.root} is damaged ({exc}). {REBUILD_HINT}") from exc
+            raise IndexCorrupt(
+                f"the index at {self.root} is damaged ({exc}). {REBUILD_HINT}"
+            ) from exc
         self.by_id = {d.doc_id: d for d in self.docs}
         self._starts = [d.pid_start for d in self.docs]
         self.docnum_pids = unpack_ids(blob[0][0]) if blob else array("I")

@@ -1,11 +1,11 @@
 """The query language: parsing a query string into a small tree.
 
-    河长制 污染              both terms (AND)
-    河长制 OR 湖长制          either
-    -扫黑 / NOT 扫黑          without
-    "土地 整备"              phrase: the parts in this order, with nothing but spaces between
-    ( … )                   grouping (ASCII parentheses; full-width （） are ordinary text)
-    year:2018  year:2015..2020  region:坪山  title:政府工作报告  section:工作计划
+河长制 污染              both terms (AND)
+河长制 OR 湖长制          either
+-扫黑 / NOT 扫黑          without
+"土地 整备"              phrase: the parts in this order, with nothing but spaces between
+( … )                   grouping (ASCII parentheses; full-width （） are ordinary text)
+year:2018  year:2015..2020  region:坪山  title:政府工作报告  section:工作计划
 """
 
 from __future__ import annotations
@@ -132,9 +132,7 @@ def make_field(name: str, value: str) -> Field:
     if name == "year":
         m = _YEAR_RANGE.match(normalize(value))
         if not m or value in ("..",) or not (m.group(1) or m.group(2)):
-            raise QueryError(
-                f"year:{value} — a year is 4 digits, or a range like year:2015..2020"
-            )
+            raise QueryError(f"year:{value} — a year is 4 digits, or a range like year:2015..2020")
         low = int(m.group(1)) if m.group(1) else None
         high = int(m.group(2)) if m.group(2) else None
         if ".." not in value:

@@ -204,7 +204,6 @@ def indexed_words(reader, text: str) -> list[str]:
     return [text[i:j] for i, j in outer]
 
 
-
 class _Ranker:
     """BM25F scores from Whoosh, restricted to the literal matches.
 
@@ -525,9 +524,7 @@ def get_document(
     first, last = 1, d.paragraphs
     if around is not None:
         if not 1 <= around <= d.paragraphs:
-            raise NotFound(
-                f"document {doc_id} has paragraphs 1 to {d.paragraphs}, not {around}"
-            )
+            raise NotFound(f"document {doc_id} has paragraphs 1 to {d.paragraphs}, not {around}")
         span = context or 0
         first, last = max(1, around - span), min(d.paragraphs, around + span)
     terms = positive_terms(parse_query(query)) if query and query.strip() else []

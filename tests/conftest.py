@@ -44,7 +44,9 @@ def corpus_sample(tmp_path_factory) -> Path:
     names = {r["file"] for r in picked}
     for r in rows:
         text = (CORPUS / r["file"]).read_text("utf-8")
-        if ("河长制" in text or r["file"].startswith(("0042_", "0085_"))) and r["file"] not in names:
+        if ("河长制" in text or r["file"].startswith(("0042_", "0085_"))) and r[
+            "file"
+        ] not in names:
             picked.append(r)
             names.add(r["file"])
     dest = tmp_path_factory.mktemp("corpus-sample")

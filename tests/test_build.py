@@ -34,7 +34,12 @@ def test_incremental_change_delete_add(tmp_path):
     b = _write(docs / "sub" / "b.txt", "乙街道工作计划\n治理黑臭水体\n")
     ix = tmp_path / "ix"
     r1 = build_index([docs], ix)
-    assert (r1.files_indexed, r1.files_unchanged, r1.paragraphs, r1.paragraphs_total) == (2, 0, 4, 4)
+    assert (r1.files_indexed, r1.files_unchanged, r1.paragraphs, r1.paragraphs_total) == (
+        2,
+        0,
+        4,
+        4,
+    )
 
     r2 = build_index([docs], ix)
     assert (r2.files_indexed, r2.files_unchanged, r2.files_removed) == (0, 2, 0)
@@ -190,7 +195,12 @@ def test_manifest_metadata_wins_and_limits_directory_walks(tmp_path):
     assert r.files_indexed == 1
     assert {Path(s.path).name for s in r.skipped} == {"README.md", "manifest.jsonl"}
     hit = search(tmp_path / "ix", "河长制").hits[0]
-    assert (hit.title, hit.year, hit.region, hit.level) == ("甲市2016年政府工作报告", 2016, "甲市", "city")
+    assert (hit.title, hit.year, hit.region, hit.level) == (
+        "甲市2016年政府工作报告",
+        2016,
+        "甲市",
+        "city",
+    )
 
 
 def test_csv_manifest(tmp_path):

@@ -28,7 +28,9 @@ def test_search_text_format_on_seeds(runner, seed_index):
     assert len(blocks) == 3
     first = blocks[0].splitlines()
     assert first[0] == "[1] 000_d17093189e6c1fbb.txt · 2020 · XX街道"
-    assert first[1].endswith(f"000_d17093189e6c1fbb.txt:8  id {search(seed_index, '河长制').hits[0].id}")
+    assert first[1].endswith(
+        f"000_d17093189e6c1fbb.txt:8  id {search(seed_index, '河长制').hits[0].id}"
+    )
     assert "【河长制】" in first[2]
     assert result.stderr.startswith("3 paragraphs match; showing 1–3 (")
 
@@ -43,7 +45,9 @@ def test_jsonl_has_the_documented_keys_and_offsets(runner, seed_index):
     for row in rows:
         assert keys <= row.keys()
         assert row["matches"] and all(row["text"][s:e] == "河长制" for s, e in row["matches"])
-        assert Path(row["path"]).read_text("utf-8").split("\n")[row["line"] - 1].strip() == row["text"]
+        assert (
+            Path(row["path"]).read_text("utf-8").split("\n")[row["line"] - 1].strip() == row["text"]
+        )
     assert "河长制" in result.stdout  # Chinese unescaped
 
 
@@ -182,7 +186,9 @@ def test_every_command_has_help_with_an_example(runner):
 
 def test_mark_and_excerpt():
     assert mark("推行河长制工作", [(2, 5)], color=False) == "推行【河长制】工作"
-    assert mark("推行河长制", [(2, 5)], color=True) == "推行" + click.style("河长制", fg="red", bold=True)
+    assert mark("推行河长制", [(2, 5)], color=True) == "推行" + click.style(
+        "河长制", fg="red", bold=True
+    )
     text = "甲" * 300 + "河长制" + "乙" * 300
     body, spans = excerpt(text, [(300, 303)])
     assert body.startswith("…") and body.endswith("…")

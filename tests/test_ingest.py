@@ -69,7 +69,9 @@ def test_paragraphs_trim_ideographic_space_and_keep_source_lines():
 
 
 def test_markdown_syntax_is_stripped():
-    paras = text_paragraphs("# 某市条例\n\n## 第一章 总则\n- **第一条** 为了[规范](http://x)管理\n", True)
+    paras = text_paragraphs(
+        "# 某市条例\n\n## 第一章 总则\n- **第一条** 为了[规范](http://x)管理\n", True
+    )
     assert [(p.text, p.heading_level) for p in paras] == [
         ("某市条例", 1), ("第一章 总则", 2), ("第一条 为了规范管理", None),
     ]  # fmt: skip
@@ -89,7 +91,11 @@ def test_seed_metadata(seed_index):
 
 
 def test_section_path_of_a_heading_that_opens_a_paragraph(seed_index):
-    hit = [h for h in search(seed_index, "河长制", limit=None).hits if h.path.endswith("003_03ea490201493e06.txt") and h.line == 14][0]  # noqa: E501
+    hit = [
+        h
+        for h in search(seed_index, "河长制", limit=None).hits
+        if h.path.endswith("003_03ea490201493e06.txt") and h.line == 14
+    ][0]  # noqa: E501
     assert hit.section == "三、2019年工作计划 › (二)聚焦宜居环境,着力提升现代城区品质"
     assert hit.paragraph == 14
 
@@ -121,8 +127,9 @@ def test_section_tracker_nests_and_pops():
 
 def test_numbered_items_inside_an_article_are_not_headings():
     t = SectionTracker()
-    path = [t.feed(x) for x in ["第三章 工作职责", "第九条 河长办公室履行下列职责：",
-                                "（一）拟订河长制相关制度；", "（二）组织协调；", "第十条 其他"]]  # fmt: skip
+    lines = ["第三章 工作职责", "第九条 河长办公室履行下列职责：", "（一）拟订河长制相关制度；",
+             "（二）组织协调；", "第十条 其他"]  # fmt: skip
+    path = [t.feed(x) for x in lines]
     assert path == ["第三章 工作职责", "第三章 工作职责 › 第九条", "第三章 工作职责 › 第九条",
                     "第三章 工作职责 › 第九条", "第三章 工作职责 › 第十条"]  # fmt: skip
 
@@ -134,7 +141,9 @@ def test_title_year_region_heuristics():
     assert guess_year(None, "0093_fc516365bb9e6d29.txt", "２０２０年是……") == 2020
     assert guess_year(None, "a.txt", "没有年份") is None
     assert guess_region("山东省青岛市人民政府关于印发方案的通知", None) == "山东省青岛市"
-    assert guess_region(None, "2020年是开局之年,在区委区政府和街道党工委领导下,XX街道深入") == "XX街道"
+    assert (
+        guess_region(None, "2020年是开局之年,在区委区政府和街道党工委领导下,XX街道深入") == "XX街道"
+    )
     assert guess_region("国务院关于加强管理的通知", None) == "全国"
     assert guess_region(None, "没有地名的一段话。") is None
 

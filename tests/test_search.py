@@ -1,4 +1,4 @@
-"""The search API: the literal contract against a brute-force oracle, ranking, highlights, facets."""
+"""The search API: literal contract against a brute-force oracle, ranking, highlights, facets."""
 
 from __future__ import annotations
 
@@ -78,7 +78,9 @@ def _substrings(paragraphs, rng: random.Random, n: int) -> list[str]:
     return out
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.integers(0, 10**9), n_terms=st.integers(1, 2))
 def test_property_any_substring_query_matches_the_oracle(sample, sample_paragraphs, seed, n_terms):
     """Hypothesis picks substrings of real paragraphs (and AND combinations of them)."""
@@ -91,7 +93,9 @@ def test_property_any_substring_query_matches_the_oracle(sample, sample_paragrap
     assert _keys(result) == _oracle(sample_paragraphs, *terms), query
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text(alphabet="河长制湖林水体黑臭发展的经济2018年ab", min_size=1, max_size=5))
 def test_property_generated_strings_match_the_oracle(sample, sample_paragraphs, text):
     """Strings that mostly do not occur: no paragraph without them may be returned."""
@@ -150,7 +154,9 @@ def test_field_filters(sample):
     r = search(sample, "河长制", year="2018", limit=None)
     assert {h.year for h in r.hits} == {2018}
     r = search(sample, "section:工作计划 河长制", limit=None)
-    assert [h.section for h in r.hits] == ["三、2019年工作计划 › (二)聚焦宜居环境,着力提升现代城区品质"]
+    assert [h.section for h in r.hits] == [
+        "三、2019年工作计划 › (二)聚焦宜居环境,着力提升现代城区品质"
+    ]
     r = search(sample, "title:政府工作报告 year:2010", limit=3)
     assert r.hits and all("政府工作报告" in h.title for h in r.hits)
 
@@ -277,7 +283,11 @@ def test_count_equals_total(sample):
 def test_show_returns_context_and_ids(seed_index):
     hit = search(seed_index, "河长制").hits[0]
     doc = show(seed_index, hit.id, context=1)
-    assert [p.paragraph for p in doc.paragraphs] == [hit.paragraph - 1, hit.paragraph, hit.paragraph + 1]
+    assert [p.paragraph for p in doc.paragraphs] == [
+        hit.paragraph - 1,
+        hit.paragraph,
+        hit.paragraph + 1,
+    ]
     assert doc.paragraphs[1].text == hit.text
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import ast
 import json
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer import GovsearchError, build_index
 from search import get_document, open_index, search, stats
@@ -665,3 +668,64 @@ def test_web_imports_only_the_layers_below():
             else:
                 continue
             assert top in allowed, (path.name, top)
+
+
+# -- display helpers -----------------------------------------------------------------------
+
+
+def test_highlight_escapes_then_marks():
+    from web.display import highlight
+
+    text = "a<b>&c"
+    assert highlight(text, [(1, 4)]) == "a<mark>&lt;b&gt;</mark>&amp;c"
+    # Overlapping, unsorted, empty and out-of-range spans are tidied, and ids count real marks.
+    assert highlight(text, [(5, 99), (0, 2), (1, 3), (4, 4)], first_mark=7) == (
+        '<mark id="m-7">a&lt;</mark><mark id="m-8">b</mark>&gt;&amp;<mark id="m-9">c</mark>'
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="河长制<>&\"' ab\n", max_size=40),
+    st.lists(st.tuples(st.integers(0, 45), st.integers(0, 45)), max_size=6),
+)
+def test_highlight_round_trips(text, spans):
+    from web.display import clean_spans, highlight
+
+    out = str(highlight(text, spans))
+    marked = re.findall(r"<mark>(.*?)</mark>", out, flags=re.S)
+    assert [unescape(m) for m in marked] == [text[s:e] for s, e in clean_spans(text, spans)]
+    assert unescape(re.sub(r"</?mark>", "", out)) == text
+    assert "<" not in re.sub(r"</?mark>", "", out)
+
+
+def test_excerpt_windows():
+    from web.display import EXCERPT_CHARS, excerpt
+
+    short = "河长制" * 10
+    assert excerpt(short, [(0, 3)]) == "<mark>河长制</mark>" + "河长制" * 9
+    body = "甲" * 100 + "。" + "乙" * 30 + "河长制" + "丙" * 400
+    shown = str(excerpt(body, [(131, 134), (300, 303)]))
+    # Starts at the sentence before the first match, keeps the later mark inside the window.
+    assert shown.startswith("…乙乙") and shown.endswith("…")
+    assert shown.count("<mark>") == 2
+    assert len(shown.replace("<mark>", "").replace("</mark>", "")) == EXCERPT_CHARS + 2
+    # A mark across the window's end is not cut: the window grows to hold it.
+    long_mark = str(excerpt("丁" * 500, [(100, 103), (276, 290)]))
+    assert long_mark.endswith("<mark>" + "丁" * 14 + "</mark>…")
+    # A match near the end fills the window backwards.
+    tail = str(excerpt("戊" * 500, [(495, 498)]))
+    assert tail.startswith("…") and tail.endswith("<mark>戊戊戊</mark>戊戊")
+    assert len(tail.replace("<mark>", "").replace("</mark>", "")) == EXCERPT_CHARS + 1
+    # No match (a filter-only search): the paragraph's beginning.
+    assert str(excerpt("己" * 500, [])) == "己" * EXCERPT_CHARS + "…"
+
+
+def test_pager():
+    from web.display import pager
+
+    assert pager(1, 1) == [1]
+    assert pager(1, 3) == [1, 2, 3]
+    assert pager(5, 10) == [1, None, 3, 4, 5, 6, 7, None, 10]
+    assert pager(1, 10) == [1, 2, 3, None, 10]
+    assert pager(12, 10) == [1, None, 10]

@@ -14,7 +14,9 @@ from pathlib import PurePath
 from flask import Flask, url_for
 from markupsafe import Markup, escape
 
-from search import Document, Paragraph
+from search import Document, Paragraph, SearchResult
+
+from .params import SearchParams
 
 FACET_LABELS = {"year": "年份", "region": "地区", "level": "层级", "type": "类型"}
 LEVEL_LABELS = {
@@ -39,14 +41,21 @@ Spans = Sequence[tuple[int, int] | list[int]]
 # -- marks -----------------------------------------------------------------------------------
 
 
+def clean_spans(text: str, spans: Spans) -> list[tuple[int, int]]:
+    """Spans sorted, inside the text, non-empty and not overlapping."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted((max(0, s), min(len(text), e)) for s, e in spans):
+        start = max(start, out[-1][1]) if out else start
+        if start < end:
+            out.append((start, end))
+    return out
+
+
 def highlight(text: str, spans: Spans, first_mark: int | None = None) -> Markup:
     """`text` escaped, each [start, end) span wrapped in <mark> (with id m-N from first_mark)."""
     out: list[str] = []
     pos = 0
-    for i, (start, end) in enumerate(sorted((s, e) for s, e in spans if e > s)):
-        start = max(start, pos)
-        if start >= end:
-            continue
+    for i, (start, end) in enumerate(clean_spans(text, spans)):
         out.append(escape(text[pos:start]))
         ident = f' id="m-{first_mark + i}"' if first_mark is not None else ""
         out.append(Markup("<mark{}>{}</mark>").format(Markup(ident), text[start:end]))
@@ -60,7 +69,7 @@ def excerpt(text: str, spans: Spans, size: int = EXCERPT_CHARS) -> Markup:
     inside the window are kept and none is cut in half."""
     if len(text) <= size:
         return highlight(text, spans)
-    spans = sorted((s, e) for s, e in spans)
+    spans = clean_spans(text, spans)
     first = spans[0][0] if spans else 0
     start = max(0, first - EXCERPT_LEAD)
     ends = list(_SENTENCE_END.finditer(text, start, first))
@@ -214,7 +223,7 @@ def document_view(doc: Document) -> DocumentView:
     order = {n: i for i, n in enumerate(matched)}
     for p in doc.paragraphs:
         html = highlight(p.text, p.matches, first_mark=marks + 1)
-        marks += len(p.matches)
+        marks += len(clean_spans(p.text, p.matches))
         parts = p.section.split(SECTION_SEP) if p.section else []
         heading, section = 0, None
         if p.section != previous_section and parts:
@@ -235,12 +244,12 @@ def document_view(doc: Document) -> DocumentView:
     return DocumentView(rows, marks, len(matched))
 
 
-def search_url(params, **changes) -> str:
+def search_url(params: SearchParams, **changes: str | int | None) -> str:
     """The search page's URL for `params` with `changes` (None drops a filter)."""
     return url_for("pages.search_page", **params.url_args(**changes))
 
 
-def results_chart(result, params) -> Markup:
+def results_chart(result: SearchResult, params: SearchParams) -> Markup:
     """The year chart of a result set, or nothing when its hits span fewer than two years."""
     years = result.facets.get("year", {})
     if sum(1 for y in years if y.isdigit()) < 2:
