@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from . import store
 from .analysis import (
@@ -91,6 +92,15 @@ class IndexReport:
     warnings: list[str] = field(default_factory=list)
     full_rebuild: bool = False
     duplicates: list[Duplicate] = field(default_factory=list)
+
+
+class _Pending(NamedTuple):
+    path: Path
+    root: Path | None
+    sha256: str
+    row: dict | None
+    size: int
+    lines: int
 
 
 @dataclass
@@ -180,7 +190,7 @@ def _build_locked(
             found.setdefault(str(path), (path, root))
 
     # Decide per file: unchanged, (re)index, or removed.
-    to_index: list[tuple[Path, Path | None, bytes, str, dict | None]] = []
+    to_index: list[_Pending] = []
     unchanged = 0
     for key, (path, root) in found.items():
         try:
@@ -198,14 +208,15 @@ def _build_locked(
         if not full and old is not None and old.fingerprint == fp:
             unchanged += 1
             continue
-        to_index.append((path, root, data, sha, row))
+        # Only the hash is kept: holding every file's bytes would grow memory with the corpus.
+        to_index.append(_Pending(path, root, sha, row, len(data), data.count(b"\n") + 1))
     given_dirs = [os.path.abspath(p) for p in paths if p.is_dir()]
     removed = [
         e
         for e in existing.values()
         if e.path not in found and any(is_inside(e.path, d) for d in given_dirs)
     ]
-    replaced = [existing[str(p)] for p, *_ in to_index if str(p) in existing]
+    replaced = [existing[str(p.path)] for p in to_index if str(p.path) in existing]
 
     if not full and not to_index and not removed:
         return _report(index_dir, current, 0, unchanged, 0, skipped, 0, warnings, started, full)
@@ -325,7 +336,7 @@ def _write_generation(
     user_words: DictWords,
     digest: str,
     old_meta: dict,
-    to_index: list[tuple[Path, Path | None, bytes, str, dict | None]],
+    to_index: list[_Pending],
     dropped: list[_Existing],
     skipped: list[SkippedFile],
     warnings: list[str],
@@ -346,7 +357,7 @@ def _write_generation(
     conn.executescript(SQLITE_DDL)
     # Warm the segmenter here so the first file's progress does not include the dictionary load.
     segmenter(words)
-    approx_paras = sum(d.count(b"\n") + 1 for _p, _r, d, _s, _m in to_index)
+    approx_paras = sum(p.lines for p in to_index)
     parallel = approx_paras >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1
     writer = (
         ix.writer(procs=2, multisegment=True, limitmb=256, compound=False)
@@ -361,7 +372,7 @@ def _write_generation(
             writer.delete_by_term("doc_id", old.doc_id)
             conn.execute("DELETE FROM paras WHERE doc_id = ?", (old.doc_id,))
             conn.execute("DELETE FROM docs WHERE doc_id = ?", (old.doc_id,))
-        for n, (path, root, data, sha, row) in enumerate(to_index, 1):
+        for n, (path, root, sha, row, size, _lines) in enumerate(to_index, 1):
             try:
                 src = read_document(path)
             except SkipFile as exc:
@@ -391,7 +402,7 @@ def _write_generation(
                 "INSERT OR REPLACE INTO docs VALUES "
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
                 (doc_id, str(path), str(root) if root else None, sha, fingerprint, src.format,
-                 src.encoding, len(data), doc["title"], doc["year"], doc["region"], doc["level"],
+                 src.encoding, size, doc["title"], doc["year"], doc["region"], doc["level"],
                  json.dumps(doc["meta"], ensure_ascii=False), start, next_pid),
             )  # fmt: skip
             indexed += 1
