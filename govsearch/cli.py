@@ -282,6 +282,8 @@ def vimgrep_column(hit) -> int:
               help="vimgrep lists text sources only (it needs a line number).")  # fmt: skip
 @click.option("--count", "count_only", is_flag=True, help="Print the number of matching "
               "paragraphs only.")  # fmt: skip
+@click.option("--explain", is_flag=True, help="Show how the query was understood: its parts, "
+              "what each matches alone, the words used for ranking, what filters removed.")  # fmt: skip
 @click.option("--color/--no-color", default=None, help="Colour matches [default: on a terminal].")
 @_index_option
 def search_cmd(
@@ -294,6 +296,7 @@ def search_cmd(
     sort: str,
     fmt: str,
     count_only: bool,
+    explain: bool,
     color: bool | None,
     index_dir: Path | None,
 ) -> None:
@@ -320,6 +323,9 @@ def search_cmd(
     target = _resolve_index(index_dir)
     _ensure_index(target)
     text = " ".join(query)
+    if explain:
+        _print_explanation(target, text, year, region, fmt)
+        return
     if count_only:
         n = count(target, text, year=year, region=region)
         click.echo(str(n))
@@ -330,6 +336,25 @@ def search_cmd(
     )  # fmt: skip
     _print_result(result, fmt, _use_color(color))
     sys.exit(EXIT_HITS if result.total else EXIT_NO_HITS)
+
+
+def _print_explanation(target: Path, text: str, year, region, fmt: str) -> None:
+    from search import explain
+
+    e = explain(target, text, year=year, region=region)
+    if fmt in ("json", "jsonl"):
+        click.echo(json.dumps(e.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(f"query:     {e.query}")
+        click.echo(f"parsed as: {e.parsed}")
+        for c in e.clauses:
+            label = ("NOT " if c.negated else "") + c.kind
+            words = f"  ranking words: {' '.join(c.words)}" if c.words else ""
+            click.echo(f"  {label:<10} {c.text:<24} {c.paragraphs:>7} paragraphs{words}")
+        click.echo(f"without filters: {e.without_filters} paragraphs")
+        click.echo(f"result:          {e.total} paragraphs ({e.folded_duplicates} duplicate copies "
+                   "folded into also_in)")  # fmt: skip
+    sys.exit(EXIT_HITS if e.total else EXIT_NO_HITS)
 
 
 def _print_result(result, fmt: str, color: bool) -> None:

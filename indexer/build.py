@@ -43,6 +43,8 @@ from .textnorm import normalize
 
 # Below this many new paragraphs the two-process Whoosh writer costs more than it saves.
 PARALLEL_THRESHOLD = 4000
+# Memory each Whoosh writer process may use before it spills sorted runs to disk.
+WRITER_MB = 128
 # Paragraphs per batch when turning paragraph texts into gram posting lists (bounds memory).
 GRAM_BATCH = 50000
 
@@ -360,9 +362,9 @@ def _write_generation(
     approx_paras = sum(p.lines for p in to_index)
     parallel = approx_paras >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1
     writer = (
-        ix.writer(procs=2, multisegment=True, limitmb=256, compound=False)
+        ix.writer(procs=2, multisegment=True, limitmb=WRITER_MB, compound=False)
         if parallel
-        else ix.writer(limitmb=256, compound=False)
+        else ix.writer(limitmb=WRITER_MB, compound=False)
     )
     indexed = added = 0
     first_new_pid = next_pid

@@ -3,21 +3,35 @@
 from .query import FIELDS, MAX_QUERY_LENGTH, parse_query
 from .results import (
     JSON_SCHEMA_VERSION,
+    Clause,
     Document,
+    Explanation,
     Hit,
     IndexStats,
     Location,
     Paragraph,
     SearchResult,
 )
-from .service import SORTS, Index, count, get_document, open_index, search, show, stats
+from .service import (
+    SORTS,
+    Index,
+    count,
+    explain,
+    get_document,
+    open_index,
+    search,
+    show,
+    stats,
+)
 
 __all__ = [
     "FIELDS",
     "JSON_SCHEMA_VERSION",
     "MAX_QUERY_LENGTH",
     "SORTS",
+    "Clause",
     "Document",
+    "Explanation",
     "Hit",
     "Index",
     "IndexStats",
@@ -25,6 +39,7 @@ __all__ = [
     "Paragraph",
     "SearchResult",
     "count",
+    "explain",
     "get_document",
     "open_index",
     "parse_query",

@@ -138,3 +138,30 @@ class IndexStats:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One leaf of a query: a term, a phrase or a filter, and what it matches on its own."""
+
+    kind: str
+    text: str
+    normalized: str
+    negated: bool
+    paragraphs: int
+    words: list[str]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a query matches what it matches (govsearch search --explain)."""
+
+    query: str
+    parsed: str
+    clauses: list[Clause]
+    without_filters: int
+    total: int
+    folded_duplicates: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)

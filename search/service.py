@@ -21,7 +21,16 @@ from indexer.analysis import query_grams
 from indexer.textnorm import find_all, merge_spans, normalize, to_source_spans
 
 from .query import And, Field, Node, Not, Or, Phrase, Term, make_field, parse_query, positive_terms
-from .results import Document, Hit, IndexStats, Location, Paragraph, SearchResult
+from .results import (
+    Clause,
+    Document,
+    Explanation,
+    Hit,
+    IndexStats,
+    Location,
+    Paragraph,
+    SearchResult,
+)
 
 SORTS = ("relevance", "year")
 FACETS = ("year", "region", "level", "type")
@@ -390,6 +399,75 @@ def count(
     if collapse:
         _collapse(reader, matched)
     return len(matched)
+
+
+def _render(node: Node) -> str:
+    if isinstance(node, Term):
+        return node.text
+    if isinstance(node, Phrase):
+        return '"' + " ".join(node.parts) + '"'
+    if isinstance(node, Field):
+        return f"{node.name}:{node.value}"
+    if isinstance(node, Not):
+        return f"NOT {_render(node.child)}"
+    joiner = " AND " if isinstance(node, And) else " OR "
+    return "(" + joiner.join(_render(c) for c in node.children) + ")"
+
+
+def _leaves(node: Node, negated: bool = False):
+    if isinstance(node, Not):
+        yield from _leaves(node.child, not negated)
+    elif isinstance(node, And | Or):
+        for child in node.children:
+            yield from _leaves(child, negated)
+    else:
+        yield node, negated
+
+
+def _without_fields(node: Node) -> Node | None:
+    if isinstance(node, Field):
+        return None
+    if isinstance(node, Not):
+        child = _without_fields(node.child)
+        return None if child is None else Not(child)
+    if isinstance(node, And | Or):
+        kept = [c for c in (_without_fields(c) for c in node.children) if c is not None]
+        if not kept:
+            return None
+        return kept[0] if len(kept) == 1 else type(node)(tuple(kept))
+    return node
+
+
+def explain(
+    index: Index | Path | str,
+    query: str,
+    *,
+    year: str | None = None,
+    region: str | None = None,
+    filters: Iterable[tuple[str, str]] = (),
+) -> Explanation:
+    """How a query was understood: its parts, what each matches alone, what filters removed."""
+    node = build_query(query, year=year, region=region, filters=filters)
+    reader = _reader(index)
+    evaluator = _Evaluator(reader)
+    clauses = []
+    with reader.whoosh().reader() as wreader:
+        for leaf, negated in _leaves(node):
+            if isinstance(leaf, Field):
+                kind, text, norm, words = "filter", f"{leaf.name}:{leaf.value}", "", []
+            elif isinstance(leaf, Phrase):
+                kind, text = "phrase", " ".join(leaf.parts)
+                norm = text
+                words = [w for p in leaf.parts for w in indexed_words(wreader, p)]
+            else:
+                kind, text, norm = "term", leaf.text, leaf.text
+                words = indexed_words(wreader, leaf.text)
+            clauses.append(Clause(kind, text, norm, negated, len(evaluator.eval(leaf)), words))
+    matched = evaluator.eval(node)
+    unfiltered = _without_fields(node)
+    without = len(evaluator.eval(unfiltered)) if unfiltered is not None else len(matched)
+    folded = len(_collapse(reader, matched))
+    return Explanation(query, _render(node), clauses, without, len(matched), folded)
 
 
 def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[int, int]]:

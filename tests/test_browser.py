@@ -149,7 +149,14 @@ def _save(page, tmp_path: Path, name: str) -> None:
     page.screenshot(path=str(path))
     if os.environ.get("GOVSEARCH_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, SCREENSHOTS / name)
+        try:  # a 128-colour palette keeps the README images around 100 KB
+            from PIL import Image
+
+            with Image.open(path) as image:
+                small = image.convert("RGB").quantize(colors=128, dither=Image.Dither.NONE)
+                small.save(SCREENSHOTS / name, optimize=True)
+        except ImportError:
+            shutil.copyfile(path, SCREENSHOTS / name)
 
 
 IN_VIEW = """el => {

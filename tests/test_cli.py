@@ -224,3 +224,15 @@ def test_hostile_queries_never_traceback(runner, seed_index, query):
     assert "Traceback" not in result.stderr
     if result.exit_code == 2:
         assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+
+
+def test_explain_shows_parts_counts_and_filters(runner, seed_index):
+    result = run(runner, "search", "河长制 -湖长制 year:2018", "--explain", index=seed_index)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[1] == "parsed as: (河长制 AND NOT 湖长制 AND year:2018)"
+    assert lines[2].split() == ["term", "河长制", "3", "paragraphs", "ranking", "words:", "河长制"]
+    assert lines[3].split()[:4] == ["NOT", "term", "湖长制", "1"]
+    assert lines[4].split()[:3] == ["filter", "year:2018", "17"]
+    assert lines[5] == "without filters: 2 paragraphs"
+    assert lines[6].startswith("result:          1 paragraphs")

@@ -9,7 +9,12 @@
   var current = -1;
 
   function target() {
-    var id = decodeURIComponent(location.hash.slice(1));
+    var id;
+    try {
+      id = decodeURIComponent(location.hash.slice(1));
+    } catch (e) {
+      return null; // a mangled fragment: nothing to point at
+    }
     return id ? document.getElementById(id) : null;
   }
 
