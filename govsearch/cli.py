@@ -282,8 +282,12 @@ def vimgrep_column(hit) -> int:
               help="vimgrep lists text sources only (it needs a line number).")  # fmt: skip
 @click.option("--count", "count_only", is_flag=True, help="Print the number of matching "
               "paragraphs only.")  # fmt: skip
-@click.option("--explain", is_flag=True, help="Show how the query was understood: its parts, "
-              "what each matches alone, the words used for ranking, what filters removed.")  # fmt: skip
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Show how the query was understood: its parts, what each matches alone, the words "
+    "used for ranking, what filters removed.",
+)
 @click.option("--color/--no-color", default=None, help="Colour matches [default: on a terminal].")
 @_index_option
 def search_cmd(
