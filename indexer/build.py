@@ -347,6 +347,9 @@ def _write_generation(
 ) -> tuple[int, int]:
     from whoosh import index as windex
 
+    from . import writerpatch
+
+    writerpatch.install()
     whoosh_dir = gen / store.WHOOSH
     if full:
         whoosh_dir.mkdir()
