@@ -372,68 +372,50 @@ def _write_generation(
     indexed = added = 0
     first_new_pid = next_pid
     sections: dict[str, int] = {}
+    committed = False
     try:
         for old in dropped:
             writer.delete_by_term("doc_id", old.doc_id)
             conn.execute("DELETE FROM paras WHERE doc_id = ?", (old.doc_id,))
             conn.execute("DELETE FROM docs WHERE doc_id = ?", (old.doc_id,))
-        for n, (path, root, sha, row, size, _lines) in enumerate(to_index, 1):
+        for n, pending in enumerate(to_index, 1):
             try:
-                src = read_document(path)
+                src = read_document(pending.path)
             except SkipFile as exc:
-                skipped.append(SkippedFile(str(path), str(exc)))
+                skipped.append(SkippedFile(str(pending.path), str(exc)))
                 continue
-            warnings.extend(f"{path}: {w}" for w in src.warnings)
+            warnings.extend(f"{pending.path}: {w}" for w in src.warnings)
             if not src.paragraphs:
-                skipped.append(SkippedFile(str(path), "no text in the file"))
+                skipped.append(SkippedFile(str(pending.path), "no text in the file"))
                 continue
-            doc_id = make_doc_id(path)
-            doc, rows = _document_rows(src, row, doc_id)
-            start = next_pid
-            for paragraph, line, column, page, section, text, norm in rows:
-                sid = _section_id(conn, sections, section)
-                innermost = section.rsplit(SectionTracker.SEPARATOR, 1)[-1] if section else ""
-                writer.add_document(
-                    pid=next_pid, doc_id=doc_id, words=indexed_value(text, innermost, doc["title"]),
-                    year=doc["year"], region=doc["region"] or "", level=doc["level"] or "",
-                )  # fmt: skip
-                conn.execute(
-                    "INSERT INTO paras VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                    (next_pid, doc_id, paragraph, line, column, page, sid, text, norm),
-                )  # fmt: skip
-                next_pid += 1
-            fingerprint = _fingerprint(sha, row, digest)
-            conn.execute(
-                "INSERT OR REPLACE INTO docs VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
-                (doc_id, str(path), str(root) if root else None, sha, fingerprint, src.format,
-                 src.encoding, size, doc["title"], doc["year"], doc["region"], doc["level"],
-                 json.dumps(doc["meta"], ensure_ascii=False), start, next_pid),
-            )  # fmt: skip
+            fingerprint = _fingerprint(pending.sha256, pending.row, digest)
+            count = _add_document(writer, conn, sections, src, pending, fingerprint, next_pid)
+            next_pid += count
             indexed += 1
-            added += len(rows)
+            added += count
             if progress:
-                progress(Progress(n, len(to_index), added, str(path)))
+                progress(Progress(n, len(to_index), added, str(pending.path)))
         if progress:
             progress(Progress(len(to_index), len(to_index), added, "", stage="committing"))
-    except BaseException:
-        writer.cancel()
-        conn.close()
-        ix.close()
-        raise
-    try:
-        writer.commit(optimize=full and not parallel)
+        # The gram lists are built while Whoosh's writer processes still work through their
+        # queues, so the two overlap instead of running one after the other.
         if full or dropped:
             # Deleted paragraphs would linger in posting lists: rebuild them all.
             conn.execute("DELETE FROM grams")
             _write_grams(conn, gen, 0)
         else:
             _write_grams(conn, gen, first_new_pid)
+        writer.commit(optimize=full and not parallel)
+        committed = True
         _write_docnum_map(conn, whoosh_dir)
         duplicates.extend(mark_duplicates(conn))
         conn.commit()
         if dropped:
             conn.execute("VACUUM")
+    except BaseException:
+        if not committed:
+            writer.cancel()
+        raise
     finally:
         conn.close()
         ix.close()
@@ -517,6 +499,41 @@ def mark_duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
         conn.executemany("UPDATE paras SET dup_of = ? WHERE pid = ?", updates)
         report.append(Duplicate(paths[copy], paths[root], round(share, 3)))
     return report
+
+
+def _add_document(
+    writer,
+    conn: sqlite3.Connection,
+    sections: dict[str, int],
+    src: SourceDoc,
+    pending: _Pending,
+    fingerprint: str,
+    first_pid: int,
+) -> int:
+    """Write one document's paragraphs to Whoosh and the store; returns how many."""
+    doc_id = make_doc_id(pending.path)
+    doc, rows = _document_rows(src, pending.row, doc_id)
+    pid = first_pid
+    for paragraph, line, column, page, section, text, norm in rows:
+        sid = _section_id(conn, sections, section)
+        innermost = section.rsplit(SectionTracker.SEPARATOR, 1)[-1] if section else ""
+        writer.add_document(
+            pid=pid, doc_id=doc_id, words=indexed_value(text, innermost, doc["title"]),
+            year=doc["year"], region=doc["region"] or "", level=doc["level"] or "",
+        )  # fmt: skip
+        conn.execute(
+            "INSERT INTO paras VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            (pid, doc_id, paragraph, line, column, page, sid, text, norm),
+        )
+        pid += 1
+    conn.execute(
+        "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+        (doc_id, str(pending.path), str(pending.root) if pending.root else None, pending.sha256,
+         fingerprint, src.format, src.encoding, pending.size, doc["title"], doc["year"],
+         doc["region"], doc["level"], json.dumps(doc["meta"], ensure_ascii=False), first_pid,
+         pid),
+    )  # fmt: skip
+    return pid - first_pid
 
 
 def _section_id(conn: sqlite3.Connection, cache: dict[str, int], section: str | None) -> int | None:
