@@ -46,7 +46,7 @@ PARALLEL_THRESHOLD = 4000
 # Memory each Whoosh writer process may use before it spills sorted runs to disk.
 WRITER_MB = 128
 # Paragraphs per batch when turning paragraph texts into gram posting lists (bounds memory).
-GRAM_BATCH = 50000
+GRAM_BATCH = 10000
 
 
 @dataclass(frozen=True)
@@ -433,11 +433,11 @@ def _write_generation(
     return indexed, added
 
 
-# A document is a near-duplicate of another when this share of its clause openings (the ten
-# characters after each ，。；) also occurs in the other. Clause openings survive the small
+# Two documents are near-duplicates when this share of the clause openings (the ten characters
+# after each ，。；) of the larger also occurs in the other. Clause openings survive the small
 # differences between two copies of a report (re-wrapped lines, stray spaces) that defeat a
 # comparison of whole paragraphs.
-DUP_SHARE = 0.85
+DUP_SHARE = 0.6
 _CLAUSE = re.compile(r"[,.;，。；:：](\S{10})")
 # Clause openings found in more documents than this are boilerplate, not evidence.
 MAX_DUP_SPREAD = 8
@@ -447,57 +447,63 @@ def mark_duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
     """Find near-duplicate documents; point their repeated paragraphs at the original's.
 
     The original of a group is the document indexed first. Recomputed over the whole index on
-    every run, so adding either copy later is handled the same way.
+    every run, so adding either copy later is handled the same way. Memory stays small: each
+    document keeps a quarter-sample of its clause openings as hashes, and paragraph texts are
+    compared only within the pairs found.
     """
     conn.execute("UPDATE paras SET dup_of = NULL WHERE dup_of IS NOT NULL")
     conn.execute("UPDATE docs SET dup_of = NULL WHERE dup_of IS NOT NULL")
-    first_pid: dict[tuple[str, str], int] = {}
-    per_doc: dict[str, set[str]] = defaultdict(set)
-    holders: dict[str, set[str]] = defaultdict(set)
-    for doc_id, pid, norm in conn.execute(
-        "SELECT p.doc_id, p.pid, p.norm FROM paras p JOIN docs d USING (doc_id) "
-        "ORDER BY d.pid_start, p.pid"
-    ):
-        first_pid.setdefault((doc_id, norm), pid)
+    per_doc: dict[str, set[int]] = defaultdict(set)
+    holders: dict[int, list[str]] = defaultdict(list)
+    for doc_id, norm in conn.execute("SELECT doc_id, norm FROM paras ORDER BY pid"):
+        sample = per_doc[doc_id]
         for clause in _CLAUSE.findall("".join(norm.split())):
-            if clause not in per_doc[doc_id]:
-                per_doc[doc_id].add(clause)
-                holders[clause].add(doc_id)
+            # hash() differs between processes but not within this run, which is all we need.
+            h = hash(clause)
+            if h & 3 == 0 and h not in sample:
+                sample.add(h)
+                holders[h].append(doc_id)
     shared: Counter[tuple[str, str]] = Counter()
     for docs in holders.values():
         if 1 < len(docs) <= MAX_DUP_SPREAD:
             for a, b in itertools.combinations(sorted(docs), 2):
                 shared[(a, b)] += 1
-    order: dict[str, int] = {}
-    years: dict[str, int | None] = {}
-    for i, (doc_id, year) in enumerate(
-        conn.execute("SELECT doc_id, year FROM docs ORDER BY pid_start")
-    ):
-        order[doc_id] = i
-        years[doc_id] = year
+    del holders
+    info = {
+        doc_id: (i, year, path)
+        for i, (doc_id, year, path) in enumerate(
+            conn.execute("SELECT doc_id, year, path FROM docs ORDER BY pid_start")
+        )
+    }
     original: dict[str, str] = {}
     found: list[tuple[str, str, float]] = []
-    for (a, b), n in shared.items():
-        share = n / min(len(per_doc[a]), len(per_doc[b]))
+    for (a, b), n in sorted(shared.items()):
+        # Measured against the larger document: a short text quoting a long one (a resolution
+        # on a report) is not a copy of it.
+        share = n / max(len(per_doc[a]), len(per_doc[b]))
         # Yearly reports of one government share their boilerplate: other years are not copies.
-        same_year = None in (years[a], years[b]) or years[a] == years[b]
-        if share >= DUP_SHARE and same_year:
-            first, second = sorted((a, b), key=order.__getitem__)
+        ya, yb = info[a][1], info[b][1]
+        if share >= DUP_SHARE and (None in (ya, yb) or ya == yb):
+            first, second = sorted((a, b), key=lambda d: info[d][0])
             root = original.get(first, first)
             if second not in original:
                 original[second] = root
                 found.append((second, root, share))
-    paths = dict(conn.execute("SELECT doc_id, path FROM docs"))
     report = []
-    for copy, root, share in sorted(found, key=lambda f: paths[f[0]]):
+    for copy, root, share in sorted(found, key=lambda f: info[f[0]][2]):
         conn.execute("UPDATE docs SET dup_of = ? WHERE doc_id = ?", (root, copy))
+        first_pid: dict[str, int] = {}
+        for pid, norm in conn.execute(
+            "SELECT pid, norm FROM paras WHERE doc_id = ? ORDER BY pid", (root,)
+        ):
+            first_pid.setdefault(norm, pid)
         updates = [
-            (first_pid[(root, norm)], pid)
-            for (doc_id, norm), pid in first_pid.items()
-            if doc_id == copy and (root, norm) in first_pid
+            (first_pid[norm], pid)
+            for pid, norm in conn.execute("SELECT pid, norm FROM paras WHERE doc_id = ?", (copy,))
+            if norm in first_pid
         ]
         conn.executemany("UPDATE paras SET dup_of = ? WHERE pid = ?", updates)
-        report.append(Duplicate(paths[copy], paths[root], round(share, 3)))
+        report.append(Duplicate(info[copy][2], info[root][2], round(share, 3)))
     return report
 
 
