@@ -313,6 +313,17 @@ class IndexReader:
         """The document a paragraph id belongs to."""
         return self.docs[bisect.bisect_right(self._starts, pid) - 1]
 
+    def doc_numbers(self) -> array:
+        """For each paragraph id, the index of its document in self.docs (built once)."""
+        table = self.__dict__.get("_doc_numbers")
+        if table is None:
+            size = max((d.pid_end for d in self.docs), default=0)
+            table = array("I", bytes(4 * size))
+            for i, d in enumerate(self.docs):
+                table[d.pid_start : d.pid_end] = array("I", [i]) * (d.pid_end - d.pid_start)
+            self.__dict__["_doc_numbers"] = table
+        return table
+
     def all_pids(self) -> set[int]:
         """Every paragraph id in the index."""
         out: set[int] = set()

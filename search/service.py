@@ -8,7 +8,6 @@ fragment (长制) is always found and a whole-word match ranks above it.
 
 from __future__ import annotations
 
-import bisect
 import re
 import threading
 import time
@@ -555,11 +554,9 @@ def _hits(
 
 def _facets(reader: IndexReader, matched: set[int]) -> dict[str, dict[str, int]]:
     counts: dict[str, Counter] = {name: Counter() for name in FACETS}
-    ordered = sorted(matched)
-    for d in reader.docs:
-        n = bisect.bisect_left(ordered, d.pid_end) - bisect.bisect_left(ordered, d.pid_start)
-        if not n:
-            continue
+    per_doc = Counter(map(reader.doc_numbers().__getitem__, matched))
+    for i, n in per_doc.items():
+        d = reader.docs[i]
         counts["year"][str(d.year) if d.year is not None else "unknown"] += n
         counts["region"][d.region or "unknown"] += n
         counts["level"][d.level or "unknown"] += n

@@ -269,6 +269,9 @@ def test_full_corpus_with_manifest(tmp_path):
     r = build_index([CORPUS], ix, manifest=CORPUS / "manifest.jsonl")
     assert (r.documents_total, r.paragraphs_total) == (366, 36476)
     assert {Path(s.path).name for s in r.skipped} == {"README.md", "manifest.jsonl"}
+    # 0078–0093 are the gov.cn copies of the national reports 0035–0050.
+    pairs = sorted((Path(d.path).name[:4], Path(d.same_as).name[:4]) for d in r.duplicates)
+    assert pairs == [(f"{n + 43:04d}", f"{n:04d}") for n in range(35, 51)]
     s = stats(ix)
     assert s.levels == {"national": 167, "provincial": 105, "city": 88, "district": 6}
     assert len(s.regions) == 94
