@@ -267,7 +267,8 @@ def vimgrep_column(hit) -> int:
     return hit.column + len(hit.text[:first].encode("utf-8")) + 1
 
 
-@cli.command(name="search")
+# `-污染` (without) is query syntax, not an option: unknown dash-words stay in the query.
+@cli.command(name="search", context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1, required=True)
 @click.option("--limit", "-n", type=click.IntRange(min=0), default=10, show_default=True,
               help="Hits per page.")  # fmt: skip

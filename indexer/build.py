@@ -622,9 +622,12 @@ def _write_docnum_map(conn: sqlite3.Connection, whoosh_dir: Path) -> None:
     ix = windex.open_dir(str(whoosh_dir))
     try:
         with ix.reader() as reader:
-            column = reader.column_reader("pid")
-            # Deleted documents keep their number until a merge; their entry is never read.
-            pids = [column[d] for d in range(reader.doc_count_all())]
+            if reader.doc_count_all() == 0:
+                pids = []  # an empty index has no columns at all
+            else:
+                column = reader.column_reader("pid")
+                # Deleted documents keep their number until a merge; that entry is never read.
+                pids = [column[d] for d in range(reader.doc_count_all())]
     finally:
         ix.close()
     conn.execute("INSERT OR REPLACE INTO kv VALUES ('docnum_pids', ?)", (store.pack_ids(pids),))

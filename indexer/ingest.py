@@ -68,23 +68,36 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
         pass
     # A UTF-8 file with a few bad bytes decodes as GB18030 mojibake without complaint, so
     # recognise "mostly UTF-8" first: GBK text fails UTF-8 on nearly every Han character.
-    lossy = data.decode("utf-8", errors="replace")
-    bad = lossy.count("\ufffd")
-    good = sum(1 for ch in lossy if ord(ch) > 0x7F) - bad
-    if bad and good >= 20 * bad:
-        lines = [str(i) for i, ln in enumerate(lossy.split("\n"), 1) if "\ufffd" in ln]
-        shown = ", ".join(lines[:5]) + (" …" if len(lines) > 5 else "")
-        return lossy, "utf-8", [f"invalid UTF-8 bytes replaced with U+FFFD on line {shown}"]
+    damaged = _mostly(data, "utf-8")
+    if damaged:
+        return damaged
     try:
         return data.decode("gb18030"), "gb18030", []
     except UnicodeDecodeError:
         pass
+    # GBK cut mid-character, or with a few stray bytes: keep what decodes.
+    damaged = _mostly(data, "gb18030")
+    if damaged:
+        return damaged
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is not None and best.encoding and best.chaos < 0.2 and _looks_like_text(str(best)):
         return str(best), best.encoding, []
     raise SkipFile("cannot detect the text encoding (not UTF-8, UTF-16, GB18030/GBK or Big5)")
+
+
+def _mostly(data: bytes, encoding: str) -> tuple[str, str, list[str]] | None:
+    """Decode with replacement when the damage is a few bytes in otherwise valid text."""
+    lossy = data.decode(encoding, errors="replace")
+    bad = lossy.count("\ufffd")
+    good = sum(1 for ch in lossy if ord(ch) > 0x7F) - bad
+    if not bad or good < 20 * bad:
+        return None
+    lines = [str(i) for i, ln in enumerate(lossy.split("\n"), 1) if "\ufffd" in ln]
+    shown = ", ".join(lines[:5]) + (" …" if len(lines) > 5 else "")
+    name = "UTF-8" if encoding == "utf-8" else "GB18030/GBK"
+    return lossy, encoding, [f"invalid {name} bytes replaced with U+FFFD on line {shown}"]
 
 
 def _looks_like_text(text: str) -> bool:
@@ -172,6 +185,22 @@ def is_candidate(path: Path) -> bool:
     return not path.name.startswith((".", "~$"))
 
 
+_BAD_NAME = "the file name is not UTF-8 (perhaps GBK from a zip made on Windows); rename it"
+
+
+def _utf8_name(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes in the name became lone surrogates
+        return False
+    return True
+
+
+def _readable(path: Path) -> Path:
+    """The path with a non-UTF-8 name shown as GB18030, for messages."""
+    return Path(os.fsencode(path).decode("gb18030", errors="replace"))
+
+
 def is_inside(path: str, root: str) -> bool:
     """Whether path is root or lies below it."""
     try:
@@ -205,7 +234,9 @@ def discover(
                     if not is_candidate(p) or p in seen:
                         continue
                     seen.add(p)
-                    if p.is_symlink() and not p.exists():
+                    if not _utf8_name(p):
+                        yield _readable(p), top, _BAD_NAME
+                    elif p.is_symlink() and not p.exists():
                         yield p, top, "broken symbolic link"
                     else:
                         yield p, top, None

@@ -207,7 +207,8 @@ def connect(gen: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
         if not path.exists():
             raise IndexCorrupt(f"the index at {gen.parent} is incomplete. {REBUILD_HINT}")
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
     else:
         conn = sqlite3.connect(path)
     return conn

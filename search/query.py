@@ -17,6 +17,7 @@ from indexer import QueryError
 from indexer.textnorm import normalize
 
 MAX_QUERY_LENGTH = 1000
+MAX_DEPTH = 32
 
 #: Filter fields: name → what the value is matched against.
 FIELDS = {
@@ -169,6 +170,7 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, str]]):
         self.tokens = tokens
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -237,7 +239,11 @@ class _Parser:
         if kind == "lparen":
             if self.peek() is None:
                 raise QueryError("unbalanced parenthesis: add the closing ')'")
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QueryError(f"too many nested parentheses (the limit is {MAX_DEPTH})")
             node = self.or_expr()
+            self.depth -= 1
             if self.peek() is None or self.peek()[0] != "rparen":  # type: ignore[index]
                 raise QueryError("unbalanced parenthesis: add the closing ')'")
             self.take()
@@ -261,6 +267,11 @@ def parse_query(query: str) -> Node:
         )
     if "\0" in query:
         raise QueryError("the query contains a NUL character; remove it")
+    if any("\ud800" <= ch <= "\udfff" for ch in query):
+        raise QueryError(
+            "the query contains bytes that are not UTF-8 (is the terminal set to GBK?); "
+            "switch it to UTF-8 or pass the query in a UTF-8 file via $(cat query.txt)"
+        )
     if not query.strip():
         raise QueryError("empty query: type a word to search for, e.g. 河长制")
     return _Parser(_tokens(query)).parse()
