@@ -65,9 +65,12 @@ class Ours(System):
         return r.total
 
     def result_set(self, q):
+        # Paragraphs repeated word for word in near-duplicate documents are folded into one hit
+        # with the copies in `also_in`: the copies count as found.
         first = self._search(self.ix, q.text, limit=1, facets=False)
         r = self._search(self.ix, q.text, limit=max(first.total, 1), facets=False)
-        return {(Path(h.path).name, int(h.line)) for h in r.hits}
+        places = [loc for h in r.hits for loc in [h, *getattr(h, "also_in", ())]]
+        return {(Path(p.path).name, int(p.line)) for p in places}
 
     def cold_cmd(self, out, q):
         return [

@@ -47,12 +47,19 @@ def _seed_files() -> list[Path]:
     return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".txt"))
 
 
-def _ensure_index(index_dir: Path) -> None:
-    """Build the index from the bundled seeds the first time, so `search` works out of the box."""
+def _ensure_index(index_dir: Path | None) -> Path:
+    """The index to use; at the default location it is built from the bundled seeds first.
+
+    An index named with --index or GOVSEARCH_INDEX is never created behind the user's back:
+    a missing one is an error that names the command to build it.
+    """
     from indexer.store import current_generation
 
+    if index_dir is not None:
+        return index_dir
+    index_dir = default_index_dir()
     if current_generation(index_dir) is not None:
-        return
+        return index_dir
     from indexer import build_index
 
     click.echo(
@@ -61,6 +68,7 @@ def _ensure_index(index_dir: Path) -> None:
         err=True,
     )
     build_index(_seed_files(), index_dir)
+    return index_dir
 
 
 class _Group(click.Group):
@@ -325,8 +333,7 @@ def search_cmd(
     """
     from search import count, search
 
-    target = _resolve_index(index_dir)
-    _ensure_index(target)
+    target = _ensure_index(index_dir)
     text = " ".join(query)
     if explain:
         _print_explanation(target, text, year, region, fmt)
@@ -441,8 +448,7 @@ def show(
     from search import get_document
     from search.service import _parse_id
 
-    target = _resolve_index(index_dir)
-    _ensure_index(target)
+    target = _ensure_index(index_dir)
     doc_id, para = _parse_id(paragraph_id)
     doc = get_document(target, doc_id, around=para or 1, context=context, query=query)
     if fmt == "json":
@@ -471,8 +477,7 @@ def stats(fmt: str, index_dir: Path | None) -> None:
     """
     from search import stats as index_stats
 
-    target = _resolve_index(index_dir)
-    _ensure_index(target)
+    target = _ensure_index(index_dir)
     s = index_stats(target)
     if fmt == "json":
         click.echo(json.dumps(s.to_dict(), ensure_ascii=False, indent=1))
@@ -514,8 +519,7 @@ def serve(host: str, port: int, threads: int, debug: bool, index_dir: Path | Non
     """
     from web import create_app
 
-    target = _resolve_index(index_dir)
-    _ensure_index(target)
+    target = _ensure_index(index_dir)
     app = create_app({"INDEX": str(target)})
     if debug and host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(

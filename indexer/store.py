@@ -276,7 +276,13 @@ class IndexReader:
 
     def sql(self, query: str, params: Iterable = ()) -> list[tuple]:
         """Run a read query on this generation's store."""
-        return self._conn().execute(query, tuple(params)).fetchall()
+        try:
+            return self._conn().execute(query, tuple(params)).fetchall()
+        except sqlite3.DatabaseError as exc:
+            # A damaged file, or tables written by a development build of another shape.
+            raise IndexCorrupt(
+                f"the index at {self.root} cannot be read ({exc}). {REBUILD_HINT}"
+            ) from exc
 
     def postings(self, gram: str) -> array:
         """Paragraph ids whose normalised text contains the gram."""

@@ -114,13 +114,25 @@ def test_year_region_sort_options(runner, sample_index):
     assert {json.loads(x)["region"] for x in result.stdout.splitlines()} == {"坪山街道"}
 
 
-def test_missing_index_is_built_from_seeds_once(runner, tmp_path):
-    ix = tmp_path / "fresh"
-    first = run(runner, "search", "河长制", "--count", index=ix)
+def test_default_index_is_built_from_seeds_once(runner, tmp_path, monkeypatch):
+    ix = tmp_path / "default"
+    monkeypatch.setattr("govsearch.cli.default_index_dir", lambda: ix)
+    env = {"GOVSEARCH_INDEX": None}
+    first = runner.invoke(cli, ["search", "河长制", "--count"], env=env)
     assert first.exit_code == 0 and first.stdout == "3\n"
     assert first.stderr.startswith(f"govsearch: no index at {ix} yet; building it from the bundled")
-    second = run(runner, "search", "河长制", "--count", index=ix)
+    second = runner.invoke(cli, ["search", "河长制", "--count"], env=env)
     assert second.stderr == ""
+
+
+def test_a_named_missing_index_is_an_error_not_a_new_index(runner, tmp_path):
+    missing = tmp_path / "nowhere"
+    result = run(runner, "search", "河长制", index=missing)
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"Error: no index at {missing}. Run: govsearch index PATH... --index {missing}\n"
+    )
+    assert not missing.exists()
 
 
 def test_index_command_summary_and_json(runner, tmp_path):
