@@ -284,6 +284,14 @@ class IndexReader:
                 f"the index at {self.root} cannot be read ({exc}). {REBUILD_HINT}"
             ) from exc
 
+    def posting_blobs(self, grams: list[str]) -> list[bytes]:
+        """The encoded posting lists of the grams that occur (missing grams are left out)."""
+        marks = ",".join("?" * len(grams))
+        rows = self.sql(f"SELECT postings FROM grams WHERE gram IN ({marks})", grams)
+        if len(rows) < len(set(grams)):
+            return [b""]  # a gram that never occurs: nothing can match
+        return [blob for (blob,) in rows]
+
     def postings(self, gram: str) -> array:
         """Paragraph ids whose normalised text contains the gram."""
         rows = self.sql("SELECT postings FROM grams WHERE gram = ?", (gram,))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from indexer import IndexReader, NotFound, QueryError
 from indexer.analysis import query_grams
+from indexer.store import decode_postings
 from indexer.textnorm import find_all, merge_spans, normalize, to_source_spans
 
 from .query import And, Field, Node, Not, Or, Phrase, Term, make_field, parse_query, positive_terms
@@ -34,6 +35,8 @@ from .results import (
 SORTS = ("relevance", "year")
 FACETS = ("year", "region", "level", "type")
 MAX_LIMIT = 100000
+# Below this many candidates a term is checked against the text without more posting lists.
+VERIFY_DIRECTLY = 256
 
 
 class Index:
@@ -88,12 +91,17 @@ class _Evaluator:
         cached = self._terms.get(text)
         if cached is not None:
             return cached
-        lists = sorted((self.r.postings(g) for g in query_grams(text)), key=len)
-        pids = set(lists[0])
-        for other in lists[1:]:
-            if not pids:
+        blobs = sorted(self.r.posting_blobs(query_grams(text)), key=len)
+        if not blobs:
+            self._terms[text] = set()
+            return set()
+        pids = set(decode_postings(blobs[0]))
+        for blob in blobs[1:]:
+            # Once few candidates remain, reading the text is cheaper than decoding long
+            # lists (the pairs of 2020年 include 20 and 02, in a third of all paragraphs).
+            if not pids or (len(text) > 2 and len(pids) <= VERIFY_DIRECTLY):
                 break
-            pids.intersection_update(other)
+            pids.intersection_update(decode_postings(blob))
         if len(text) > 2 and pids:
             # Pairs only prove that the pieces occur somewhere; the substring check decides.
             rows = self.r.fetch(sorted(pids), "norm")
@@ -224,6 +232,7 @@ class _Ranker:
         self.r = reader
         self.matched = matched
         self.scores: dict[int, float] = {}
+        self.word_postings = 0
         self.query = self._whoosh_query(terms)
 
     def _whoosh_query(self, terms: list[Term | Phrase]):
@@ -235,6 +244,7 @@ class _Ranker:
         texts += [p for t in terms if isinstance(t, Phrase) for p in t.parts]
         with self.r.whoosh().reader() as reader:
             tokens = dict.fromkeys(w for text in texts for w in indexed_words(reader, text))
+            self.word_postings = sum(reader.doc_frequency("words", t) for t in tokens)
         if not tokens:
             return None
         return wq.Or([wq.Term("words", token) for token in tokens])
@@ -268,7 +278,9 @@ class _Ranker:
         """The first k paragraphs in relevance order, using Whoosh's top-k pruning."""
         if self.query is None:
             return sorted(self.matched, key=self.key)[:k]
-        if len(self.matched) <= 2 * k + 50:
+        # Jumping to each match is cheaper than collecting the top k from every paragraph that
+        # has a query word when the matches are few next to those paragraphs.
+        if len(self.matched) <= 2 * k + 50 or 4 * len(self.matched) < self.word_postings:
             self.score_all(self.matched)
             return sorted(self.matched, key=self.key)[:k]
         to_docnum = self.r.pid_docnums()
