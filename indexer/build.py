@@ -44,7 +44,7 @@ from .textnorm import normalize
 # Below this many new paragraphs the two-process Whoosh writer costs more than it saves.
 PARALLEL_THRESHOLD = 4000
 # Memory each Whoosh writer process may use before it spills sorted runs to disk.
-WRITER_MB = 128
+WRITER_MB = 32
 # Paragraphs per batch when turning paragraph texts into gram posting lists (bounds memory).
 GRAM_BATCH = 10000
 
