@@ -156,8 +156,13 @@ def _build_locked(
     progress: Callable[[Progress], None] | None,
     started: float,
 ) -> IndexReport:
-    current = None if rebuild else store.current_generation(index_dir)
-    _remove_unpublished(index_dir)
+    if rebuild:
+        # Whatever state the old index is in (even a damaged CURRENT), --rebuild starts over;
+        # the new generation is only published once it is complete.
+        current = None
+    else:
+        current = store.current_generation(index_dir)
+        _remove_unpublished(index_dir)
     old_meta = store.read_meta(current) if current is not None else {}
     user_words = (
         new_user_words

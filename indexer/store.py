@@ -27,10 +27,17 @@ import threading
 import zlib
 from array import array
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import IndexCorrupt, IndexLocked, IndexNotFound, IndexVersionError
+from .errors import (
+    GovsearchError,
+    IndexCorrupt,
+    IndexLocked,
+    IndexNotFound,
+    IndexVersionError,
+)
 from .schema import SCHEMA_VERSION
 
 CURRENT = "CURRENT"
@@ -103,7 +110,7 @@ def current_generation(root: Path) -> Path | None:
         name = (root / CURRENT).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: CURRENT is not text
         raise IndexCorrupt(f"cannot read the index at {root}: {exc}. {REBUILD_HINT}") from exc
     if not name.startswith("gen-") or "/" in name or "\\" in name:
         raise IndexCorrupt(f"the index at {root} is damaged (bad {CURRENT} file). {REBUILD_HINT}")
@@ -127,8 +134,18 @@ def new_generation(root: Path, copy_from: Path | None) -> Path:
     return gen
 
 
+def _remove_current(root: Path) -> None:
+    current = root / CURRENT
+    if current.is_dir() and not current.is_symlink():
+        shutil.rmtree(current)
+    else:
+        current.unlink(missing_ok=True)
+
+
 def publish(root: Path, gen: Path) -> None:
-    """Make gen the generation readers see, atomically."""
+    """Make gen the generation readers see, atomically (replacing even a damaged CURRENT)."""
+    if (root / CURRENT).is_dir():
+        _remove_current(root)
     tmp = root / (CURRENT + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(gen.name + "\n")
@@ -186,6 +203,8 @@ def read_meta(gen: Path) -> dict:
         raise IndexCorrupt(f"the index at {gen.parent} is incomplete. {REBUILD_HINT}") from None
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"the index at {gen.parent} is damaged ({exc}). {REBUILD_HINT}") from exc
+    if not isinstance(meta, dict):
+        raise IndexCorrupt(f"the index at {gen.parent} is damaged (bad {META}). {REBUILD_HINT}")
     version = meta.get("schema_version")
     if version != SCHEMA_VERSION:
         older = "an older" if isinstance(version, int) and version < SCHEMA_VERSION else "another"
@@ -347,6 +366,19 @@ class IndexReader:
         return out
 
     # -- Whoosh -------------------------------------------------------------------------------
+    @contextmanager
+    def searcher(self):
+        """A Whoosh searcher; damage found while reading becomes IndexCorrupt."""
+        try:
+            with self.whoosh().searcher() as searcher:
+                yield searcher
+        except GovsearchError:
+            raise
+        except Exception as exc:  # Whoosh raises many kinds on damaged files
+            raise IndexCorrupt(
+                f"the index at {self.root} is damaged ({type(exc).__name__}). {REBUILD_HINT}"
+            ) from exc
+
     def whoosh(self):
         """The generation's Whoosh index (opened once)."""
         if self._whoosh is None:

@@ -242,7 +242,8 @@ class _Ranker:
             return None
         texts = [t.text for t in terms if isinstance(t, Term)]
         texts += [p for t in terms if isinstance(t, Phrase) for p in t.parts]
-        with self.r.whoosh().reader() as reader:
+        with self.r.searcher() as searcher:
+            reader = searcher.reader()
             tokens = dict.fromkeys(w for text in texts for w in indexed_words(reader, text))
             self.word_postings = sum(reader.doc_frequency("words", t) for t in tokens)
         if not tokens:
@@ -262,7 +263,7 @@ class _Ranker:
             return
         to_docnum = self.r.pid_docnums()
         docnum_pids = self.r.docnum_pids
-        with self.r.whoosh().searcher() as searcher:
+        with self.r.searcher() as searcher:
             matcher = self.query.matcher(searcher, searcher.context())
             for docnum in sorted(to_docnum[p] for p in pids):
                 if not matcher.is_active():
@@ -287,7 +288,7 @@ class _Ranker:
         allowed = {to_docnum[p] for p in self.matched}
         docnum_pids = self.r.docnum_pids
         want = k + 10
-        with self.r.whoosh().searcher() as searcher:
+        with self.r.searcher() as searcher:
             while True:
                 results = searcher.search(self.query, limit=want, filter=allowed, terms=False)
                 found = [(hit.score, docnum_pids[hit.docnum]) for hit in results]
@@ -462,7 +463,8 @@ def explain(
     reader = _reader(index)
     evaluator = _Evaluator(reader)
     clauses = []
-    with reader.whoosh().reader() as wreader:
+    with reader.searcher() as searcher:
+        wreader = searcher.reader()
         for leaf, negated in _leaves(node):
             if isinstance(leaf, Field):
                 kind, text, norm, words = "filter", f"{leaf.name}:{leaf.value}", "", []
