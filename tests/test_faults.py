@@ -2,7 +2,7 @@
 concurrent and stale indexing runs, and damaged or outdated index files.
 
 The kill trials run `python -m govsearch index` as a subprocess and SIGKILL it at a random
-moment (fixed seed). Known bugs are pinned by strict xfail tests.
+moment (fixed seed).
 """
 
 from __future__ import annotations
@@ -497,10 +497,6 @@ def _garble(path: Path, start: float, length: int) -> None:
 
 def _whoosh(ix: Path, pattern: str) -> Path:
     return next((_gen(ix) / "whoosh").glob(pattern))
-
-
-def _bug(reason: str):
-    return pytest.mark.xfail(strict=True, reason=f"BUG: {reason}")
 
 
 # (name, damage, marks). Each must give the user "Error: … govsearch index --rebuild …", exit 3.

@@ -2,8 +2,8 @@
 
 Every query or request gets results or a clear error (CLI exit 2 with one `Error: …` line, HTTP
 400 with a message), never a traceback, a 500 or a hang; every bad file is named in a warning
-while the good ones are indexed. Known bugs are pinned by strict xfail tests at the end of each
-section: they start passing when the bug is fixed.
+while the good ones are indexed. The bugs these tests found are pinned by the regression tests
+at the end of each section.
 """
 
 from __future__ import annotations
