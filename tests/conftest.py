@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import shutil
@@ -24,6 +25,16 @@ SAMPLE_SIZE = 40
 def pytest_collection_modifyitems(config, items):
     if not CORPUS.is_dir():
         raise pytest.UsageError(f"tests need the shared corpus at {CORPUS} (../shared/corpus)")
+
+
+def say(request, line: str) -> None:
+    """Print a figure to the terminal even while output is captured."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None:
+        return
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        reporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

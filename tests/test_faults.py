@@ -7,7 +7,6 @@ moment (fixed seed).
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import hashlib
 import json
@@ -30,7 +29,7 @@ from indexer import IndexNotFound, build_index
 from indexer.store import IndexReader, current_generation
 from search import search, stats
 
-from .conftest import CORPUS, ROOT, SEEDS
+from .conftest import CORPUS, ROOT, SEEDS, say
 
 SEED = 20261123
 #: Kill trials during a full build and during an incremental update (≥ 20 in all).
@@ -43,16 +42,6 @@ TALLY: Counter[str] = Counter()
 REBUILD = "govsearch index --rebuild"
 #: What a Python traceback starts with (the query text itself may say "Traceback").
 TRACEBACK = "Traceback (most recent call last)"
-
-
-def say(request, line: str) -> None:
-    """Print a figure to the terminal even while output is captured."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None:
-        return
-    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        reporter.write_line(line)
 
 
 @pytest.fixture(scope="module", autouse=True)

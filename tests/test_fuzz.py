@@ -31,7 +31,7 @@ from govsearch.cli import cli
 from indexer import build_index
 from search import FIELDS, MAX_QUERY_LENGTH, search
 
-from .conftest import SEEDS
+from .conftest import SEEDS, say
 
 CI = bool(os.environ.get("CI") or os.environ.get("GOVSEARCH_CI"))
 #: Seconds any single query, request or small index run may take before it counts as a hang.
@@ -47,16 +47,6 @@ def no_traceback(text: str, echo: str = "") -> None:
 
 #: Inputs fuzzed per test, reported at the end of the module.
 FUZZED: Counter[str] = Counter()
-
-
-def say(request, line: str) -> None:
-    """Print a figure to the terminal even while output is captured."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None:
-        return
-    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        reporter.write_line(line)
 
 
 def fuzz(n: int):

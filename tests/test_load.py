@@ -6,26 +6,17 @@ The figures (requests, p95, RSS growth) are printed at the end of the run.
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 import pytest
 
 from bench.load import measure
 
+from .conftest import say
+
 CI = bool(os.environ.get("CI") or os.environ.get("GOVSEARCH_CI"))
 SECONDS = float(os.environ.get("GOVSEARCH_LOAD_SECONDS") or (20 if CI else 60))
 CLIENTS = 32
-
-
-def say(request, line: str) -> None:
-    """Print a figure to the terminal even while output is captured."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None:
-        return
-    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        reporter.write_line(line)
 
 
 @pytest.mark.slow
