@@ -45,6 +45,8 @@ from .textnorm import normalize
 PARALLEL_THRESHOLD = 4000
 # Memory each Whoosh writer process may use before it spills sorted runs to disk.
 WRITER_MB = 32
+# Paragraphs per pair of Whoosh segments in a parallel build (see _write_generation).
+SEGMENT_PARAGRAPHS = 50000
 # Paragraphs per batch when turning paragraph texts into gram posting lists (bounds memory).
 GRAM_BATCH = 10000
 
@@ -369,11 +371,14 @@ def _write_generation(
     segmenter(words)
     approx_paras = sum(p.lines for p in to_index)
     parallel = approx_paras >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1
-    writer = (
-        ix.writer(procs=2, multisegment=True, limitmb=WRITER_MB, compound=False)
-        if parallel
-        else ix.writer(limitmb=WRITER_MB, compound=False)
-    )
+
+    def open_writer():
+        if parallel:
+            return ix.writer(procs=2, multisegment=True, limitmb=WRITER_MB, compound=False)
+        return ix.writer(limitmb=WRITER_MB, compound=False)
+
+    writer = open_writer()
+    in_writer = 0
     indexed = added = 0
     first_new_pid = next_pid
     sections: dict[str, int] = {}
@@ -398,6 +403,14 @@ def _write_generation(
             next_pid += count
             indexed += 1
             added += count
+            in_writer += count
+            if parallel and in_writer >= SEGMENT_PARAGRAPHS and n < len(to_index):
+                # A writer process merges its spilled runs at the end, in memory that grows
+                # with its segment: fresh writers every so often keep a 10× corpus as lean
+                # as a 1× one. Nothing is published before the generation is complete.
+                writer.commit(merge=False)
+                writer = open_writer()
+                in_writer = 0
             if progress:
                 progress(Progress(n, len(to_index), added, str(pending.path)))
         if progress:
@@ -410,7 +423,10 @@ def _write_generation(
             _write_grams(conn, gen, 0)
         else:
             _write_grams(conn, gen, first_new_pid)
-        writer.commit(optimize=full and not parallel)
+        if parallel:
+            writer.commit(merge=False)
+        else:
+            writer.commit(optimize=full)
         committed = True
         _write_docnum_map(conn, whoosh_dir)
         duplicates.extend(mark_duplicates(conn))
