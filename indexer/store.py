@@ -311,11 +311,6 @@ class IndexReader:
             return [b""]  # a gram that never occurs: nothing can match
         return [blob for (blob,) in rows]
 
-    def postings(self, gram: str) -> array:
-        """Paragraph ids whose normalised text contains the gram."""
-        rows = self.sql("SELECT postings FROM grams WHERE gram = ?", (gram,))
-        return decode_postings(rows[0][0]) if rows else array("I")
-
     def fetch(self, pids: list[int], columns: str) -> dict[int, tuple]:
         """Selected paragraph columns keyed by pid."""
         out: dict[int, tuple] = {}

@@ -34,7 +34,6 @@ from .results import (
 
 SORTS = ("relevance", "year")
 FACETS = ("year", "region", "level", "type")
-MAX_LIMIT = 100000
 # Below this many candidates a term is checked against the text without more posting lists.
 VERIFY_DIRECTLY = 256
 
