@@ -54,11 +54,13 @@ def child_env() -> dict:
 def run_measured(args: list[str], poll: float = 0.05, timeout: float = 3600) -> dict:
     """Run `python -m bench.child ARGS` and return its JSON result plus wall time and peak RSS.
 
-    Peak RSS = the child's own peak (VmHWM/getrusage, exact) + the sum of the peaks of its
-    descendants (psutil polling every `poll` s). RUSAGE_CHILDREN is recorded but not used: on Linux
-    an exec'd grandchild inherits the peak of the process that forked it, which would overstate it.
-    On Linux also the largest tree-wide sum of PSS seen at one poll (shared pages split between
-    the processes that share them): closer to what the build costs the machine.
+    Peak RSS = the largest sum of the RSS of all processes of the tree alive at one poll (psutil,
+    every `poll` s), or the child's own exact peak (VmHWM/getrusage) if that is larger: the most
+    resident memory the build held at any moment. Writer processes that run one after another
+    are not added up. The sum of every process's own peak is kept as `peak_rss_sum_of_peaks`
+    (an upper bound). RUSAGE_CHILDREN is not used: on Linux an exec'd grandchild inherits the
+    peak of the process that forked it. On Linux also the largest tree-wide sum of PSS seen at
+    one poll (shared pages split between the processes that share them).
     """
     with tempfile.TemporaryDirectory(prefix="bench-child-") as tmp:
         out = Path(tmp) / "result.json"
@@ -66,6 +68,7 @@ def run_measured(args: list[str], poll: float = 0.05, timeout: float = 3600) -> 
         cmd = [sys.executable, "-m", "bench.child", *args, "--result", str(out)]
         peaks: dict[int, int] = {}
         peak_pss = 0
+        peak_tree = 0
         track_pss = sys.platform.startswith("linux")
         t0 = time.perf_counter()
         with err.open("w") as errfh:
@@ -77,15 +80,17 @@ def run_measured(args: list[str], poll: float = 0.05, timeout: float = 3600) -> 
                     tree = [proc, *proc.children(recursive=True)]
                 except psutil.NoSuchProcess:
                     tree = []
-                pss = 0
+                pss = rss = 0
                 for p in tree:
                     try:
                         mem = p.memory_full_info() if track_pss else p.memory_info()
                         peaks[p.pid] = max(peaks.get(p.pid, 0), mem.rss)
+                        rss += mem.rss
                         pss += getattr(mem, "pss", 0)
                     except (psutil.NoSuchProcess, psutil.AccessDenied):
                         pass
                 peak_pss = max(peak_pss, pss)
+                peak_tree = max(peak_tree, rss)
                 if time.perf_counter() - t0 > timeout:
                     proc.kill()
                     proc.wait()
@@ -99,7 +104,8 @@ def run_measured(args: list[str], poll: float = 0.05, timeout: float = 3600) -> 
     root = result.get("self_maxrss") or peaks.get(proc.pid, 0)
     descendants = sum(v for pid, v in peaks.items() if pid != proc.pid)
     result["descendant_peak_sum"] = descendants
-    result["peak_rss"] = root + descendants
+    result["peak_rss_sum_of_peaks"] = root + descendants
+    result["peak_rss"] = max(root, peak_tree)
     result["peak_pss"] = peak_pss or None
     result["process_wall"] = wall
     return result
