@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
 import random
 import shutil
 import signal
@@ -347,10 +348,18 @@ def test_second_concurrent_run_fails_clearly_and_first_completes(kill_corpus, tm
     )  # fmt: skip
     try:
         _wait_for_lock_holder(ix, first)
+        # Pause the first run while it holds the lock, so the overlap does not depend on how
+        # fast this machine indexes; it resumes once the second run has given up.
+        os.kill(first.pid, signal.SIGSTOP)
         started = time.perf_counter()
-        second = runner.invoke(cli, ["index", str(k.full), "--index", str(ix)])
+        try:
+            second = runner.invoke(cli, ["index", str(k.full), "--index", str(ix)])
+        finally:
+            os.kill(first.pid, signal.SIGCONT)
         waited = time.perf_counter() - started
-        assert first.poll() is None, "the first run ended before the second gave up: no overlap"
+        if first.poll() is not None:
+            _, err = first.communicate()
+            raise AssertionError(f"the first run ended before the second gave up: {err[-2000:]}")
         assert second.exit_code == 3
         assert second.stderr == (
             f"Error: the index at {ix} is locked by another indexing run; wait for it to finish, "
