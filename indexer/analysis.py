@@ -115,13 +115,13 @@ def segmenter(words: DictWords) -> _Segmenter:
 
 
 def _is_word(token: str) -> bool:
-    return any(ch.isalnum() for ch in token)
+    return token.isalnum() or any(ch.isalnum() for ch in token)
 
 
 def segment_normalized(text: str, words: DictWords | None = None) -> list[str]:
     """Word tokens of already-normalised text (punctuation and spaces dropped)."""
     seg = segmenter(builtin_dictionary() if words is None else words)
-    return [w for w, _s, _e in seg.tokenize(text) if w.isalnum() or _is_word(w)]
+    return [w for w, _s, _e in seg.tokenize(text) if _is_word(w)]
 
 
 def tokenize_words(text: str, words: DictWords | None = None) -> list[str]:
@@ -211,7 +211,7 @@ class ChineseTokenizer(Tokenizer):
         seg = self._segmenter()
         for part, boost in zip(value.split(PART_SEPARATOR), PART_BOOSTS, strict=False):
             for word, start, end in seg.tokenize(normalize(part)):
-                if not (word.isalnum() or _is_word(word)):
+                if not _is_word(word):
                     continue
                 token.text = word
                 token.boost = boost

@@ -14,7 +14,6 @@ index intact, and a running server keeps answering from the old generation until
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import json
 import operator
@@ -283,7 +282,6 @@ class IndexReader:
                 f"the index at {self.root} is damaged ({exc}). {REBUILD_HINT}"
             ) from exc
         self.by_id = {d.doc_id: d for d in self.docs}
-        self._starts = [d.pid_start for d in self.docs]
         self.docnum_pids = unpack_ids(blob[0][0]) if blob else array("I")
 
     # -- SQLite -------------------------------------------------------------------------------
@@ -340,7 +338,7 @@ class IndexReader:
     # -- documents ----------------------------------------------------------------------------
     def doc_of(self, pid: int) -> DocInfo:
         """The document a paragraph id belongs to."""
-        return self.docs[bisect.bisect_right(self._starts, pid) - 1]
+        return self.docs[self.doc_numbers()[pid]]
 
     def doc_numbers(self) -> array:
         """For each paragraph id, the index of its document in self.docs (built once)."""
