@@ -9,12 +9,12 @@ endif
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint format bench bench-quick clean
+.PHONY: install run test test-fast lint format bench bench-quick eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install -qq --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -qq --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install govsearch with its test tools
@@ -43,6 +43,9 @@ bench: $(STAMP) ## the benchmark on ../shared/corpus (several minutes; not part 
 
 bench-quick: $(STAMP)
 	$(PY) -m bench --quick
+
+eval: $(STAMP) ## quality evaluations (ranking, metadata) with their baselines; see bench/eval.py
+	$(PY) -m bench.eval
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -213,7 +213,7 @@ def tokenisation_floor(texts: list[str], size: int, systems: list[str]) -> dict:
     funcs = {}
     if "ours" in systems:
         try:
-            import indexer.analysis as analysis
+            import govsearch.indexer.analysis as analysis
 
             funcs["ours tokenize_words"] = analysis.tokenize_words
             if hasattr(analysis, "literal_grams"):
@@ -272,7 +272,7 @@ def web_test(index_dir: Path, queries, args) -> dict:
                     "reason": " / ".join(tail) or "did not answer within 60 s",
                 }
             paths = [args.web_path.format(q=urllib.parse.quote(q.text)) for q in queries]
-            from search import search  # the API must agree with the library it wraps
+            from govsearch.search import search  # the API must agree with the library it wraps
 
             total = json.loads(http_get(port, paths[0]))["total"]
             want = search(index_dir, queries[0].text, limit=0, facets=False).total

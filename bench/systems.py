@@ -48,13 +48,13 @@ class Ours(System):
     label = "govsearch (indexer.build_index / search.search)"
 
     def build(self, corpus, out):
-        from indexer import build_index
+        from govsearch.indexer import build_index
 
         report = build_index(corpus.paths(), out, manifest=corpus.manifest, rebuild=True)
         return {"paragraphs": report.paragraphs, "files": report.files_indexed}
 
     def open(self, corpus, out):
-        from search import open_index, search
+        from govsearch.search import open_index, search
 
         self.corpus, self._search, self.ix = corpus, search, open_index(out)
 

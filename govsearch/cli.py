@@ -43,7 +43,7 @@ def _resolve_index(index_dir: Path | None) -> Path:
 def _seed_files() -> list[Path]:
     from importlib import resources
 
-    root = resources.files("seeds")
+    root = resources.files("govsearch.seeds")
     return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".txt"))
 
 
@@ -53,14 +53,14 @@ def _ensure_index(index_dir: Path | None) -> Path:
     An index named with --index or GOVSEARCH_INDEX is never created behind the user's back:
     a missing one is an error that names the command to build it.
     """
-    from indexer.store import current_generation
+    from govsearch.indexer.store import current_generation
 
     if index_dir is not None:
         return index_dir
     index_dir = default_index_dir()
     if current_generation(index_dir) is not None:
         return index_dir
-    from indexer import build_index
+    from govsearch.indexer import build_index
 
     click.echo(
         f"govsearch: no index at {index_dir} yet; building it from the bundled sample reports "
@@ -71,16 +71,24 @@ def _ensure_index(index_dir: Path | None) -> Path:
     return index_dir
 
 
+def one_line(message: str) -> str:
+    """A message on one line: control characters from user input are shown escaped."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in message
+    )
+
+
 class _Group(click.Group):
     """Turns library errors into one-line messages with meaningful exit codes."""
 
     def invoke(self, ctx: click.Context):
-        from indexer import GovsearchError
+        from govsearch.indexer import GovsearchError
 
         try:
             return super().invoke(ctx)
         except GovsearchError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {one_line(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -162,7 +170,7 @@ def index(
     Example:
       govsearch index ../shared/corpus --manifest ../shared/corpus/manifest.jsonl
     """
-    from indexer import build_index
+    from govsearch.indexer import build_index
 
     if not paths:
         raise click.UsageError("give one or more files or directories to index")
@@ -331,7 +339,7 @@ def search_cmd(
 
     Exit status: 0 when something matched, 1 when nothing did, 2 for a bad query.
     """
-    from search import count, search
+    from govsearch.search import count, search
 
     target = _ensure_index(index_dir)
     text = " ".join(query)
@@ -351,7 +359,7 @@ def search_cmd(
 
 
 def _print_explanation(target: Path, text: str, year, region, fmt: str) -> None:
-    from search import explain
+    from govsearch.search import explain
 
     e = explain(target, text, year=year, region=region)
     if fmt in ("json", "jsonl"):
@@ -445,8 +453,8 @@ def show(
     Example:
       govsearch show 3f2a9c1b7d0e:14 --context 2
     """
-    from search import get_document
-    from search.service import _parse_id
+    from govsearch.search import get_document
+    from govsearch.search.service import _parse_id
 
     target = _ensure_index(index_dir)
     doc_id, para = _parse_id(paragraph_id)
@@ -475,7 +483,7 @@ def stats(fmt: str, index_dir: Path | None) -> None:
     Example:
       govsearch stats --format json
     """
-    from search import stats as index_stats
+    from govsearch.search import stats as index_stats
 
     target = _ensure_index(index_dir)
     s = index_stats(target)
@@ -517,7 +525,7 @@ def serve(host: str, port: int, threads: int, debug: bool, index_dir: Path | Non
     Example:
       govsearch serve --port 8080
     """
-    from web import create_app
+    from govsearch.web import create_app
 
     target = _ensure_index(index_dir)
     app = create_app({"INDEX": str(target)})

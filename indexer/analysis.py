@@ -44,7 +44,11 @@ def parse_dictionary(text: str, source: str) -> DictWords:
 @cache
 def builtin_dictionary() -> DictWords:
     """The policy vocabulary shipped with govsearch."""
-    text = resources.files("indexer").joinpath("data/policy_dict.txt").read_text(encoding="utf-8")
+    text = (
+        resources.files("govsearch.indexer")
+        .joinpath("data/policy_dict.txt")
+        .read_text(encoding="utf-8")
+    )
     return parse_dictionary(text, "policy_dict.txt")
 
 

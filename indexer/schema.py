@@ -7,7 +7,7 @@ from whoosh import columns, fields
 from .analysis import ChineseTokenizer, DictWords
 
 #: Bump whenever the Whoosh schema, the SQLite tables or the meaning of a stored value changes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def whoosh_schema(words: DictWords) -> fields.Schema:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer import QueryError
-from indexer.textnorm import normalize
+from govsearch.indexer import QueryError
+from govsearch.indexer.textnorm import normalize
 
 MAX_QUERY_LENGTH = 1000
 MAX_DEPTH = 32

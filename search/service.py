@@ -15,10 +15,10 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from indexer import IndexReader, NotFound, QueryError
-from indexer.analysis import query_grams
-from indexer.store import decode_postings
-from indexer.textnorm import find_all, merge_spans, normalize, to_source_spans
+from govsearch.indexer import IndexReader, NotFound, QueryError
+from govsearch.indexer.analysis import query_grams
+from govsearch.indexer.store import decode_postings
+from govsearch.indexer.textnorm import find_all, merge_spans, normalize, to_source_spans
 
 from .query import And, Field, Node, Not, Or, Phrase, Term, make_field, parse_query, positive_terms
 from .results import (
@@ -134,7 +134,7 @@ class _Evaluator:
         if f.name == "type":
             return self.docs_where(lambda d: normalize(d.meta.get("type") or "") == value)
         if f.name == "docno":
-            from indexer.docmeta import normalize_docno
+            from govsearch.indexer.docmeta import normalize_docno
 
             key = normalize_docno(f.value)
             return self.docs_where(lambda d: key in (d.meta.get("docno_key") or ""))

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer import build_index
-from indexer.textnorm import normalize
+from govsearch.indexer import build_index
+from govsearch.indexer.textnorm import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import (
+from govsearch.indexer.analysis import (
     PART_SEPARATOR,
     ChineseTokenizer,
     builtin_dictionary,
@@ -17,7 +17,7 @@ from indexer.analysis import (
     query_grams,
     segmenter,
 )
-from indexer.textnorm import find_all, merge_spans, normalize, offset_map, to_source_spans
+from govsearch.indexer.textnorm import find_all, merge_spans, normalize, offset_map, to_source_spans
 
 from .conftest import CORPUS
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from indexer import build_index
+from govsearch.indexer import build_index
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import (
+from govsearch.indexer import (
     IndexLocked,
     IndexNotFound,
     IndexVersionError,
@@ -17,7 +17,7 @@ from indexer import (
     build_index,
     store,
 )
-from search import count, search, stats
+from govsearch.search import count, search, stats
 
 from .conftest import CORPUS, SEEDS
 
@@ -100,7 +100,7 @@ def test_interrupted_run_leaves_previous_index_intact(tmp_path, monkeypatch):
     build_index([SEEDS[0]], ix)
     before = count(ix, "街道")
 
-    import indexer.build as build_mod
+    import govsearch.indexer.build as build_mod
 
     def explode(*args, **kwargs):
         raise KeyboardInterrupt
@@ -213,7 +213,7 @@ def test_csv_manifest(tmp_path):
 
 
 def test_bad_manifest_line(tmp_path):
-    from indexer.errors import ManifestError
+    from govsearch.indexer.errors import ManifestError
 
     manifest = _write(tmp_path / "m.jsonl", '{"file": "a.txt"}\nnot json\n')
     with pytest.raises(ManifestError) as err:
@@ -237,7 +237,7 @@ def test_user_dictionary_is_recorded_and_a_change_reindexes(tmp_path):
 
 
 def test_bad_user_dictionary(tmp_path):
-    from indexer.errors import DictionaryError
+    from govsearch.indexer.errors import DictionaryError
 
     d = _write(tmp_path / "dict.txt", "河长制 many n\n")
     with pytest.raises(DictionaryError) as err:

@@ -11,7 +11,7 @@ import click
 import pytest
 
 from govsearch.cli import cli, excerpt, mark
-from search import search
+from govsearch.search import search
 
 from .conftest import ROOT, SEEDS
 
@@ -157,7 +157,7 @@ def test_index_errors(runner, tmp_path):
 
 
 def test_locked_index_exit_code(runner, tmp_path):
-    from indexer import store
+    from govsearch.indexer import store
 
     with store.WriteLock(tmp_path / "ix", timeout=0.1):
         result = run(runner, "index", str(SEEDS[0]), index=tmp_path / "ix")

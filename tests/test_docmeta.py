@@ -7,7 +7,7 @@ import pathlib
 
 import pytest
 
-from indexer.docmeta import (
+from govsearch.indexer.docmeta import (
     find_date,
     find_docno,
     find_issuer,

@@ -26,9 +26,9 @@ import pytest
 
 from bench.load import free_port, get_json, start_server, stop_server, wait_ready
 from govsearch.cli import cli
-from indexer import IndexNotFound, build_index
-from indexer.store import IndexReader, current_generation
-from search import search, stats
+from govsearch.indexer import SCHEMA_VERSION, IndexNotFound, build_index
+from govsearch.indexer.store import IndexReader, current_generation
+from govsearch.search import search, stats
 
 from .conftest import CORPUS, ROOT, SEEDS, say
 
@@ -608,7 +608,7 @@ def test_damaged_index_names_the_fix(damaged, runner):
     assert result.exit_code in (0, 3)
     if result.exit_code == 3:
         assert_names_the_fix(result)
-    from web import create_app
+    from govsearch.web import create_app
 
     client = create_app({"TESTING": True, "INDEX": str(damaged)}).test_client()
     for q, code in zip(PROBES, codes, strict=True):
@@ -646,7 +646,7 @@ def test_older_schema_message_is_exact(seed_index, tmp_path, runner):
         assert (result.exit_code, result.stderr) == (
             3,
             f"Error: Index at {ix} was built by an older version of govsearch (schema 0, this one "
-            "reads 1). Run: govsearch index --rebuild PATH...\n",
+            f"reads {SCHEMA_VERSION}). Run: govsearch index --rebuild PATH...\n",
         )
 
 

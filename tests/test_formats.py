@@ -7,7 +7,7 @@ import pathlib
 
 import pytest
 
-from indexer.formats import (
+from govsearch.indexer.formats import (
     SUPPORTED_SUFFIXES,
     Block,
     Extracted,

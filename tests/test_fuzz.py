@@ -28,8 +28,8 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from govsearch.cli import cli
-from indexer import build_index
-from search import FIELDS, MAX_QUERY_LENGTH, search
+from govsearch.indexer import build_index
+from govsearch.search import FIELDS, MAX_QUERY_LENGTH, search
 
 from .conftest import SEEDS, say
 
@@ -203,7 +203,7 @@ def test_cli_query_error_is_one_exact_line(runner, sample_index):
 
 @pytest.fixture(scope="module")
 def client(sample_index):
-    from web import create_app
+    from govsearch.web import create_app
 
     return create_app({"TESTING": True, "INDEX": str(sample_index)}).test_client()
 

@@ -8,10 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from indexer import build_index
-from indexer.ingest import SkipFile, decode_bytes, read_document, text_paragraphs
-from indexer.metadata import SectionTracker, guess_region, guess_title, guess_year, heading_of
-from search import count, get_document, search
+from govsearch.indexer import build_index
+from govsearch.indexer.ingest import SkipFile, decode_bytes, read_document, text_paragraphs
+from govsearch.indexer.metadata import (
+    SectionTracker,
+    guess_region,
+    guess_title,
+    guess_year,
+    heading_of,
+)
+from govsearch.search import count, get_document, search
 
 from .conftest import RAW_ENCODINGS, SEEDS
 from .test_formats import GOV_CN_PAGE, _make_docx, _multipage_pdf

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer import NotFound, QueryError
-from indexer.textnorm import normalize
-from search import count, get_document, open_index, search, show, stats
+from govsearch.indexer import NotFound, QueryError
+from govsearch.indexer.textnorm import normalize
+from govsearch.search import count, get_document, open_index, search, show, stats
 
 from .conftest import SEEDS
 
@@ -132,7 +132,7 @@ def test_phrase_allows_only_spaces_between_parts(tmp_path):
     doc = tmp_path / "a.txt"
     doc.write_text("推进土地整备工作\n土地 整备\n土地资源整备\n", encoding="utf-8")
     index_dir = tmp_path / "ix"
-    from indexer import build_index
+    from govsearch.indexer import build_index
 
     build_index([doc], index_dir)
     result = search(index_dir, '"土地 整备"', limit=None)
@@ -188,7 +188,7 @@ def test_malformed_queries_explain_themselves(seed_index, query, message):
 
 
 def test_whole_word_ranks_above_fragment(tmp_path):
-    from indexer import build_index
+    from govsearch.indexer import build_index
 
     doc = tmp_path / "r.txt"
     doc.write_text("兴办加工作坊。\n做好工作。\n", encoding="utf-8")
@@ -212,7 +212,7 @@ def test_highlights_every_occurrence_at_original_offsets(seed_index):
 
 
 def test_highlight_offsets_survive_normalisation(tmp_path):
-    from indexer import build_index
+    from govsearch.indexer import build_index
 
     doc = tmp_path / "w.txt"
     doc.write_text("全面推行河長制，ＧＤＰ增长（一）\n", encoding="utf-8")

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer import GovsearchError, build_index
-from search import get_document, open_index, search, stats
-from web import SECURITY_HEADERS, create_app
+from govsearch.indexer import GovsearchError, build_index
+from govsearch.search import get_document, open_index, search, stats
+from govsearch.web import SECURITY_HEADERS, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -502,7 +502,7 @@ def test_index_from_environment(monkeypatch, web_index, tmp_path):
 
 
 def test_library_and_unexpected_errors_are_500_without_traceback(app, monkeypatch):
-    from web import views
+    from govsearch.web import views
 
     def corrupt(index):
         raise GovsearchError(
@@ -659,7 +659,7 @@ def test_pages_use_only_local_assets(client, ids):
 
 
 def test_highlight_escapes_then_marks():
-    from web.display import highlight
+    from govsearch.web.display import highlight
 
     text = "a<b>&c"
     assert highlight(text, [(1, 4)]) == "a<mark>&lt;b&gt;</mark>&amp;c"
@@ -675,7 +675,7 @@ def test_highlight_escapes_then_marks():
     st.lists(st.tuples(st.integers(0, 45), st.integers(0, 45)), max_size=6),
 )
 def test_highlight_round_trips(text, spans):
-    from web.display import clean_spans, highlight
+    from govsearch.web.display import clean_spans, highlight
 
     out = str(highlight(text, spans))
     marked = re.findall(r"<mark>(.*?)</mark>", out, flags=re.S)
@@ -685,7 +685,7 @@ def test_highlight_round_trips(text, spans):
 
 
 def test_excerpt_windows():
-    from web.display import EXCERPT_CHARS, excerpt
+    from govsearch.web.display import EXCERPT_CHARS, excerpt
 
     short = "河长制" * 10
     assert excerpt(short, [(0, 3)]) == "<mark>河长制</mark>" + "河长制" * 9
@@ -707,7 +707,7 @@ def test_excerpt_windows():
 
 
 def test_pager():
-    from web.display import pager
+    from govsearch.web.display import pager
 
     assert pager(1, 1) == [1]
     assert pager(1, 3) == [1, 2, 3]

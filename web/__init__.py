@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from search import Index
+from govsearch.search import Index
 
 #: Sent with every response: only this server's own scripts, styles and images run or load.
 SECURITY_HEADERS = {

@@ -14,7 +14,7 @@ from pathlib import PurePath
 from flask import Flask, url_for
 from markupsafe import Markup, escape
 
-from search import Document, Paragraph, SearchResult
+from govsearch.search import Document, Paragraph, SearchResult
 
 from .params import SearchParams
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from indexer import GovsearchError, IndexNotFound, NotFound, UsageError
+from govsearch.indexer import GovsearchError, IndexNotFound, NotFound, UsageError
 
 HEADINGS = {
     400: "查询有误",

@@ -10,8 +10,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 
-from indexer import NotFound, QueryError
-from search import MAX_QUERY_LENGTH, SORTS, Index, SearchResult, search
+from govsearch.indexer import NotFound, QueryError
+from govsearch.search import MAX_QUERY_LENGTH, SORTS, Index, SearchResult, search
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
-from indexer import IndexNotFound
-from search import Index, get_document, stats
+from govsearch.indexer import IndexNotFound
+from govsearch.search import Index, get_document, stats
 
 from .display import document_view
 from .params import check_doc_id, parse_search_args
