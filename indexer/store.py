@@ -275,6 +275,11 @@ class DocInfo:
         return self.pid_end - self.pid_start
 
 
+def _nbytes(value) -> int:
+    parts = value if isinstance(value, tuple) else (value,)
+    return sum(getattr(part, "nbytes", 64) for part in parts)
+
+
 def _close_all(searchers: list) -> None:
     while searchers:
         searchers.pop().close()
@@ -380,16 +385,14 @@ class IndexReader:
                 self._query_cache.move_to_end(key)
                 return value
         value = make()
-        size = sum(a.nbytes for a in value) if isinstance(value, tuple) else value.nbytes
+        size = _nbytes(value)
         with self._cache_lock:
             if key not in self._query_cache:
                 self._query_cache[key] = value
                 self._query_bytes += size
                 while self._query_bytes > QUERY_CACHE_BYTES and len(self._query_cache) > 1:
                     _key, old = self._query_cache.popitem(last=False)
-                    self._query_bytes -= (
-                        sum(a.nbytes for a in old) if isinstance(old, tuple) else old.nbytes
-                    )
+                    self._query_bytes -= _nbytes(old)
         return value
 
     def clear_query_cache(self) -> None:

@@ -239,11 +239,11 @@ def query_words(reader: IndexReader, terms: list[Term | Phrase]) -> list[str]:
     texts = [t.text for t in terms if isinstance(t, Term)]
     texts += [p for t in terms if isinstance(t, Phrase) for p in t.parts]
 
-    def lookup(text: str) -> list[str]:
+    def lookup(text: str) -> tuple[str, ...]:
         with reader.searcher() as searcher:
-            return indexed_words(searcher.reader(), text)
+            return tuple(indexed_words(searcher.reader(), text))
 
-    words = (reader.cached(("indexed_words", t), partial(lookup, t)) for t in texts)
+    words = (reader.cached_query(("indexed_words", t), partial(lookup, t)) for t in texts)
     return list(dict.fromkeys(w for ws in words for w in ws))
 
 
