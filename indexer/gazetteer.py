@@ -35,7 +35,7 @@ _NO_SHORT = frozenset({"城", "郊", "矿", "新", "开发", "高新", "市中",
 
 
 def short_forms(name: str) -> list[str]:
-    """Shorter names a unit goes by: 深圳市 → 深圳, 恩施土家族苗族自治州 → 恩施; none under 2 chars."""
+    """Shorter names a unit goes by (深圳市 → 深圳, 恩施土家族苗族自治州 → 恩施, 恩施州)."""
     out = []
     stem = _AUTONOMOUS.sub("", name)
     if stem == name:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .gazetteer import LEVEL_OF_KIND, Gazetteer, gazetteer
 
-__all__ = ["NATIONAL", "Resolution", "mentions", "resolve"]
+__all__ = ["NATIONAL", "Resolution", "mentions", "read_place", "resolve"]
 
 NATIONAL_NAMES = frozenset({"全国", "中国", "中华人民共和国", "国家", "中央"})
 # Words that end a region name in the names of governments and congresses.
@@ -25,6 +25,9 @@ _ORGAN = re.compile(
     r"(?:人民政府办公厅|人民政府办公室|人民政府|政府|人民代表大会常务委员会|人大常委会|人民代表大会"
     r"|办事处)$"
 )
+# A name the data lacks is kept only when it reads like a street's: a short stem, no particles.
+_GIVEN_NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z]{1,6}(?:街道|镇|乡|苏木)$")
+_NOT_IN_NAME = re.compile(r"[的和与及在对是了为于等各本全该其之]|建设|城乡")
 # A unit the data lacks still says what kind it is.
 _GIVEN_KIND = (
     (re.compile(r"(?:街道|镇|乡|苏木)$"), "street"),
@@ -60,13 +63,19 @@ def _clean(name: str) -> str:
     return _ORGAN.sub("", name) or name
 
 
-def _chain(g: Gazetteer, s: str, pos: int = 0) -> tuple[list[list[str]], int]:
-    """Read units from s[pos:], each below the previous; candidates per step and where it ended."""
+def _chain(g: Gazetteer, s: str, pos: int = 0, shorts_upto: int = 9) -> tuple[list[list[str]], int]:
+    """Read units from s[pos:], each below the previous; candidates per step and where it ended.
+
+    Short forms count for units with codes up to `shorts_upto` digits (4: provinces and cities).
+    """
     chain: list[list[str]] = []
     while pos < len(s):
         found = None
         for size in range(min(g.max_name, len(s) - pos), 1, -1):
-            codes = g.lookup(s[pos : pos + size])
+            piece = s[pos : pos + size]
+            codes = g.full.get(piece, []) + [
+                c for c in g.short.get(piece, ()) if len(c) <= shorts_upto
+            ]
             if not codes:
                 continue
             if chain:
@@ -82,6 +91,16 @@ def _chain(g: Gazetteer, s: str, pos: int = 0) -> tuple[list[list[str]], int]:
         chain.append(codes)
         pos += size
     return chain, pos
+
+
+def read_place(text: str, pos: int = 0) -> str | None:
+    """The place name that starts at text[pos] (山东省青岛市 in 山东省青岛市人民政府关于…), if any.
+
+    Short forms count for provinces and cities only: 新华 or 和平 opening a sentence are words.
+    """
+    g = gazetteer()
+    chain, end = _chain(g, text, pos, shorts_upto=4)
+    return text[pos:end] if chain else None
 
 
 def mentions(text: str, codes: list[str], g: Gazetteer | None = None) -> Counter:
@@ -134,6 +153,8 @@ def _common(g: Gazetteer, candidates: list[str]) -> list[str]:
 
 
 def _given_kind(name: str) -> str | None:
+    if not _GIVEN_NAME.match(name) or _NOT_IN_NAME.search(name):
+        return None
     for pattern, kind in _GIVEN_KIND:
         if pattern.search(name):
             return kind

@@ -99,6 +99,8 @@ def main(argv: list[str]) -> int:
     aliases: list[tuple[str, str, str, str]] = []
     formers: list[tuple[str, str, str, str]] = []
     taken = {(parent_of[c], n) for c, n in names.items()}
+    # A former name that some current unit still bears would make that name ambiguous.
+    current_names = set(names.values())
     for e in events:
         old, new = e.get("old") or {}, e.get("new") or {}
         if e["year"] < FIRST_YEAR or e["type"] not in RENAMES:
@@ -109,6 +111,8 @@ def main(argv: list[str]) -> int:
         if successor is None or len(short(old["code"])) > 6:
             continue
         old_code, old_name = short(old["code"]), old["name"]
+        if old_name in current_names:
+            continue
         if len(old_code) == len(successor):
             if old_name != names[successor] and (parent_of[successor], old_name) not in taken:
                 aliases.append((f"={successor}", old_name, "", str(e["year"])))
