@@ -137,7 +137,8 @@ def cli() -> None:
     "--manifest",
     type=click.Path(dir_okay=False, path_type=Path),
     help="JSONL or CSV with columns file,title,year,region[,level]; with it, a directory "
-    "walk indexes only the files the manifest lists.",
+    "walk indexes only the files the manifest lists. Kept in the index: later runs reuse it; "
+    "`--manifest none` drops it.",
 )
 @click.option(
     "--dict",
@@ -188,6 +189,8 @@ def index(
         click.echo(f"warning: skipped {skipped.path}: {skipped.reason}", err=True)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     for dup in report.duplicates:
         click.echo(
             f"note: {dup.path} repeats {dup.same_as} ({dup.shared:.0%} of its clauses); "
@@ -465,11 +468,30 @@ def show(
     use_color = _use_color(color)
     meta = " · ".join(str(x) for x in (doc.title, doc.year, doc.region) if x is not None)
     click.echo(meta or Path(doc.path).name)
+    for line in provenance_lines(doc):
+        click.echo(f"  {line}")
     for p in doc.paragraphs:
         where = f"{_display_path(doc.path)}:{p.line}" if p.line else _display_path(doc.path)
         marker = ">" if p.paragraph == para else " "
         click.echo(f"{marker} [{p.paragraph}] {where}" + (f"  {p.section}" if p.section else ""))
         click.echo(f"    {mark(p.text, p.matches, use_color)}")
+
+
+SOURCE_FIELDS = ("title", "year", "region", "level", "type")
+
+
+def provenance_lines(doc) -> list[str]:
+    """Where the region sits, and where each metadata field came from (a fact or a guess)."""
+    lines = []
+    if doc.region_path:
+        code = f" ({doc.adcode})" if doc.adcode else ""
+        lines.append(f"region path: {' › '.join(doc.region_path)}{code}")
+    sources = doc.meta.get("sources", {})
+    given = [f"{name} from {sources[name]}" for name in SOURCE_FIELDS if name in sources]
+    if given:
+        lines.append("sources: " + ", ".join(given))
+    lines.extend(f"note: {n}" for n in doc.meta.get("region_notes", []))
+    return lines
 
 
 @cli.command()
@@ -498,12 +520,21 @@ def stats(fmt: str, index_dir: Path | None) -> None:
     click.echo(f"paragraphs:  {s.paragraphs}")
     click.echo(f"years:       {span}")
     click.echo(f"regions:     {len(s.regions)} ({top_regions})")
+    top_provinces = ", ".join(f"{r} {n}" for r, n in list(s.provinces.items())[:8])
+    click.echo(f"provinces:   {len(s.provinces)} ({top_provinces})")
     click.echo(f"levels:      {', '.join(f'{k} {v}' for k, v in s.levels.items())}")
     click.echo(f"size:        {s.size_bytes / 1e6:.1f} MB")
     click.echo(
-        f"schema:      {s.schema_version} (segmenter {s.segmenter}, dictionary {s.dictionary})"
+        f"schema:      {s.schema_version} (segmenter {s.segmenter}, dictionary {s.dictionary}, "
+        f"gazetteer {s.gazetteer})"
     )
     click.echo(f"updated:     {s.updated}")
+    if s.needs_reindex:
+        click.echo(
+            f"warning: {s.needs_reindex} documents need re-indexing: their regions were resolved "
+            "with another version of the gazetteer. Run: govsearch index PATH...",
+            err=True,
+        )
 
 
 # -- serve ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["KINDS", "Gazetteer", "Unit", "gazetteer", "short_forms"]
+__all__ = ["KINDS", "Gazetteer", "Unit", "data_version", "gazetteer", "short_forms"]
 
 #: Unit kinds by the length of their significant code.
 KINDS = {2: "province", 4: "city", 6: "county", 9: "street"}
@@ -143,8 +143,17 @@ class Gazetteer:
         return found
 
 
+def _data():
+    return resources.files("govsearch.indexer") / "data" / "gazetteer.tsv"
+
+
+@lru_cache(maxsize=1)
+def data_version() -> str:
+    """The bundled gazetteer's version (a digest of its file), without parsing it."""
+    return hashlib.sha1(_data().read_bytes()).hexdigest()[:12]
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """The bundled gazetteer (loaded once per process, at index time only)."""
-    text = (resources.files("govsearch.indexer") / "data" / "gazetteer.tsv").read_text("utf-8")
-    return Gazetteer(text)
+    return Gazetteer(_data().read_text("utf-8"))

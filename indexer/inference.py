@@ -175,6 +175,8 @@ def _report_year(paragraphs: list[str]) -> int | None:
 
 
 _DOCNO_YEAR = re.compile(r"[〔\[]((?:19|20)\d\d)[〕\]]")
+# A summary that opens with the year it is about: 2018年,坪山街道坚持… / 2020年是…之年.
+_SUMMARY_YEAR = re.compile(r"^((?:19|20)\d\d)年(?:[,，]|是|以来)")
 _NEWS_DATE = re.compile(r"^((?:19|20)\d\d)年\d{1,2}月\d{1,2}")
 _ISSUED = re.compile(r"((?:19|20)\d\d)年\d{1,2}月\d{1,2}日\s*(?:印发|发布)$")
 
@@ -221,7 +223,8 @@ def infer_year(
         year = npc_session_year(unicodedata.normalize("NFKC", line))
         if year:
             return Inferred(year, "opening lines")
-    m = _NEWS_DATE.match(unicodedata.normalize("NFKC", head[0])) if head else None
+    opening = unicodedata.normalize("NFKC", head[0]) if head else ""
+    m = _NEWS_DATE.match(opening) or _SUMMARY_YEAR.match(opening)
     if m:
         return Inferred(int(m.group(1)), "opening lines")
     year = _report_year(paragraphs)

@@ -25,6 +25,9 @@ class Manifest:
     base: Path
     by_path: dict[str, dict]
     by_name: dict[str, dict]
+    #: The file it was read from (kept in the index, shown when a later run reuses it).
+    source: str = ""
+    rows: tuple[dict, ...] = ()
 
     def lookup(self, path: Path) -> dict | None:
         """The row for a source file, matched by relative path first, then by file name."""
@@ -81,12 +84,29 @@ def load_manifest(path: Path) -> Manifest:
             if not isinstance(row, dict):
                 raise ManifestError(f"{path}:{i}: each line must be a JSON object")
             rows.append(_clean_row(row, f"{path}:{i}"))
+    return make_manifest(rows, path.resolve().parent, str(path.resolve()))
+
+
+def make_manifest(rows: list[dict], base: Path, source: str) -> Manifest:
+    """A Manifest over cleaned rows whose file names are relative to base."""
     by_path = {Path(r["file"]).as_posix(): r for r in rows}
     names: dict[str, list[dict]] = {}
     for r in rows:
         names.setdefault(Path(r["file"]).name, []).append(r)
     by_name = {name: rs[0] for name, rs in names.items() if len(rs) == 1}
-    return Manifest(path.resolve().parent, by_path, by_name)
+    return Manifest(Path(base), by_path, by_name, source, tuple(rows))
+
+
+def manifest_to_json(manifest: Manifest) -> str:
+    """The manifest as stored in an index generation (manifest.json)."""
+    payload = {"source": manifest.source, "base": str(manifest.base), "rows": list(manifest.rows)}
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True)
+
+
+def manifest_from_json(text: str) -> Manifest:
+    """Inverse of manifest_to_json."""
+    payload = json.loads(text)
+    return make_manifest(payload["rows"], Path(payload["base"]), payload["source"])
 
 
 # -- ids ------------------------------------------------------------------------------------

@@ -43,6 +43,9 @@ class Hit:
     doc_type: str | None = None
     docno: str | None = None
     also_in: list[Location] = field(default_factory=list)
+    #: The region's place in the hierarchy, names top first; `region` is the name as given.
+    region_path: list[str] = field(default_factory=list)
+    adcode: str | None = None
 
     def to_dict(self) -> dict:
         """The JSON object for this hit (keys documented in the README)."""
@@ -113,6 +116,8 @@ class Document:
     meta: dict
     paragraph_count: int
     paragraphs: list[Paragraph]
+    region_path: list[str] = field(default_factory=list)
+    adcode: str | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -135,6 +140,10 @@ class IndexStats:
     segmenter: str
     dictionary: str
     updated: str | None
+    provinces: dict[str, int] = field(default_factory=dict)
+    gazetteer: str | None = None
+    #: Documents whose regions were resolved with another gazetteer than the installed one.
+    needs_reindex: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)

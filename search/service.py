@@ -33,7 +33,9 @@ from .results import (
 )
 
 SORTS = ("relevance", "year")
-FACETS = ("year", "region", "level", "type")
+FACETS = ("year", "region", "level", "type", "province", "city", "county")
+# Suffixes dropped from each level's name so that 广东深圳 finds 广东省 › 深圳市.
+_UNIT_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县)$")
 # Below this many candidates a term is checked against the text without more posting lists.
 VERIFY_DIRECTLY = 256
 
@@ -127,8 +129,10 @@ class _Evaluator:
             low = f.low if f.low is not None else -(10**9)
             high = f.high if f.high is not None else 10**9
             return self.docs_where(lambda d: d.year is not None and low <= d.year <= high)
-        if f.name in ("region", "title"):
-            return self.docs_where(lambda d: value in normalize(getattr(d, f.name) or ""))
+        if f.name == "region":
+            return self.docs_where(region_predicate(f.value))
+        if f.name == "title":
+            return self.docs_where(lambda d: value in normalize(d.title or ""))
         if f.name == "level":
             return self.docs_where(lambda d: normalize(d.level or "") == value)
         if f.name == "type":
@@ -180,6 +184,41 @@ class _Evaluator:
                 result -= self.eval(c)
             return result
         raise TypeError(node)
+
+
+def _significant(code: str) -> str:
+    """An adcode without its trailing zero levels: 440300 → 4403, 440310001000 → 440310001."""
+    if len(code) == 12 and code.endswith("000"):
+        code = code[:9]
+    if len(code) == 6:
+        while len(code) > 2 and code.endswith("00"):
+            code = code[:-2]
+    return code
+
+
+def _region_keys(d) -> tuple[str, ...]:
+    """What region: compares against: the name as given, the path, the path in short forms."""
+    return (
+        normalize(d.region or ""),
+        normalize("".join(d.region_path)),
+        normalize("".join(_UNIT_SUFFIX.sub("", name) or name for name in d.region_path)),
+    )
+
+
+def region_predicate(value: str):
+    """Documents at or below a place: a name (深圳, 深圳市, 广东省深圳市) or an adcode (440300).
+
+    A name matches when it occurs in the region as the document gives it or in its path
+    (广东省深圳市坪山区坪山街道, or 广东深圳坪山坪山街道), so region:深圳 finds every document
+    under 深圳市 and region:坪山 still finds 坪山街道. A value that names no place matches
+    nothing (a street may be absent from the gazetteer: not an error).
+    """
+    raw = re.sub(r"\s+", "", value)
+    if raw.isdigit() and 2 <= len(raw) <= 12:
+        code = _significant(raw)
+        return lambda d: bool(d.adcode) and _significant(d.adcode).startswith(code)
+    norm = normalize(raw)
+    return lambda d: any(norm in key for key in _region_keys(d))
 
 
 def _date_start(date: str) -> str:
@@ -547,6 +586,8 @@ def _hits(
                 year=d.year,
                 region=d.region,
                 level=d.level,
+                region_path=list(d.region_path),
+                adcode=d.adcode,
                 section=section,
                 paragraph=paragraph,
                 path=d.path,
@@ -565,6 +606,26 @@ def _hits(
     return hits
 
 
+def region_facets(d) -> dict[str, str]:
+    """The province, city and county facet keys of a document.
+
+    A city or county key is its whole path (广东省深圳市, 广东省深圳市坪山区), which is unique
+    and, given back as region:, selects exactly that unit. National documents count under 全国;
+    a document with no city (provincial ones, the districts of 北京市) has no city key.
+    """
+    keys: dict[str, str] = {}
+    if d.level == "national":
+        keys["province"] = "全国"
+        return keys
+    keys["province"] = d.province or "unknown"
+    path = ""
+    for name, kind in zip(d.region_path, d.region_kinds, strict=False):
+        path += name
+        if kind in ("city", "county"):
+            keys[kind] = path
+    return keys
+
+
 def _facets(reader: IndexReader, matched: set[int]) -> dict[str, dict[str, int]]:
     counts: dict[str, Counter] = {name: Counter() for name in FACETS}
     per_doc = Counter(map(reader.doc_numbers().__getitem__, matched))
@@ -574,6 +635,8 @@ def _facets(reader: IndexReader, matched: set[int]) -> dict[str, dict[str, int]]
         counts["region"][d.region or "unknown"] += n
         counts["level"][d.level or "unknown"] += n
         counts["type"][d.meta.get("type") or "unknown"] += n
+        for name, key in region_facets(d).items():
+            counts[name][key] += n
     out = {}
     for name, c in counts.items():
         if name == "year":
@@ -643,6 +706,8 @@ def get_document(
         path=d.path,
         format=d.format,
         meta=d.meta,
+        region_path=list(d.region_path),
+        adcode=d.adcode,
         paragraph_count=d.paragraphs,
         paragraphs=paragraphs,
     )
@@ -654,6 +719,13 @@ def show(index: Index | Path | str, paragraph_id: str, *, context: int = 0) -> D
     return get_document(index, doc_id, around=para or 1, context=context if para else 0)
 
 
+def _stale_documents(reader: IndexReader) -> int:
+    """How many documents were resolved with another gazetteer than the one installed."""
+    from govsearch.indexer.gazetteer import data_version  # a digest of the file, not a parse
+
+    return 0 if reader.meta.get("gazetteer") == data_version() else len(reader.docs)
+
+
 def stats(index: Index | Path | str) -> IndexStats:
     """Counts and facts about an index."""
     reader = _reader(index)
@@ -661,10 +733,12 @@ def stats(index: Index | Path | str) -> IndexStats:
     years: Counter = Counter()
     regions: Counter = Counter()
     levels: Counter = Counter()
+    provinces: Counter = Counter()
     for d in reader.docs:
         years[str(d.year) if d.year is not None else "unknown"] += 1
         regions[d.region or "unknown"] += 1
         levels[d.level or "unknown"] += 1
+        provinces[region_facets(d)["province"]] += 1
     return IndexStats(
         index_dir=str(reader.root),
         documents=len(reader.docs),
@@ -672,9 +746,12 @@ def stats(index: Index | Path | str) -> IndexStats:
         years=dict(sorted(years.items(), reverse=True)),
         regions=dict(sorted(regions.items(), key=lambda kv: (-kv[1], kv[0]))),
         levels=dict(sorted(levels.items(), key=lambda kv: (-kv[1], kv[0]))),
+        provinces=dict(sorted(provinces.items(), key=lambda kv: (-kv[1], kv[0]))),
         size_bytes=size,
         schema_version=reader.meta["schema_version"],
         segmenter=reader.meta.get("segmenter", "?"),
         dictionary=reader.meta.get("dictionary", "?"),
         updated=reader.meta.get("updated"),
+        gazetteer=reader.meta.get("gazetteer"),
+        needs_reindex=_stale_documents(reader),
     )
