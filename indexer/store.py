@@ -246,7 +246,7 @@ class DocInfo:
     meta: dict
     pid_start: int
     pid_end: int
-    #: Names top first, e.g. ("广东省", "深圳市", "坪山区", "坪山街道"); () when unknown or national.
+    #: Names top first: ("广东省", "深圳市", "坪山区", "坪山街道"); () if unknown or national.
     region_path: tuple[str, ...] = ()
     #: The division code of the deepest unit the gazetteer knows (440310001, 440300 …).
     adcode: str | None = None
