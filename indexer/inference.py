@@ -449,11 +449,12 @@ def describe(
     date = document_date(paragraphs)
     issuer = docmeta.find_issuer(head, title)
     docno = docmeta.find_docno(head)
-    doc_type = docmeta.infer_doc_type(row.get("title"))
+    # Titles are matched simplified, so 工作報告 names a 报告 too.
+    doc_type = docmeta.infer_doc_type(normalize(row["title"]) if row.get("title") else None)
     if doc_type:
         sources["type"] = "manifest"
     else:
-        doc_type = docmeta.infer_doc_type(own_title)
+        doc_type = docmeta.infer_doc_type(normalize(own_title) if own_title else None)
         if doc_type:
             sources["type"] = "title line" if own_title != row.get("title") else "manifest"
 

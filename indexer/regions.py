@@ -39,6 +39,7 @@ MAX_NAME = 60
 # A parent inferred from mentions alone needs this many of them, and this lead over the next.
 MIN_MENTIONS = 3
 LEAD = 2.0
+MAJORITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,10 @@ def _place_by_text(g: Gazetteer, text: str, under: str | None, kind: str) -> lis
         if not ranked or ranked[0][1] < MIN_MENTIONS:
             continue
         if len(ranked) > 1 and ranked[0][1] < LEAD * ranked[1][1]:
+            continue
+        # A document that names many places is about all of them: the parent must hold most
+        # of the mentions, not just lead a crowd.
+        if ranked[0][1] < MAJORITY * sum(counts.values()):
             continue
         return [u.code for u in g.path(ranked[0][0])]
     return []
