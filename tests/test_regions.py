@@ -107,8 +107,8 @@ def test_same_named_streets_keep_their_own_codes():
 
 def test_evidence_is_noted():
     assert resolve("鼓楼区").notes == (
-        "鼓楼区 could be 江苏省南京市鼓楼区、江苏省徐州市鼓楼区、河南省开封市鼓楼区、福建省福州市鼓楼区: "
-        "kept at the level all share",
+        "鼓楼区 could be 江苏省南京市鼓楼区、江苏省徐州市鼓楼区、"
+        "河南省开封市鼓楼区、福建省福州市鼓楼区: kept at the level all share",
     )
     assert resolve("襄樊市").notes == ("襄樊市 is the former name of 襄阳市 (2010)",)
     assert resolve("XX街道", SEED_2020).notes == (
