@@ -90,7 +90,7 @@ _NPC_SESSIONS = {
 }
 _NPC_FIRST = {6: 1983, 7: 1988, 8: 1993, 9: 1998, 10: 2003, 11: 2008, 12: 2013, 13: 2018, 14: 2023}
 # The document was delivered at, or adopted by, that session (not one it looks back on).
-_AT_SESSION = re.compile(r"(?:^|在|向)" + _SESSION.pattern + r"(?:上|提出|通过|听取|审议|关于)")
+_AT_SESSION = re.compile(r"(?:^|在|向|日)" + _SESSION.pattern + r"(?:上|提出|通过|听取|审议|关于)")
 _ADOPTED = re.compile(r"通过|批准|修正|修订|公布|发布|施行|印发|决定")
 _DATE_YEAR = re.compile(r"((?:1[89]|20)\d\d)\s*年\s*\d{1,2}\s*月")
 
@@ -149,8 +149,8 @@ def _adoption_year(head: list[str]) -> int | None:
 _REPORT = re.compile(r"作政府工作报告|报告政府工作|向大会报告|政府工作报告")
 _REVIEW = re.compile(r"^\S{1,4}[、.]\s*((?:1[89]|20)\d\d)年(?:的)?工作回顾")
 _PLAN = re.compile(
-    r"^\S{1,4}[、.]\s*(?:对)?((?:1[89]|20)\d\d)年(?:的)?(?:工作|主要任务|重点工作|政府工作|经济社会发展"
-    r"|工作总体部署|国民经济)"
+    r"^\S{1,4}[、.]\s*(?:对)?((?:1[89]|20)\d\d)年(?:的)?(?:工作(?!回顾)|主要任务|重点工作|政府工作"
+    r"|经济社会发展|国民经济)"
 )
 
 
