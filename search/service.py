@@ -214,7 +214,7 @@ def region_predicate(value: str):
     nothing (a street may be absent from the gazetteer: not an error).
     """
     raw = re.sub(r"\s+", "", value)
-    if raw.isdigit() and 2 <= len(raw) <= 12:
+    if raw.isdigit() and len(raw) in (2, 4, 6, 9, 12):
         code = _significant(raw)
         return lambda d: bool(d.adcode) and _significant(d.adcode).startswith(code)
     norm = normalize(raw)

@@ -173,13 +173,46 @@ def test_facets_link_to_narrowed_results(client):
     found = {(label, int(n)): href for href, label, n in facet.findall(html)}
     assert found[("2016年", 3)] == f"/?q={Q}&amp;year=2016"
     assert found[("2018年", 2)] == f"/?q={Q}&amp;year=2018"
-    assert found[("深圳市", 3)] == f"/?q={Q}&amp;region=%E6%B7%B1%E5%9C%B3%E5%B8%82"
-    assert found[("测试区&lt;b&gt;", 1)] == f"/?q={Q}&amp;region=%E6%B5%8B%E8%AF%95%E5%8C%BA%3Cb%3E"
+    # The region facet starts at the provinces: 深圳市 (manifest) and the two seeds are in 广东省;
+    # 测试区<b> names no known place.
+    assert found[("广东省", 6)] == f"/?q={Q}&amp;region=%E5%B9%BF%E4%B8%9C%E7%9C%81"
+    region = html[html.index('<section class="facet facet-region"') :]
+    region = region[: region.index("</section>")]
+    assert "<h2>地区 · 省份</h2>" in region
+    assert '<span class="facet-value unknown">未知</span><span class="n">1</span>' in region
     assert found[("市级", 3)] == f"/?q={Q}&amp;level=city"
     assert found[("街道乡镇", 3)] == f"/?q={Q}&amp;level=street"
     assert found[("意见", 3)] == f"/?q={Q}&amp;type=%E6%84%8F%E8%A7%81"
     # Documents without a type are counted but cannot be a filter.
     assert '<span class="facet-value unknown">未知</span><span class="n">4</span>' in html
+
+
+def test_document_page_says_what_was_inferred(client, ids):
+    html = html_of(client.get(f"/doc/{ids['pingshan']}"))
+    inferred = '<span class="source inferred" title="从文件内容推断，可能有误">据开头</span>'
+    assert f'<dd class="meta-year">2018年 {inferred}</dd>' in html
+    assert f'<dd class="meta-region">坪山街道 {inferred}</dd>' in html
+    assert f'<dd class="meta-level">街道乡镇 {inferred}</dd>' in html
+    assert '<span class="adcode">440310001</span>' in html
+
+
+def test_region_facet_drills_down_the_hierarchy(client):
+    html = html_of(client.get("/?q=河长制&region=广东省"))
+    region = html[html.index('<section class="facet facet-region"') :]
+    region = region[: region.index("</section>")]
+    # One city (深圳市) is no choice: the next level with one is offered, by each unit's name.
+    assert 'data-level="county"' in region and "<h2>地区 · 区县</h2>" in region
+    links = re.findall(r'<a class="facet-value" href="([^"]+)">([^<]+)</a><span class="n">(\d+)</span>',
+                       region)  # fmt: skip
+    pingshan = quote("广东省深圳市坪山区")
+    longgang = quote("广东省深圳市龙岗区")
+    assert links == [
+        (f"/?q={Q}&amp;region={pingshan}", "坪山区", "2"),
+        (f"/?q={Q}&amp;region={longgang}", "龙岗区", "1"),
+    ]
+    narrowed = html_of(client.get(f"/?q={Q}&region={pingshan}"))
+    assert '共 <strong class="total">2</strong> 条结果' in narrowed
+    assert "地区：广东省深圳市坪山区" in narrowed
 
 
 def test_filters_narrow_and_chips_remove_them(client):
@@ -312,9 +345,19 @@ def test_document_page(client, ids):
     html = html_of(response)
     assert response.status_code == 200
     assert "<title>关于全面推行河长制的实施意见 · 政府文件全文检索</title>" in html
-    for term, value in [("年份", "2016年"), ("地区", "深圳市"), ("层级", "市级"), ("类型", "意见"),
-                        ("文号", "深府办〔2016〕12号"), ("段落", "7")]:  # fmt: skip
-        assert f"<dt>{term}</dt><dd>{value}</dd>" in html
+    fact = '<span class="source fact" title="来自索引时提供的清单">清单</span>'
+    for term, value in [("年份", f'<dd class="meta-year">2016年 {fact}</dd>'),
+                        ("地区", f'<dd class="meta-region">深圳市 {fact}</dd>'),
+                        ("层级", f'<dd class="meta-level">市级 {fact}</dd>'),
+                        ("类型", f'<dd class="meta-type">意见 {fact}</dd>'),
+                        ("文号", "<dd>深府办〔2016〕12号</dd>"), ("段落", "<dd>7</dd>")]:  # fmt: skip
+        assert f"<dt>{term}</dt>{value}" in html
+    # The manifest's 深圳市 sits in the hierarchy; each level links to its documents.
+    assert (
+        '<dt>行政区划</dt><dd class="meta-region-path"><a href="/?region=%E5%B9%BF%E4%B8%9C%E7%9C%81">'
+        '广东省</a> › <a href="/?region=%E5%B9%BF%E4%B8%9C%E7%9C%81%E6%B7%B1%E5%9C%B3%E5%B8%82">'
+        '深圳市</a> <span class="adcode">440300</span></dd>'
+    ) in html
     assert re.search(
         r'<code class="path">[^<]*policy\.txt</code> <span class="format">TXT</span>', html
     )
@@ -572,7 +615,7 @@ def test_hostile_document_is_shown_as_text(client, ids):
         "<title>&lt;script&gt;alert(&#39;标题&#39;)&lt;/script&gt;恶意标题 · "
         "政府文件全文检索</title>" in doc
     )
-    assert "<dt>地区</dt><dd>测试区&lt;b&gt;</dd>" in doc
+    assert '<dt>地区</dt><dd class="meta-region">测试区&lt;b&gt; <span class="source fact"' in doc
     assert doc.count("<mark") == 5
     for page in (html, doc):
         assert_no_active_content(page)
