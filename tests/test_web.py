@@ -202,8 +202,8 @@ def test_region_facet_drills_down_the_hierarchy(client):
     region = region[: region.index("</section>")]
     # One city (深圳市) is no choice: the next level with one is offered, by each unit's name.
     assert 'data-level="county"' in region and "<h2>地区 · 区县</h2>" in region
-    links = re.findall(r'<a class="facet-value" href="([^"]+)">([^<]+)</a><span class="n">(\d+)</span>',
-                       region)  # fmt: skip
+    facet = r'<a class="facet-value" href="([^"]+)">([^<]+)</a><span class="n">(\d+)</span>'
+    links = re.findall(facet, region)
     pingshan = quote("广东省深圳市坪山区")
     longgang = quote("广东省深圳市龙岗区")
     assert links == [
@@ -350,13 +350,15 @@ def test_document_page(client, ids):
                         ("地区", f'<dd class="meta-region">深圳市 {fact}</dd>'),
                         ("层级", f'<dd class="meta-level">市级 {fact}</dd>'),
                         ("类型", f'<dd class="meta-type">意见 {fact}</dd>'),
-                        ("文号", "<dd>深府办〔2016〕12号</dd>"), ("段落", "<dd>7</dd>")]:  # fmt: skip
+                        ("文号", "<dd>深府办〔2016〕12号</dd>"),
+                        ("段落", "<dd>7</dd>")]:  # fmt: skip
         assert f"<dt>{term}</dt>{value}" in html
     # The manifest's 深圳市 sits in the hierarchy; each level links to its documents.
     assert (
-        '<dt>行政区划</dt><dd class="meta-region-path"><a href="/?region=%E5%B9%BF%E4%B8%9C%E7%9C%81">'
-        '广东省</a> › <a href="/?region=%E5%B9%BF%E4%B8%9C%E7%9C%81%E6%B7%B1%E5%9C%B3%E5%B8%82">'
-        '深圳市</a> <span class="adcode">440300</span></dd>'
+        '<dt>行政区划</dt><dd class="meta-region-path">'
+        f'<a href="/?region={quote("广东省")}">广东省</a> › '
+        f'<a href="/?region={quote("广东省深圳市")}">深圳市</a> '
+        '<span class="adcode">440300</span></dd>'
     ) in html
     assert re.search(
         r'<code class="path">[^<]*policy\.txt</code> <span class="format">TXT</span>', html
