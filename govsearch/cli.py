@@ -490,7 +490,9 @@ def provenance_lines(doc) -> list[str]:
     given = [f"{name} from {sources[name]}" for name in SOURCE_FIELDS if name in sources]
     if given:
         lines.append("sources: " + ", ".join(given))
-    lines.extend(f"note: {n}" for n in doc.meta.get("region_notes", []))
+    from govsearch.indexer.regions import note_text
+
+    lines.extend(f"note: {note_text(n)}" for n in doc.meta.get("region_notes", []))
     return lines
 
 

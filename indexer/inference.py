@@ -497,7 +497,7 @@ def describe(
         }
     )
     if res.notes:
-        meta["region_notes"] = list(res.notes)
+        meta["region_notes"] = [list(n) for n in res.notes]
     meta["sources"] = sources
     return {
         "title": title,

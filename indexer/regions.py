@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .gazetteer import LEVEL_OF_KIND, Gazetteer, gazetteer
 
-__all__ = ["NATIONAL", "Resolution", "mentions", "read_place", "resolve"]
+__all__ = ["NATIONAL", "Resolution", "mentions", "note_text", "read_place", "resolve"]
 
 NATIONAL_NAMES = frozenset({"全国", "中国", "中华人民共和国", "国家", "中央"})
 # Words that end a region name in the names of governments and congresses.
@@ -51,7 +51,7 @@ class Resolution:
     adcode: str | None = None
     level: str | None = None
     #: How the path was found beyond plain reading: a former name, text mentions, a kept unit.
-    notes: tuple[str, ...] = ()
+    notes: tuple[tuple, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -92,6 +92,24 @@ def _chain(g: Gazetteer, s: str, pos: int = 0, shorts_upto: int = 9) -> tuple[li
         chain.append(codes)
         pos += size
     return chain, pos
+
+
+_NOTES = {
+    "unlisted": "{0} is not in the gazetteer",
+    "placed_by_text": "{0} is not in the gazetteer; placed by the text's mentions",
+    "kept_under": "{0} is not in the gazetteer; kept under {1}",
+    "chosen_by_text": "chosen among same-named places by the text's mentions",
+    "former_name": "{0} is the former name of {1} ({2})",
+    "abolished": "{0} was abolished in {1}; its area is now in {2}",
+    "ambiguous": "{0} could be {1}: kept at the level all share",
+}
+
+
+def note_text(note: list | tuple) -> str:
+    """A resolution note (kind, *values) as an English sentence."""
+    kind, *values = note
+    values = ["、".join(v) if isinstance(v, list | tuple) else v for v in values]
+    return _NOTES[kind].format(*values) if kind in _NOTES else " ".join(map(str, note))
 
 
 def read_place(text: str, pos: int = 0) -> str | None:
@@ -203,7 +221,7 @@ def _place_by_text(g: Gazetteer, text: str, under: str | None, kind: str) -> lis
 
 
 def _result(g: Gazetteer, codes: list[str], extra: str | None, extra_kind: str | None,
-            notes: list[str], warnings: list[str]) -> Resolution:  # fmt: skip
+            notes: list[tuple], warnings: list[str]) -> Resolution:  # fmt: skip
     units = [g.unit(c) for c in codes]
     path = [u.name for u in units]
     kinds = [u.kind for u in units]
@@ -234,7 +252,7 @@ def resolve(name: str | None, text: str = "", g: Gazetteer | None = None) -> Res
     g = g or gazetteer()
     chain, end = _chain(g, s)
     rest = s[end:]
-    notes: list[str] = []
+    notes: list[tuple] = []
     warnings: list[str] = []
     if rest:
         other, _ = _chain(g, rest)
@@ -255,38 +273,38 @@ def resolve(name: str | None, text: str = "", g: Gazetteer | None = None) -> Res
             return Resolution(warnings=(f"region {raw!r} names no known place",))
         codes = _place_by_text(g, text, None, kind)
         if codes:
-            notes.append(f"{s} is not in the gazetteer; placed by the text's mentions")
+            notes.append(("placed_by_text", s))
         else:
-            notes.append(f"{s} is not in the gazetteer")
+            notes.append(("unlisted", s))
         if codes and _KIND_DEPTH[kind] > _KIND_DEPTH[g.unit(codes[-1]).kind]:
             return _result(g, codes, s, kind, notes, warnings)
         return Resolution((s,), (kind,), None, LEVEL_OF_KIND[kind], tuple(notes))
     last, picked = _pick(g, chain[-1], text)
     if picked:
-        notes.append("chosen among same-named places by the text's mentions")
+        notes.append(("chosen_by_text",))
     if len(last) == 1:
         codes = [u.code for u in g.path(last[0])]
         former = [
-            f"{alias} is the former name of {g.rows[c][0]} ({year})"
+            ("former_name", alias, g.rows[c][0], year)
             for (c, alias), year in g.renamed.items()
             if c in codes and alias in s
         ]
         notes.extend(former)
         if g.rows[last[0]][2]:
             year, _, successor = g.rows[last[0]][2].partition(">")
-            notes.append(f"{g.rows[last[0]][0]} was abolished in {year}; its area is now in "
-                         f"{''.join(u.name for u in g.path(successor))}")  # fmt: skip
+            successor_path = "".join(u.name for u in g.path(successor))
+            notes.append(("abolished", g.rows[last[0]][0], year, successor_path))
     else:
         codes = _common(g, last)
         kinds = {len(c) for c in last}
-        names = "、".join(sorted({"".join(u.name for u in g.path(c)) for c in last})[:4])
-        notes.append(f"{s} could be {names}: kept at the level all share")
+        names = sorted({"".join(u.name for u in g.path(c)) for c in last})
+        notes.append(("ambiguous", s, names[:4]))
         if not codes and len(kinds) == 1:
             kind = {2: "province", 4: "city", 6: "county", 9: "street"}[kinds.pop()]
             return Resolution((), (), None, LEVEL_OF_KIND[kind], tuple(notes))
     extra_kind = _given_kind(rest) if rest else None
     deepest = _KIND_DEPTH[g.unit(codes[-1]).kind] if codes else -1
     if rest and extra_kind and codes and _KIND_DEPTH[extra_kind] > deepest:
-        notes.append(f"{rest} is not in the gazetteer; kept under {g.rows[codes[-1]][0]}")
+        notes.append(("kept_under", rest, g.rows[codes[-1]][0]))
         return _result(g, codes, rest, extra_kind, notes, warnings)
     return _result(g, codes, None, None, notes, warnings)

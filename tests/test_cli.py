@@ -267,9 +267,7 @@ def test_show_says_where_the_metadata_came_from(runner, seed_index):
     assert data["meta"]["sources"] == {
         "year": "opening lines", "region": "opening lines", "level": "opening lines"
     }  # fmt: skip
-    assert data["meta"]["region_notes"] == [
-        "XX街道 is not in the gazetteer; placed by the text's mentions"
-    ]
+    assert data["meta"]["region_notes"] == [["placed_by_text", "XX街道"]]
 
 
 def test_search_json_has_region_levels(runner, seed_index):

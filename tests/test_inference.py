@@ -134,9 +134,7 @@ def test_seeds_keep_their_metadata():
     assert pingshan["adcode"] == "440310001"
     assert (xx["year"], xx["region"], xx["level"]) == (2020, "XX街道", "street")
     assert [name for name, _kind in xx["region_path"]] == ["广东省", "深圳市", "龙岗区", "XX街道"]
-    assert xx["meta"]["region_notes"] == [
-        "XX街道 is not in the gazetteer; placed by the text's mentions"
-    ]
+    assert xx["meta"]["region_notes"] == [["placed_by_text", "XX街道"]]
 
 
 # -- titles and the manifest ------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from govsearch.indexer.gazetteer import data_version, gazetteer, short_forms
-from govsearch.indexer.regions import resolve
+from govsearch.indexer.regions import note_text, resolve
 
 from .conftest import CORPUS, SEEDS
 
@@ -107,16 +107,24 @@ def test_same_named_streets_keep_their_own_codes():
 
 def test_evidence_is_noted():
     assert resolve("鼓楼区").notes == (
+        ("ambiguous", "鼓楼区",
+         ["江苏省南京市鼓楼区", "江苏省徐州市鼓楼区", "河南省开封市鼓楼区", "福建省福州市鼓楼区"]),
+    )  # fmt: skip
+    assert tuple(map(note_text, resolve("鼓楼区").notes)) == (
         "鼓楼区 could be 江苏省南京市鼓楼区、江苏省徐州市鼓楼区、"
         "河南省开封市鼓楼区、福建省福州市鼓楼区: kept at the level all share",
     )
-    assert resolve("襄樊市").notes == ("襄樊市 is the former name of 襄阳市 (2010)",)
-    assert resolve("XX街道", SEED_2020).notes == (
+    assert resolve("襄樊市").notes == (("former_name", "襄樊市", "襄阳市", "2010"),)
+    assert note_text(resolve("襄樊市").notes[0]) == "襄樊市 is the former name of 襄阳市 (2010)"
+    assert [note_text(n) for n in resolve("XX街道", SEED_2020).notes] == [
         "XX街道 is not in the gazetteer; placed by the text's mentions",
-    )
-    assert resolve("山东省莱芜市").notes == (
+    ]
+    assert [note_text(n) for n in resolve("山东省莱芜市").notes] == [
         "莱芜市 was abolished in 2018; its area is now in 山东省济南市莱芜区",
-    )
+    ]
+    assert [note_text(n) for n in resolve("深圳市龙岗区XX街道").notes] == [
+        "XX街道 is not in the gazetteer; kept under 龙岗区"
+    ]
 
 
 def test_an_ambiguous_short_form_stays_at_the_certain_level():

@@ -196,6 +196,16 @@ def test_document_page_says_what_was_inferred(client, ids):
     assert '<span class="adcode">440310001</span>' in html
 
 
+def test_document_page_explains_a_placed_street_in_chinese(client, ids):
+    xx = next(h for h in search(client.application.config["INDEX"], "河长制").hits
+              if h.region == "XX街道")  # fmt: skip
+    html = html_of(client.get(f"/doc/{xx.doc_id}"))
+    assert (
+        '<dt>说明</dt><dd class="meta-note">行政区划数据中没有“XX街道”；按正文提及的上级地名归属</dd>'
+        in html
+    )
+
+
 def test_region_facet_drills_down_the_hierarchy(client):
     html = html_of(client.get("/?q=河长制&region=广东省"))
     region = html[html.index('<section class="facet facet-region"') :]

@@ -169,6 +169,24 @@ def provenance(doc: Document, field: str) -> Provenance | None:
     return Provenance(SOURCE_LABELS.get(source, source), source != "manifest")
 
 
+_NOTES_ZH = {
+    "unlisted": "行政区划数据中没有“{0}”",
+    "placed_by_text": "行政区划数据中没有“{0}”；按正文提及的上级地名归属",
+    "kept_under": "行政区划数据中没有“{0}”；保留在“{1}”之下",
+    "chosen_by_text": "同名地名按正文提及的上级地名确定",
+    "former_name": "“{0}”是“{1}”的旧称（{2}年更名）",
+    "abolished": "“{0}”已于{1}年撤销，现属{2}",
+    "ambiguous": "“{0}”可能是{1}：只保留确定的层级",
+}
+
+
+def note_zh(note: Sequence) -> str:
+    """A region note (kind, *values) in Chinese, for the document page."""
+    kind, *values = note
+    values = ["、".join(v) if isinstance(v, list | tuple) else v for v in values]
+    return _NOTES_ZH[kind].format(*values) if kind in _NOTES_ZH else " ".join(map(str, note))
+
+
 # -- region drill-down -----------------------------------------------------------------------
 
 
@@ -347,6 +365,7 @@ def register(app: Flask) -> None:
         facet_items=facet_items,
         facet_label=facet_label,
         level_label=level_label,
+        note_zh=note_zh,
         pager=pager,
         provenance=provenance,
         region_facet=region_facet,
