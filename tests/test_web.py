@@ -201,8 +201,8 @@ def test_document_page_explains_a_placed_street_in_chinese(client, ids):
               if h.region == "XX街道")  # fmt: skip
     html = html_of(client.get(f"/doc/{xx.doc_id}"))
     assert (
-        '<dt>说明</dt><dd class="meta-note">行政区划数据中没有“XX街道”；按正文提及的上级地名归属</dd>'
-        in html
+        '<dt>说明</dt><dd class="meta-note">'
+        "行政区划数据中没有“XX街道”；按正文提及的上级地名归属</dd>" in html
     )
 
 
