@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from govsearch.search import Document, Paragraph, SearchResult
 
+from . import public
 from .params import SearchParams
 
 FACET_LABELS = {"year": "年份", "region": "地区", "level": "层级", "type": "类型"}
@@ -249,6 +250,12 @@ def search_url(params: SearchParams, **changes: str | int | None) -> str:
     return url_for("pages.search_page", **params.url_args(**changes))
 
 
+def doc_url(params: SearchParams, doc_id: str, anchor: str | None = None) -> str:
+    """A document page that marks this search's matches and leads back to this very page."""
+    state = params.url_args(page=params.page)
+    return url_for("pages.document_page", doc_id=doc_id, _anchor=anchor, **state)
+
+
 def results_chart(result: SearchResult, params: SearchParams) -> Markup:
     """The year chart of a result set, or nothing when its hits span fewer than two years."""
     years = result.facets.get("year", {})
@@ -264,10 +271,12 @@ def register(app: Flask) -> None:
         SORT_LABELS=SORT_LABELS,
         UNKNOWN=UNKNOWN,
         doc_title=doc_title,
+        doc_url=doc_url,
         excerpt=excerpt,
         facet_label=facet_label,
         level_label=level_label,
         pager=pager,
         results_chart=results_chart,
         search_url=search_url,
+        shown_path=public.shown_path,
     )
