@@ -186,7 +186,15 @@ def index(
         if progress is not None:
             progress.close()
     for skipped in report.skipped:
-        click.echo(f"warning: skipped {skipped.path}: {skipped.reason}", err=True)
+        if not skipped.repeated:
+            click.echo(f"warning: skipped {skipped.path}: {skipped.reason}", err=True)
+    again = sum(1 for skipped in report.skipped if skipped.repeated)
+    if again:
+        click.echo(
+            f"note: {again} unchanged file{'s' if again > 1 else ''} skipped again, as reported "
+            "before (index --format json lists them)",
+            err=True,
+        )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for dup in report.duplicates:
@@ -491,12 +499,12 @@ def show(
     Example:
       govsearch show 3f2a9c1b7d0e:14 --context 2
     """
-    from govsearch.search import get_document
-    from govsearch.search.service import _parse_id
+    from govsearch.search import parse_paragraph_id
+    from govsearch.search import show as show_paragraph
 
+    _doc_id, para = parse_paragraph_id(paragraph_id)
     target = _ensure_index(index_dir)
-    doc_id, para = _parse_id(paragraph_id)
-    doc = get_document(target, doc_id, around=para or 1, context=context, query=query)
+    doc = show_paragraph(target, paragraph_id, context=context, query=query)
     if fmt == "json":
         click.echo(json.dumps(doc.to_dict(), ensure_ascii=False, indent=1))
         return

@@ -90,7 +90,9 @@ def extract(path: pathlib.Path) -> Extracted:
         return extract_pdf(path)
     if suffix in _UNSUPPORTED:
         raise UnsupportedFormat(_UNSUPPORTED[suffix])
-    supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+    from .ingest import TEXT_SUFFIXES  # not at the top: ingest imports this module
+
+    supported = ", ".join(sorted(SUPPORTED_SUFFIXES | TEXT_SUFFIXES))
     if not suffix:
         raise UnsupportedFormat(f"files without a suffix are not supported; supported: {supported}")
     raise UnsupportedFormat(f"{suffix} format is not supported; supported: {supported}")

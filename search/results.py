@@ -42,6 +42,9 @@ class Hit:
     format: str = "txt"
     doc_type: str | None = None
     docno: str | None = None
+    #: The document's date (成文日期, YYYY-MM-DD or a prefix) and issuing body, when known.
+    date: str | None = None
+    issuer: str | None = None
     also_in: list[Location] = field(default_factory=list)
 
     def to_dict(self) -> dict:

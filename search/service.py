@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from govsearch.indexer import IndexReader, NotFound, QueryError
+from govsearch.indexer import IndexReader, NotFound, QueryError, UsageError
 from govsearch.indexer.analysis import query_grams
 from govsearch.indexer.store import decode_postings
 from govsearch.indexer.textnorm import find_all, merge_spans, normalize, to_source_spans
@@ -616,6 +616,8 @@ def _hits(
                 column=column,
                 doc_type=d.meta.get("type"),
                 docno=d.meta.get("docno"),
+                date=d.meta.get("date"),
+                issuer=d.meta.get("issuer"),
                 also_in=_locations(reader, copies[pid]) if pid in copies else [],
             )
         )
@@ -643,11 +645,22 @@ def _facets(reader: IndexReader, matched: set[int]) -> dict[str, dict[str, int]]
 # -- documents -------------------------------------------------------------------------------
 
 
-def _parse_id(pid_text: str) -> tuple[str, int | None]:
-    doc_id, sep, para = pid_text.strip().partition(":")
-    if sep and not para.isdigit():
-        raise NotFound(f"{pid_text!r} is not a paragraph id; ids look like 3f2a9c1b7d0e:14")
-    return doc_id, int(para) if sep else None
+_PARAGRAPH_ID = re.compile(r"([0-9a-f]{1,64})(?::([0-9]{1,9}))?")
+
+
+def parse_paragraph_id(pid_text: str) -> tuple[str, int | None]:
+    """`3f2a9c1b7d0e:14` → ("3f2a9c1b7d0e", 14); a document id alone → (id, None).
+
+    Anything else (`ID:0`, `ID:-1`, `ID:x`, a path) is a UsageError: it cannot name a paragraph,
+    which is a different answer from a well-formed id that this index does not hold (NotFound).
+    """
+    m = _PARAGRAPH_ID.fullmatch(pid_text.strip())
+    if m is None or (m.group(2) is not None and int(m.group(2)) < 1):
+        raise UsageError(
+            f"{pid_text!r} is not a paragraph id: ids look like 3f2a9c1b7d0e:14 (paragraphs "
+            "count from 1), as search prints them"
+        )
+    return m.group(1), int(m.group(2)) if m.group(2) is not None else None
 
 
 def get_document(
@@ -705,10 +718,14 @@ def get_document(
     )
 
 
-def show(index: Index | Path | str, paragraph_id: str, *, context: int = 0) -> Document:
+def show(
+    index: Index | Path | str, paragraph_id: str, *, context: int = 0, query: str | None = None
+) -> Document:
     """The paragraph named by an id like 3f2a9c1b7d0e:14 with `context` paragraphs around it."""
-    doc_id, para = _parse_id(paragraph_id)
-    return get_document(index, doc_id, around=para or 1, context=context if para else 0)
+    doc_id, para = parse_paragraph_id(paragraph_id)
+    return get_document(
+        index, doc_id, around=para or 1, context=context if para else 0, query=query
+    )
 
 
 def stats(index: Index | Path | str) -> IndexStats:

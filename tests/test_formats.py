@@ -531,6 +531,9 @@ def test_extract_dispatches_html_by_suffix(tmp_path: pathlib.Path, name: str) ->
     assert extract(path).blocks == BR_RUNS_BLOCKS
 
 
+ALL_FORMATS = ".docx, .htm, .html, .markdown, .md, .pdf, .txt"
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [
@@ -547,8 +550,9 @@ def test_extract_dispatches_html_by_suffix(tmp_path: pathlib.Path, name: str) ->
         ("a.dps", "WPS Presentation .dps format is not supported; export it as .pdf"),
         ("a.ofd", "OFD format is not supported; export it as .pdf"),
         ("a.caj", "CAJ format is not supported; export it as .pdf"),
-        ("a.zip", ".zip format is not supported; supported: .docx, .htm, .html, .pdf"),
-        ("README", "files without a suffix are not supported; supported: .docx, .htm, .html, .pdf"),
+        # Every format the indexer reads is listed, the text ones included.
+        ("a.zip", f".zip format is not supported; supported: {ALL_FORMATS}"),
+        ("README", f"files without a suffix are not supported; supported: {ALL_FORMATS}"),
     ],
 )
 def test_extract_unsupported_suffix(tmp_path: pathlib.Path, name: str, message: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, stream_template
 
 from govsearch.indexer import IndexNotFound, QueryError
 from govsearch.search import Document, Index, get_document, stats
@@ -51,7 +51,9 @@ def document_page(doc_id: str):
     params = search_state(request.args)
     doc, notice = readable_document(current_index(), check_doc_id(doc_id), params.q)
     view = document_view(doc)
-    return render_template("document.html", doc=doc, params=params, notice=notice, view=view)
+    # Streamed: the browser shows the first paragraphs while a long document is still arriving.
+    page = stream_template("document.html", doc=doc, params=params, notice=notice, view=view)
+    return Response(page, mimetype="text/html")
 
 
 def readable_document(index: Index, doc_id: str, q: str) -> tuple[Document, str | None]:
