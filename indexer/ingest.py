@@ -9,8 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
-
 
 @dataclass(frozen=True)
 class SourceParagraph:
@@ -147,37 +145,25 @@ def text_paragraphs(text: str, markdown: bool = False) -> list[SourceParagraph]:
 
 def read_document(path: Path) -> SourceDoc:
     """Read and split one file. Raises SkipFile with a reason for anything it cannot index."""
-    suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
-        text, encoding, warnings = decode_bytes(data)
-        fmt = "md" if suffix != ".txt" else "txt"
-        paras = text_paragraphs(text, markdown=fmt == "md")
-        return SourceDoc(path, fmt, encoding, paras, warnings=warnings)
-    return _read_rich(path, suffix)
+    from . import formats
 
-
-def _read_rich(path: Path, suffix: str) -> SourceDoc:
-    try:
-        from . import formats
-    except ImportError:  # pragma: no cover - formats ships with the package
-        raise SkipFile(f"unsupported format {suffix or '(no extension)'}") from None
     try:
         extracted = formats.extract(path)
-    except formats.UnsupportedFormat as exc:
-        raise SkipFile(str(exc)) from None
-    except formats.ExtractionError as exc:
+    except (formats.UnsupportedFormat, formats.ExtractionError) as exc:
         raise SkipFile(str(exc)) from None
     except OSError as exc:
         raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
     paras = [
-        SourceParagraph(b.text, line=None, page=b.page, heading_level=b.heading_level)
-        for b in extracted.blocks
+        SourceParagraph(b.text, b.line, b.page, b.heading_level, b.column) for b in extracted.blocks
     ]
-    return SourceDoc(path, suffix.lstrip("."), None, paras, title=extracted.title)
+    return SourceDoc(
+        path,
+        extracted.format,
+        extracted.encoding,
+        paras,
+        title=extracted.title,
+        warnings=list(extracted.warnings),
+    )
 
 
 def is_candidate(path: Path) -> bool:
