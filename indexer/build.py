@@ -13,7 +13,7 @@ import time
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -58,6 +58,8 @@ class SkippedFile:
 
     path: str
     reason: str
+    #: Skipped for the same reason by the previous run, and unchanged since (size, mtime).
+    repeated: bool = False
 
 
 @dataclass(frozen=True)
@@ -160,10 +162,11 @@ def build_index(
     new_user_words = load_dictionary(user_dict)[len(builtin_dictionary()) :] if user_dict else None
 
     with store.WriteLock(index_dir, lock_timeout):
-        return _build_locked(
+        report = _build_locked(
             paths, index_dir, manifest_obj, drop_manifest, new_user_words, rebuild, progress,
             started,
         )  # fmt: skip
+        return replace(report, skipped=_remember_skipped(index_dir, paths, report, rebuild))
 
 
 def _remembered_manifest(gen: Path | None) -> Manifest | None:
@@ -176,6 +179,36 @@ def _remembered_manifest(gen: Path | None) -> Manifest | None:
         raise store.IndexCorrupt(
             f"the index at {gen.parent} is damaged ({MANIFEST_FILE}: {exc}). {store.REBUILD_HINT}"
         ) from exc
+
+
+def _identity(path: str) -> str:
+    """Size and modification time: enough to tell that a skipped file was left as it was."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return ""
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def _remember_skipped(
+    index_dir: Path, paths: list[Path], report: IndexReport, rebuild: bool
+) -> list[SkippedFile]:
+    """Mark the skips the previous run reported already (same file, same reason), and record
+    this run's for the next. Files this run did not look at keep their entries."""
+    before = {} if rebuild else store.read_skipped(index_dir)
+    now: dict[str, list[str]] = {}
+    marked = []
+    for s in report.skipped:
+        entry = [_identity(s.path), s.reason]
+        marked.append(replace(s, repeated=before.get(s.path) == entry))
+        now[s.path] = entry
+    looked_at = [os.path.abspath(p) for p in paths]
+    for path, entry in before.items():
+        if path not in now and not any(is_inside(path, top) for top in looked_at):
+            now[path] = entry
+    if now or before:
+        store.write_skipped(index_dir, now)
+    return marked
 
 
 def _build_locked(
@@ -467,7 +500,9 @@ def _write_generation(
             writer.commit(optimize=full)
         committed = True
         _write_docnum_map(conn, whoosh_dir)
-        duplicates.extend(mark_duplicates(conn))
+        # Pairs found before are not news: report those that involve a file read in this run.
+        fresh = {str(p.path) for p in to_index}
+        duplicates.extend(d for d in mark_duplicates(conn) if d.path in fresh or d.same_as in fresh)
         conn.commit()
         if dropped:
             conn.execute("VACUUM")

@@ -5,6 +5,7 @@ Layout::
     INDEX_DIR/
         CURRENT           name of the generation readers use
         index.lock        held by the one indexing run allowed at a time
+        skipped.json      files the last runs skipped, so an unchanged one is reported once
         gen-000007/       one complete index: Whoosh files + store.sqlite + meta.json
 
 An indexing run writes a new generation next to the current one and switches CURRENT with an
@@ -42,6 +43,7 @@ from .schema import SCHEMA_VERSION
 CURRENT = "CURRENT"
 LOCK = "index.lock"
 META = "meta.json"
+SKIPPED = "skipped.json"
 SQLITE = "store.sqlite"
 WHOOSH = "whoosh"
 REBUILD_HINT = "Run: govsearch index --rebuild PATH..."
@@ -167,6 +169,24 @@ def remove_old_generations(root: Path) -> None:
         if gen.name not in keep:
             # On Windows a file still open by a reader cannot go yet; the next run retries.
             shutil.rmtree(gen, ignore_errors=True)
+
+
+def read_skipped(root: Path) -> dict[str, list[str]]:
+    """path → [identity, reason] of the files earlier runs skipped ({} if unknown or damaged)."""
+    try:
+        data = json.loads((root / SKIPPED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, list) and len(v) == 2}
+
+
+def write_skipped(root: Path, skipped: dict[str, list[str]]) -> None:
+    """Replace skipped.json atomically (written under the writer lock)."""
+    tmp = root / (SKIPPED + ".tmp")
+    tmp.write_text(json.dumps(skipped, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, root / SKIPPED)
 
 
 class WriteLock:

@@ -15,11 +15,12 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from govsearch.indexer import IndexReader, NotFound, QueryError
+from govsearch.indexer import IndexReader, NotFound, QueryError, UsageError
 from govsearch.indexer.analysis import query_grams
 from govsearch.indexer.store import decode_postings
 from govsearch.indexer.textnorm import find_all, merge_spans, normalize, to_source_spans
 
+from .grouping import PER_DOC, group_page
 from .query import And, Field, Node, Not, Or, Phrase, Term, make_field, parse_query, positive_terms
 from .results import (
     Clause,
@@ -30,9 +31,13 @@ from .results import (
     Location,
     Paragraph,
     SearchResult,
+    Suggestion,
 )
+from .suggest import punctuation_suggestions
+from .vocabulary import check_filter_values
 
 SORTS = ("relevance", "year")
+GROUPS = (None, "doc")
 FACETS = ("year", "region", "level", "type", "province", "city", "county")
 # Suffixes dropped from each level's name so that 广东深圳 finds 广东省 › 深圳市.
 _UNIT_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县)$")
@@ -396,34 +401,52 @@ def search(
     filters: Iterable[tuple[str, str]] = (),
     facets: bool = True,
     collapse: bool = True,
+    group: str | None = None,
 ) -> SearchResult:
     """Run a query: the exact matching set, ranked, one page of hits, facet counts.
 
     With collapse, a paragraph repeated word for word in a near-duplicate document (the same
-    report from two sources) is one hit, the copies listed in its `also_in`.
+    report from two sources) is one hit, the copies listed in its `also_in`. With group="doc",
+    the page lists each document's first two hits only (search/grouping.py) and `folded`
+    counts the rest per document.
     """
     started = time.perf_counter()
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+    if group not in GROUPS:
+        raise QueryError(f"unknown grouping {group!r}; use group='doc' or None")
     if offset < 0:
         raise QueryError("offset must be 0 or more")
     if limit is not None and limit < 0:
         raise QueryError("limit must be 0 or more")
+    filters = list(filters)
     node = build_query(query, year=year, region=region, filters=filters)
     reader = _reader(index)
-    matched = _Evaluator(reader).eval(node)
+    check_filter_values(reader, node)
+    evaluator = _Evaluator(reader)
+    matched = set(evaluator.eval(node))
     copies = _collapse(reader, matched) if collapse else {}
     terms = positive_terms(node)
     ranker = _Ranker(reader, terms, matched)
     end = None if limit is None else offset + limit
-    if sort == "year":
-        order = ranker.by_year(end)
-    elif end is None:
-        ranker.score_all(matched)
-        order = sorted(matched, key=ranker.key)
+
+    def rank(k: int | None) -> list[int]:
+        if sort == "year":
+            return ranker.by_year(k)
+        if k is None:
+            ranker.score_all(matched)
+            return sorted(matched, key=ranker.key)
+        return ranker.top(k)
+
+    folded: dict[str, int] = {}
+    listed = None
+    if group == "doc":
+        per_doc = _per_doc(reader, matched)
+        page, listed = group_page(rank, lambda p: reader.doc_of(p).doc_id, per_doc, offset, limit)
+        shown = {reader.doc_of(p).doc_id for p in page}
+        folded = {d: per_doc[d] - PER_DOC for d in sorted(shown) if per_doc[d] > PER_DOC}
     else:
-        order = ranker.top(end)
-    page = order[offset:end]
+        page = rank(end)[offset:end]
     hits = _hits(reader, page, terms, ranker.scores, copies)
     facet_counts = _facets(reader, matched) if facets else {}
     return SearchResult(
@@ -436,7 +459,37 @@ def search(
         sort=sort,
         seconds=round(time.perf_counter() - started, 4),
         terms=[t.text if isinstance(t, Term) else " ".join(t.parts) for t in terms],
+        suggestions=_suggestions(reader, evaluator, query, year, region, filters, collapse),
+        group=group,
+        listed=listed,
+        folded=folded,
     )
+
+
+def _per_doc(reader: IndexReader, matched: set[int]) -> Counter:
+    """Matching paragraphs per doc_id."""
+    per_doc = Counter(map(reader.doc_numbers().__getitem__, matched))
+    return Counter({reader.docs[i].doc_id: n for i, n in per_doc.items()})
+
+
+def _suggestions(
+    reader: IndexReader,
+    evaluator: _Evaluator,
+    query: str,
+    year: str | None,
+    region: str | None,
+    filters: list[tuple[str, str]],
+    collapse: bool,
+) -> list[Suggestion]:
+    """Queries to offer beside the answer (search/suggest.py), counted with the same filters."""
+
+    def total(text: str) -> int:
+        matched = set(evaluator.eval(build_query(text, year=year, region=region, filters=filters)))
+        if collapse:
+            _collapse(reader, matched)
+        return len(matched)
+
+    return punctuation_suggestions(query, lambda node: len(evaluator.eval(node)), total)
 
 
 def count(
@@ -445,7 +498,8 @@ def count(
     """The number of hits `search` would report, without ranking."""
     node = build_query(query, **filters)  # type: ignore[arg-type]
     reader = _reader(index)
-    matched = _Evaluator(reader).eval(node)
+    check_filter_values(reader, node)
+    matched = set(_Evaluator(reader).eval(node))
     if collapse:
         _collapse(reader, matched)
     return len(matched)
@@ -497,8 +551,10 @@ def explain(
     filters: Iterable[tuple[str, str]] = (),
 ) -> Explanation:
     """How a query was understood: its parts, what each matches alone, what filters removed."""
+    filters = list(filters)
     node = build_query(query, year=year, region=region, filters=filters)
     reader = _reader(index)
+    check_filter_values(reader, node)
     evaluator = _Evaluator(reader)
     clauses = []
     with reader.searcher() as searcher:
@@ -514,11 +570,12 @@ def explain(
                 kind, text, norm = "term", leaf.text, leaf.text
                 words = indexed_words(wreader, leaf.text)
             clauses.append(Clause(kind, text, norm, negated, len(evaluator.eval(leaf)), words))
-    matched = evaluator.eval(node)
+    matched = set(evaluator.eval(node))
     unfiltered = _without_fields(node)
     without = len(evaluator.eval(unfiltered)) if unfiltered is not None else len(matched)
-    folded = len(_collapse(reader, matched))
-    return Explanation(query, _render(node), clauses, without, len(matched), folded)
+    folded = sum(len(c) for c in _collapse(reader, matched).values())
+    suggestions = _suggestions(reader, evaluator, query, year, region, filters, True)
+    return Explanation(query, _render(node), clauses, without, len(matched), folded, suggestions)
 
 
 def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[int, int]]:
@@ -600,6 +657,8 @@ def _hits(
                 column=column,
                 doc_type=d.meta.get("type"),
                 docno=d.meta.get("docno"),
+                date=d.meta.get("date"),
+                issuer=d.meta.get("issuer"),
                 also_in=_locations(reader, copies[pid]) if pid in copies else [],
             )
         )
@@ -649,11 +708,22 @@ def _facets(reader: IndexReader, matched: set[int]) -> dict[str, dict[str, int]]
 # -- documents -------------------------------------------------------------------------------
 
 
-def _parse_id(pid_text: str) -> tuple[str, int | None]:
-    doc_id, sep, para = pid_text.strip().partition(":")
-    if sep and not para.isdigit():
-        raise NotFound(f"{pid_text!r} is not a paragraph id; ids look like 3f2a9c1b7d0e:14")
-    return doc_id, int(para) if sep else None
+_PARAGRAPH_ID = re.compile(r"([0-9a-f]{1,64})(?::([0-9]{1,9}))?")
+
+
+def parse_paragraph_id(pid_text: str) -> tuple[str, int | None]:
+    """`3f2a9c1b7d0e:14` → ("3f2a9c1b7d0e", 14); a document id alone → (id, None).
+
+    Anything else (`ID:0`, `ID:-1`, `ID:x`, a path) is a UsageError: it cannot name a paragraph,
+    which is a different answer from a well-formed id that this index does not hold (NotFound).
+    """
+    m = _PARAGRAPH_ID.fullmatch(pid_text.strip())
+    if m is None or (m.group(2) is not None and int(m.group(2)) < 1):
+        raise UsageError(
+            f"{pid_text!r} is not a paragraph id: ids look like 3f2a9c1b7d0e:14 (paragraphs "
+            "count from 1), as search prints them"
+        )
+    return m.group(1), int(m.group(2)) if m.group(2) is not None else None
 
 
 def get_document(
@@ -713,10 +783,14 @@ def get_document(
     )
 
 
-def show(index: Index | Path | str, paragraph_id: str, *, context: int = 0) -> Document:
+def show(
+    index: Index | Path | str, paragraph_id: str, *, context: int = 0, query: str | None = None
+) -> Document:
     """The paragraph named by an id like 3f2a9c1b7d0e:14 with `context` paragraphs around it."""
-    doc_id, para = _parse_id(paragraph_id)
-    return get_document(index, doc_id, around=para or 1, context=context if para else 0)
+    doc_id, para = parse_paragraph_id(paragraph_id)
+    return get_document(
+        index, doc_id, around=para or 1, context=context if para else 0, query=query
+    )
 
 
 def _stale_documents(reader: IndexReader) -> int:

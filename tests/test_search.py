@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govsearch.indexer import NotFound, QueryError, build_index
+from govsearch.indexer import NotFound, QueryError, UsageError, build_index
 from govsearch.indexer.textnorm import normalize
 from govsearch.search import count, get_document, open_index, search, show, stats
 
@@ -298,9 +298,15 @@ def test_document_marks_query_matches(seed_index):
     assert total == sum(p.text.count("河长制") for p in doc.paragraphs)
 
 
-@pytest.mark.parametrize("bad", ["nope", "../etc/passwd", "deadbeef:1", "x:abc"])
-def test_unknown_ids_are_not_found(seed_index, bad):
+@pytest.mark.parametrize("unknown", ["deadbeef:1", "deadbeef", "abc:7"])
+def test_unknown_ids_are_not_found(seed_index, unknown):
     with pytest.raises(NotFound):
+        show(seed_index, unknown)
+
+
+@pytest.mark.parametrize("bad", ["nope", "../etc/passwd", "x:abc", "abc:0", "abc:-1", "abc:", ""])
+def test_malformed_ids_are_usage_errors(seed_index, bad):
+    with pytest.raises(UsageError, match="is not a paragraph id: ids look like 3f2a9c1b7d0e:14"):
         show(seed_index, bad)
 
 

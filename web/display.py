@@ -7,7 +7,7 @@ around it, so a paragraph holding `<script>` is shown as text.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from govsearch.search import Document, Paragraph, SearchResult
 
+from . import public
 from .params import SearchParams
 
 FACET_LABELS = {"year": "年份", "region": "地区", "level": "层级", "type": "类型"}
@@ -306,20 +307,64 @@ class Row:
 
 @dataclass(frozen=True)
 class DocumentView:
-    rows: list[Row]
+    #: Made while the page streams out (a 5 MB document is not held as HTML twice).
+    rows: Iterator[Row]
     marks: int
     matched: int
 
 
+#: A paragraph longer than this is drawn as slices of about this many characters, each a block
+#: the browser lays out (and skips while off screen) on its own: one 5 MB paragraph as a single
+#: block took Chromium half a minute.
+SLICE_CHARS = 4000
+
+
+def _slice_end(text: str, start: int) -> int:
+    """Where the slice that starts at `start` ends: after a 。 in its second half if it has one."""
+    end = min(len(text), start + SLICE_CHARS)
+    if end < len(text):
+        stop = text.rfind("。", start + SLICE_CHARS // 2, end)
+        if stop >= 0:
+            end = stop + 1
+    return end
+
+
+def sliced_highlight(text: str, spans: Spans, first_mark: int) -> Markup:
+    """highlight() with numbered marks; a long text in <span class="slice"> pieces, none of
+    which cuts a mark in half."""
+    spans = clean_spans(text, spans)
+    if len(text) <= SLICE_CHARS:
+        return highlight(text, spans, first_mark=first_mark)
+    pieces = []
+    start = i = 0
+    while start < len(text):
+        end = _slice_end(text, start)
+        inside = []
+        while i < len(spans) and spans[i][0] < end:
+            s, e = spans[i]
+            end = max(end, e)
+            inside.append((s - start, e - start))
+            i += 1
+        piece = highlight(text[start:end], inside, first_mark=first_mark)
+        pieces.append(Markup('<span class="slice">{}</span>').format(piece))
+        first_mark += len(inside)
+        start = end
+    return Markup("").join(pieces)
+
+
 def document_view(doc: Document) -> DocumentView:
     """Paragraphs with numbered marks, headings and links to the previous/next matching one."""
-    rows: list[Row] = []
+    matched = [p.paragraph for p in doc.paragraphs if p.matches]
+    marks = sum(len(clean_spans(p.text, p.matches)) for p in doc.paragraphs if p.matches)
+    return DocumentView(_rows(doc, matched), marks, len(matched))
+
+
+def _rows(doc: Document, matched: list[int]) -> Iterator[Row]:
     marks = 0
     previous_section: str | None = None
-    matched = [p.paragraph for p in doc.paragraphs if p.matches]
     order = {n: i for i, n in enumerate(matched)}
     for p in doc.paragraphs:
-        html = highlight(p.text, p.matches, first_mark=marks + 1)
+        html = sliced_highlight(p.text, p.matches, first_mark=marks + 1)
         marks += len(clean_spans(p.text, p.matches))
         parts = p.section.split(SECTION_SEP) if p.section else []
         heading, section = 0, None
@@ -337,13 +382,18 @@ def document_view(doc: Document) -> DocumentView:
             i = order[p.paragraph]
             prev_match = matched[i - 1] if i > 0 else None
             next_match = matched[i + 1] if i + 1 < len(matched) else None
-        rows.append(Row(p, html, heading, section, prev_match, next_match))
-    return DocumentView(rows, marks, len(matched))
+        yield Row(p, html, heading, section, prev_match, next_match)
 
 
 def search_url(params: SearchParams, **changes: str | int | None) -> str:
     """The search page's URL for `params` with `changes` (None drops a filter)."""
     return url_for("pages.search_page", **params.url_args(**changes))
+
+
+def doc_url(params: SearchParams, doc_id: str, anchor: str | None = None) -> str:
+    """A document page that marks this search's matches and leads back to this very page."""
+    state = params.url_args(page=params.page)
+    return url_for("pages.document_page", doc_id=doc_id, _anchor=anchor, **state)
 
 
 def results_chart(result: SearchResult, params: SearchParams) -> Markup:
@@ -361,6 +411,7 @@ def register(app: Flask) -> None:
         SORT_LABELS=SORT_LABELS,
         UNKNOWN=UNKNOWN,
         doc_title=doc_title,
+        doc_url=doc_url,
         excerpt=excerpt,
         facet_items=facet_items,
         facet_label=facet_label,
@@ -371,4 +422,5 @@ def register(app: Flask) -> None:
         region_facet=region_facet,
         results_chart=results_chart,
         search_url=search_url,
+        shown_path=public.shown_path,
     )
