@@ -574,6 +574,7 @@ def _add_report_commands() -> None:
     from govsearch import reports
 
     cli.add_command(reports.trend)
+    cli.add_command(reports.terms)
 
 
 _add_report_commands()

@@ -260,6 +260,84 @@ def _key_text(value) -> str:
     return "unknown" if value is None else str(value)
 
 
+# -- terms ---------------------------------------------------------------------------------
+
+
+@click.command()
+@click.option("--compare", nargs=2, metavar="FIRST SECOND", required=True,
+              help="Two years or ranges: 2024 2025, or 2011..2015 2016..2020.")  # fmt: skip
+@click.option("--region", help="Only regions whose name contains this: 全国, 山东省.")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Terms per list.")  # fmt: skip
+@click.option("--min-count", type=click.IntRange(min=1), default=3, show_default=True,
+              help="A term must be in at least this many paragraphs of one period.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(TREND_FORMATS), default="text",
+              show_default=True)  # fmt: skip
+@_output_option
+@_index_option
+def terms(
+    compare: tuple[str, str],
+    region: str | None,
+    top: int,
+    min_count: int,
+    fmt: str,
+    output: Path | None,
+    force: bool,
+    index_dir: Path | None,
+) -> None:
+    """Terms whose share rose or fell most between two periods, and terms new in the second.
+
+    Candidates are the words the index's segmenter finds (policy dictionary included), without
+    stop words, numbers and single characters; their counts are exact paragraph counts as
+    search gives them; the rank is the log-likelihood G² and the size a log2 ratio.
+
+    \b
+    Examples:
+      govsearch terms --compare 2024 2025 --region 全国
+      govsearch terms --compare 2011..2015 2016..2020 --top 50 --format xlsx -o 词语.xlsx
+    """
+    from govsearch.search.export import terms_table, write_csv, write_xlsx
+    from govsearch.search.terms import compare_terms
+
+    target = _ensure_index(index_dir)
+    first, second = compare
+    result = compare_terms(target, first, second, region=region, top=top, min_count=min_count)
+    _emit(
+        fmt, output, force,
+        write_text=lambda echo: _print_terms(result, fmt, echo),
+        write_csv=lambda stream: write_csv(terms_table(result), stream),
+        write_xlsx=lambda path: write_xlsx([terms_table(result)], path),
+    )  # fmt: skip
+    found = result.rising or result.falling or result.new
+    sys.exit(EXIT_HITS if found else EXIT_NO_HITS)
+
+
+def _print_terms(result, fmt: str, echo) -> None:
+    if fmt == "json":
+        echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return
+    where = f" · region {result.region}" if result.region else ""
+    sizes = f"{result.paragraphs_first} vs {result.paragraphs_second} paragraphs"
+    echo(f"{result.first} → {result.second}{where} · {sizes} · {result.candidates} candidate words")
+    width = max((display_width(c.term) for n in ("rising", "falling", "new")
+                 for c in getattr(result, n)), default=4)  # fmt: skip
+    titles = {
+        "rising": "rising (paragraphs first → second, per 10,000 paragraphs, G², log2 ratio)",
+        "falling": "falling",
+        "new": f"new in {result.second} (no paragraph of the scope before it)",
+    }
+    for name, title in titles.items():
+        echo("")
+        echo(title)
+        changes = getattr(result, name)
+        if not changes:
+            echo("  (none)")
+        for c in changes:
+            echo(f"  {pad(c.term, width)}  {c.first:>5} → {c.second:<5}  "
+                 f"{c.per_10k_first:>7.1f} → {c.per_10k_second:<7.1f}  "
+                 f"G² {c.log_likelihood:>8.1f}  {c.log_ratio:+.2f}")  # fmt: skip
+
+
 # -- search exports ------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from typing import IO, Any
 from govsearch.indexer import UsageError
 
 from .results import Hit
+from .terms import TermComparison
 from .trend import Trend
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -293,3 +294,18 @@ def trend_tables(trend: Trend) -> list[Table]:
         Table("趋势", trend_columns(trend), rows(), widths={"query": 24, "title": 30}),
         Table("系列", SERIES_COLUMNS, summary, widths={"query": 24}),
     ]
+
+
+TERM_COLUMNS = ("list", "term", "first", "second", "per_10k_first", "per_10k_second",
+                "log_ratio", "log_likelihood")  # fmt: skip
+
+
+def terms_table(comparison: TermComparison) -> Table:
+    """Rising, falling and new terms in one table, the list named in the first column."""
+    rows = (
+        [name, c.term, c.first, c.second, c.per_10k_first, c.per_10k_second, c.log_ratio,
+         c.log_likelihood]
+        for name in ("rising", "falling", "new")
+        for c in getattr(comparison, name)
+    )  # fmt: skip
+    return Table("词语", TERM_COLUMNS, rows, widths={"term": 16})
