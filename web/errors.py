@@ -7,6 +7,8 @@ from werkzeug.exceptions import HTTPException
 
 from govsearch.indexer import GovsearchError, IndexNotFound, NotFound, UsageError
 
+from .messages import to_chinese
+
 HEADINGS = {
     400: "查询有误",
     404: "找不到该页面或文件",
@@ -31,11 +33,25 @@ def render_error(status: int, message: str):
     """The error response for the current request."""
     if request.path == "/api" or request.path.startswith("/api/"):
         return {"error": message}, status
+    if status == 400 and request.endpoint == "trends.trend_page":
+        from .trends import lenient_params
+
+        page = render_template(
+            "trend.html",
+            params=lenient_params(request.args),
+            result=None,
+            example=(),
+            error=to_chinese(message, status),
+            error_detail=message,
+        )
+        return page, status
     page = render_template(
         "error.html",
         status=status,
         heading=HEADINGS.get(status, "出错了"),
-        message=message,
+        # Pages speak Chinese; the English original stays available under the message.
+        message=to_chinese(message, status),
+        detail=message,
         q=request.args.get("q", ""),
     )
     return page, status
