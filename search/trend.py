@@ -346,7 +346,11 @@ class _Pending:
 
 
 def _count_batch(reader: IndexReader, batch: list[_Pending]) -> None:
-    """Fill each pending series' per-document occurrences with one pass over the text."""
+    """Fill each pending series' per-document occurrences with one pass over the text.
+
+    A series' matching paragraphs of one document are joined with NUL (never inside a term)
+    and counted in one call, so the Python work grows with documents, not paragraphs.
+    """
     owners: dict[int, list[int]] = {}
     for n, p in enumerate(batch):
         if p.count is not None:
@@ -355,11 +359,27 @@ def _count_batch(reader: IndexReader, batch: list[_Pending]) -> None:
     if not owners:
         return
     numbers = reader.doc_numbers()
+    texts: dict[int, list[str]] = {}
+    current = -1
+
+    def flush() -> None:
+        for n, parts in texts.items():
+            p = batch[n]
+            p.occurrences[current] += p.count("\0".join(parts))  # type: ignore[misc]
+        texts.clear()
+
     for pid, norm in _texts(reader, sorted(owners)):
         doc = numbers[pid]
+        if doc != current:
+            flush()
+            current = doc
         for n in owners[pid]:
-            p = batch[n]
-            p.occurrences[doc] += p.count(norm)  # type: ignore[misc]
+            parts = texts.get(n)
+            if parts is None:
+                texts[n] = [norm]
+            else:
+                parts.append(norm)
+    flush()
 
 
 def _series_trend(scope: _Scope, p: _Pending) -> SeriesTrend:
