@@ -36,6 +36,19 @@ def _index_option(f):
     )(f)
 
 
+class _FileName(click.ParamType):
+    """A path to write or read, checked by the library (click.Path stats it, which fails on a
+    NUL in the name with a traceback)."""
+
+    name = "file"
+
+    def convert(self, value, param, ctx) -> Path:
+        return value if isinstance(value, Path) else Path(value)
+
+
+FILE_NAME = _FileName()
+
+
 def _resolve_index(index_dir: Path | None) -> Path:
     return index_dir if index_dir is not None else default_index_dir()
 
@@ -306,7 +319,8 @@ def vimgrep_column(hit) -> int:
     "used for ranking, what filters removed.",
 )
 @click.option("--color/--no-color", default=None, help="Colour matches [default: on a terminal].")
-@click.option("--output", "-o", type=click.Path(path_type=Path),
+# No short -o: `-oa` must stay the query "without oa".
+@click.option("--output", type=FILE_NAME,
               help="csv/xlsx: write to this file (xlsx needs one); written completely or not "
               "at all.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Replace the --output file if it exists.")

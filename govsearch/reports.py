@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from govsearch.cli import EXIT_HITS, EXIT_NO_HITS, _ensure_index, _index_option
+from govsearch.cli import EXIT_HITS, EXIT_NO_HITS, FILE_NAME, _ensure_index, _index_option
 
 TREND_FORMATS = ("text", "csv", "json", "xlsx")
 BARS = "▁▂▃▄▅▆▇█"
@@ -29,7 +29,7 @@ PER_NAMES = {
 def _output_option(f):
     f = click.option("--force", is_flag=True, help="Replace the --output file if it exists.")(f)
     return click.option(
-        "--output", "-o", type=click.Path(path_type=Path),
+        "--output", "-o", type=FILE_NAME,
         help="Write to this file instead of stdout (xlsx needs one). Written completely or "
         "not at all.",
     )(f)  # fmt: skip
@@ -66,7 +66,7 @@ def _emit(fmt: str, output: Path | None, force: bool, write_text, write_csv, wri
 
 @click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("queries", nargs=-1)
-@click.option("--terms-file", "-f", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--terms-file", "-f", type=FILE_NAME,
               help="One series per line (label=QUERY or QUERY); # starts a comment.")  # fmt: skip
 @click.option("--by", "by", multiple=True, type=click.Choice(
               ["year", "region", "province", "city", "county", "level", "type", "doc"]),

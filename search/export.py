@@ -183,6 +183,8 @@ def atomic_output(path: Path, *, force: bool = False) -> Iterator[Path]:
     A failed or interrupted export leaves nothing behind (and an existing file untouched).
     """
     path = Path(path)
+    if "\0" in str(path):
+        raise UsageError(f"cannot write {str(path)!r}: a file name cannot contain a NUL character")
     if path.is_dir():
         raise UsageError(f"{path} is a directory; give a file name for the output")
     if path.exists() and not force:

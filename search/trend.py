@@ -63,6 +63,8 @@ def parse_series(text: str) -> Series:
 
 def read_terms_file(path: Path | str) -> list[str]:
     """Series from a UTF-8 text file: one per line, `#` comments and blank lines skipped."""
+    if "\0" in str(path):
+        raise UsageError(f"cannot read {str(path)!r}: a file name cannot contain a NUL character")
     try:
         raw = Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

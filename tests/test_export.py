@@ -95,7 +95,8 @@ def test_search_xlsx_reads_back_with_exact_cells(runner, export_index, tmp_path)
     index_dir, source = export_index
     out = tmp_path / "河长制.xlsx"
     result = runner.invoke(
-        cli, ["search", "河长制", "--format", "xlsx", "-o", str(out), "--index", str(index_dir)],
+        cli,
+        ["search", "河长制", "--format", "xlsx", "--output", str(out), "--index", str(index_dir)],
         catch_exceptions=False,
     )  # fmt: skip
     assert result.exit_code == 0
@@ -136,15 +137,17 @@ def test_limit_offset_and_no_hits(runner, export_index):
     ("extra", "message", "code"),
     [
         (["--format", "xlsx"], "Error: --format xlsx writes a file: add --output FILE.xlsx", 2),
-        (["--format", "json", "-o", "x.json"],
+        (["--format", "json", "--output", "x.json"],
          "Error: --output works with --format csv or xlsx; redirect the others", 2),
-        (["--format", "csv", "-o", "{tmp}"],
+        (["--format", "csv", "--output", "{tmp}"],
          "Error: {tmp} is a directory; give a file name for the output", 2),
-        (["--format", "csv", "-o", "{tmp}/missing/x.csv"],
+        (["--format", "csv", "--output", "{tmp}/missing/x.csv"],
          "Error: cannot write {tmp}/missing/x.csv: No such file or directory", 2),
-        (["--format", "csv", "-o", "{tmp}/exists.csv/x.csv"],
+        (["--format", "csv", "--output", "{tmp}/exists.csv/x.csv"],
          "Error: cannot write {tmp}/exists.csv/x.csv: Not a directory", 2),
-        (["--format", "csv", "-o", "{tmp}/exists.csv"],
+        (["--format", "csv", "--output", "x\0.csv"],
+         "Error: cannot write 'x\\x00.csv': a file name cannot contain a NUL character", 2),
+        (["--format", "csv", "--output", "{tmp}/exists.csv"],
          "Error: {tmp}/exists.csv already exists; add --force to replace it", 2),
     ],
 )  # fmt: skip
@@ -221,7 +224,7 @@ def test_csv_streams_in_chunks():
 def test_base_url_links_each_hit_to_the_web_ui(runner, export_index, tmp_path):
     index_dir, _ = export_index
     out = tmp_path / "linked.xlsx"
-    args = ["search", "河长制", "--format", "xlsx", "-o", str(out), "--index", str(index_dir),
+    args = ["search", "河长制", "--format", "xlsx", "--output", str(out), "--index", str(index_dir),
             "--base-url", "http://127.0.0.1:5000/"]  # fmt: skip
     assert runner.invoke(cli, args, catch_exceptions=False).exit_code == 0
     sheet = openpyxl.load_workbook(out)["结果"]
@@ -230,3 +233,13 @@ def test_base_url_links_each_hit_to_the_web_ui(runner, export_index, tmp_path):
         url = f"http://127.0.0.1:5000/doc/{doc_id}?q=%E6%B2%B3%E9%95%BF%E5%88%B6#p-{paragraph}"
         assert row[-1].value == url
         assert row[-1].hyperlink.target + "#" + row[-1].hyperlink.location == url
+
+
+def test_a_dash_o_word_stays_in_the_query(runner, export_index):
+    # --output has no short form on search: `-o…` words are "without …" as before.
+    index_dir, _ = export_index
+    result = runner.invoke(
+        cli, ["search", "河长制", "-o热线", "--count", "--index", str(index_dir)]
+    )
+    # (read as --output 热线 it would be refused: --output needs csv or xlsx)
+    assert (result.exit_code, result.stdout) == (0, "6\n")
