@@ -13,7 +13,14 @@ from pathlib import Path
 
 import click
 
-from govsearch.cli import EXIT_HITS, EXIT_NO_HITS, FILE_NAME, _ensure_index, _index_option
+from govsearch.cli import (
+    EXIT_HITS,
+    EXIT_NO_HITS,
+    FILE_NAME,
+    _check_filter_options,
+    _ensure_index,
+    _index_option,
+)
 
 TREND_FORMATS = ("text", "csv", "json", "xlsx")
 BARS = "▁▂▃▄▅▆▇█"
@@ -116,6 +123,7 @@ def trend(
     from govsearch.search.export import trend_tables, write_csv, write_xlsx
     from govsearch.search.trend import read_terms_file
 
+    _check_filter_options(year=year, region=region)
     series = list(queries)
     if terms_file is not None:
         series += read_terms_file(terms_file)

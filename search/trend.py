@@ -23,6 +23,7 @@ from govsearch.indexer import IndexReader, QueryError, UsageError
 from .query import Phrase, Term, make_field, positive_terms
 from .results import JSON_SCHEMA_VERSION
 from .service import Index, _collapse, _Evaluator, _reader, build_query, phrase_pattern
+from .vocabulary import check_filter_values
 
 #: What a series can be counted by; `doc` is one bucket per document.
 BY = ("year", "region", "province", "city", "county", "level", "type", "doc")
@@ -290,7 +291,7 @@ def _matching(reader: IndexReader, node, in_scope: set[int], collapse: bool) -> 
 
     The one place that asks the evaluator: everything else works on the sorted ids.
     """
-    matched = _Evaluator(reader).eval(node)
+    matched = set(_Evaluator(reader).eval(node))
     if len(in_scope) < len(reader.docs):
         numbers = reader.doc_numbers()
         matched = {p for p in matched if numbers[p] in in_scope}
@@ -479,6 +480,11 @@ def trend(
         )
     nodes = [_parse(s) for s in series]  # every query is checked before counting starts
     reader = _reader(index)
+    for s, node in zip(series, nodes, strict=True):
+        try:
+            check_filter_values(reader, node)
+        except QueryError as exc:
+            raise QueryError(f"series {s.label!r}: {exc}") from None
     in_scope, year_range = _scope_docs(reader, year, region)
     scope = _Scope(reader, by, in_scope, count_copies, year_range)
     cells = len(series) * len(scope.buckets)

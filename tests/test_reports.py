@@ -127,6 +127,12 @@ def test_terms_file_duplicates_and_no_hits(runner, tiny_index, tmp_path):
         (["(河长制"], "Error: series '(河长制': unbalanced parenthesis: add the closing ')'", 2),
         (["河长制", "--format", "xlsx"],
          "Error: --format xlsx writes a file: add --output FILE.xlsx", 2),
+        (["河长制", "--year", "20x"],
+         "Error: --year 20x — a year is 4 digits, or a range like 2015..2020", 2),
+        (["河长制 level:foo"],
+         "Error: series '河长制 level:foo': level:foo — not a level; use one of: national, "
+         "provincial, city, district, street (or 省级, 市级, 区县 …); documents in this index: "
+         "city 3", 2),
         (["-f", "{tmp}/empty.txt"],
          "Error: {tmp}/empty.txt holds no series: write one query per line, e.g. 河长制", 2),
         (["-f", "{tmp}/many.txt"],

@@ -163,7 +163,8 @@ def test_no_series_is_a_help_page(client):
 BAD_QUERIES = ['"河长制', "(河长制", "河长制)", "year:abc", "year:2020..2010", "date:2024-x",
                "date:abc", "foo:bar", "title:", "OR 河长制", "河长制 OR", "AND 河长制",
                "河长制 AND", "NOT", '""', "x" * 1001, "a\x00b", "(" * 40 + "河" + ")" * 40,
-               "\u3000", "\udcff", ")", "河长制 )"]  # fmt: skip
+               "\u3000", "\udcff", ")", "河长制 )", "date:2024-13", "河长制 AND OR 污染",
+               "--扫黑", "-", "date:2024-02-30"]  # fmt: skip
 
 
 @pytest.mark.parametrize("query", BAD_QUERIES)
@@ -213,3 +214,14 @@ def test_province_tiles_shade_and_link(app):
     blank = Trend(by=("province",), columns=("province",), buckets=[], series=[
         SeriesTrend("河长制", "河长制", 0, 0, 0, None, None, [row(None, 1, 1, 1)])])  # fmt: skip
     assert str(province_tiles(blank, "none", lambda s, r: "")) == ""
+
+
+@pytest.mark.parametrize("query", ["河长制 level:foo", "河长制 type:不存在的文种"])
+def test_filter_values_no_document_has_are_worded_in_chinese(client, query):
+    api = client.get("/api/search", query_string={"q": query})
+    assert api.status_code == 400
+    message = api.get_json()["error"]
+    assert is_known(message), message
+    page = html_of(client.get("/", query_string={"q": query}))
+    assert f'<span class="error-message">{to_chinese(message)}</span>' in page
+    assert re.search(r"[\u4e00-\u9fff]", to_chinese(message))

@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from govsearch.indexer import GovsearchError, IndexNotFound, NotFound, UsageError
 
+from . import public
 from .messages import to_chinese
 
 HEADINGS = {
@@ -31,6 +32,10 @@ def status_of(exc: GovsearchError) -> int:
 
 def render_error(status: int, message: str):
     """The error response for the current request."""
+    if status >= 500 and public.is_public():
+        # The real message names server paths: it goes to the log, not to the visitor.
+        current_app.logger.error("%s %s: %s", status, request.path, message)
+        message = public.SERVER_ERROR
     if request.path == "/api" or request.path.startswith("/api/"):
         return {"error": message}, status
     if status == 400 and request.endpoint == "trends.trend_page":
@@ -45,13 +50,15 @@ def render_error(status: int, message: str):
             error_detail=message,
         )
         return page, status
+    if message == public.SERVER_ERROR:
+        message = public.SERVER_ERROR_PAGE
     page = render_template(
         "error.html",
         status=status,
         heading=HEADINGS.get(status, "出错了"),
         # Pages speak Chinese; the English original stays available under the message.
-        message=to_chinese(message, status),
-        detail=message,
+        message=message if message == public.SERVER_ERROR_PAGE else to_chinese(message, status),
+        detail=None if message == public.SERVER_ERROR_PAGE else message,
         q=request.args.get("q", ""),
     )
     return page, status

@@ -29,6 +29,12 @@ def _series(m: re.Match[str]) -> str:
     return f"系列“{m.group(1)}”：{to_chinese(m.group(2))}"
 
 
+def _option(m: re.Match[str]) -> str:
+    """`--year X — reason`: worded as the year:X filter would be."""
+    name, value, reason = m.groups()
+    return f"--{name} {value}：{to_chinese(f'{name}:{value} — {reason}')}"
+
+
 def _plain(text: str) -> str:
     """A repr()'d value from a message, without its quotes."""
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
@@ -46,16 +52,37 @@ RULES: list[Rule] = [
        lambda m: f"没有“{m.group(1)}:”这个字段；可用字段：{m.group(2)}。"
        f"如要搜索这段文字本身，请给它加上引号。"),
     _r(r"^unknown field '([^']*):'", lambda m: f"没有“{m.group(1)}:”这个字段。"),
+    # filter values: "name:value — reason" (query.FilterValueError)
+    _r(r"^(\w+):(.*?) — needs a value, e\.g\. (.*)$",
+       lambda m: f"{m.group(1)}: 后面需要写一个值，例如 {m.group(3)}。"),
     _r(r"^(\w+): needs a value, e\.g\. (.*)$",
        lambda m: f"{m.group(1)}: 后面需要写一个值，例如 {m.group(2)}。"),
-    _r(r"^year:(.*) — a year is 4 digits",
+    _r(r"^year:(.*?) — a year is 4 digits",
        lambda m: f"“{m.group(1)}”不是有效的年份：年份是 4 位数字，或写成 2015..2020 这样的范围。"),
-    _r(r"^year:(.*) — the range is empty",
-       lambda m: f"年份范围“{m.group(1)}”是空的：请按“起始..结束”的顺序书写。"),
-    _r(r"^date:(.*) — use YYYY",
+    _r(r"^(\w+):(.*?) — the range is empty",
+       lambda m: f"范围“{m.group(2)}”是空的：请按“起始..结束”的顺序书写。"),
+    _r(r"^date:(.*?) — use YYYY",
        lambda m: f"“{m.group(1)}”不是有效的日期：请写成 2024、2024-03、2024-03-15 "
        "或 2024-01..2024-06 这样的范围。"),
-    _r(r"^date:(.*) — not a valid date", lambda m: f"“{m.group(1)}”不是有效的日期。"),
+    _r(r"^date:(.*?) — (?:not a valid date|.* is not a date)",
+       lambda m: f"“{m.group(1)}”不是有效的日期（月份为 1–12，日期须在当月之内）。"),
+    _r(r"^level:(.*?) — not a level; use one of: (.*?) \(or .*?documents in this index: (.*)$",
+       lambda m: f"“{m.group(1)}”不是有效的层级；可用：{m.group(2)}（或 省级、市级、区县 等）；"
+       f"本索引中的文件：{m.group(3)}。"),
+    _r(r"^type:(.*?) — not a document type; documents in this index: (.*?); other types: (.*)$",
+       lambda m: f"“{m.group(1)}”不是本索引中的文种；本索引中的文件：{m.group(2)}；"
+       f"其他文种：{m.group(3)}。"),
+    _r(r"^(AND|OR|NOT) (AND|OR): two operators in a row",
+       lambda m: f"{m.group(1)} {m.group(2)}：两个运算符连在一起了，请删去一个"
+       "（词语之间用空格分开就表示“并且”）。"),
+    _r(r"^'(.*?)': one '-' excludes a term",
+       lambda m: f"“{m.group(1)}”：一个“-”表示排除其后的词（如 -扫黑）；"
+       f"要搜索这些短横线本身，请加引号：\"{m.group(1)}\"。"),
+    _r(r"^a '-' on its own excludes nothing",
+       "单独的“-”不排除任何内容：请紧贴在要排除的词前面（如 -扫黑），或加引号搜索“-”本身。"),
+    _r(r"^group must be one of: (.*?) \(got (.*)\)$",
+       lambda m: f"不支持的归并方式 {_plain(m.group(2))}；可用：{m.group(1)}。"),
+    _r(r"^--(\w+) (.*?) — (.*)$", _option),
     _r(r"^(.*) has nothing to search for once spaces are removed$",
        lambda m: f"{_plain(m.group(1))} 去掉空格后没有可搜索的内容。"),
     _r(r"^unexpected (.*)$", lambda m: f"无法理解查询中的 {_plain(m.group(1))}。"),
