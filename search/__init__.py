@@ -1,6 +1,6 @@
 """govsearch's search API: exact literal matching, BM25F ranking, highlights and facets."""
 
-from .query import FIELDS, MAX_QUERY_LENGTH, parse_query
+from .query import FIELDS, MAX_QUERY_LENGTH, FilterValueError, make_field, parse_query
 from .results import (
     JSON_SCHEMA_VERSION,
     Clause,
@@ -11,6 +11,7 @@ from .results import (
     Location,
     Paragraph,
     SearchResult,
+    Suggestion,
 )
 from .service import (
     SORTS,
@@ -23,13 +24,25 @@ from .service import (
     matching_pids,
     open_index,
     paragraph_doc_numbers,
+    parse_paragraph_id,
     search,
     show,
     stats,
 )
+from .trend import BY, PER, Bucket, Series, SeriesTrend, Trend, TrendRow, parse_series, trend
 
 __all__ = [
+    "BY",
+    "PER",
+    "Bucket",
+    "Series",
+    "SeriesTrend",
+    "Trend",
+    "TrendRow",
+    "parse_series",
+    "trend",
     "FIELDS",
+    "FilterValueError",
     "JSON_SCHEMA_VERSION",
     "MAX_QUERY_LENGTH",
     "SORTS",
@@ -42,14 +55,17 @@ __all__ = [
     "Location",
     "Paragraph",
     "SearchResult",
+    "Suggestion",
     "build_query",
     "count",
     "documents",
     "explain",
     "get_document",
+    "make_field",
     "matching_pids",
     "open_index",
     "paragraph_doc_numbers",
+    "parse_paragraph_id",
     "parse_query",
     "search",
     "show",

@@ -12,18 +12,19 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from govsearch.indexer import DocInfo, IndexReader, NotFound, QueryError
+from govsearch.indexer import DocInfo, IndexReader, NotFound, QueryError, UsageError
 from govsearch.indexer.analysis import query_grams
 from govsearch.indexer.store import postings_array
 from govsearch.indexer.textnorm import find_all, merge_spans, normalize, to_source_spans
 
 from . import pidsets, ranking, wordscores
+from .grouping import PER_DOC, group_page
 from .query import And, Field, Node, Not, Or, Phrase, Term, make_field, parse_query, positive_terms
 from .results import (
     Clause,
@@ -34,17 +35,26 @@ from .results import (
     Location,
     Paragraph,
     SearchResult,
+    Suggestion,
 )
+from .suggest import punctuation_suggestions
+from .vocabulary import check_filter_values
 
 SORTS = ("relevance", "year")
-#: Facets: name → the label a document's paragraphs are counted under.
-FACET_LABELS: dict[str, Callable[[DocInfo], str]] = {
+GROUPS = (None, "doc")
+#: Facets: name → the label a document's paragraphs are counted under (None: not counted).
+FACET_LABELS: dict[str, Callable[[DocInfo], str | None]] = {
     "year": lambda d: str(d.year) if d.year is not None else "unknown",
     "region": lambda d: d.region or "unknown",
     "level": lambda d: d.level or "unknown",
     "type": lambda d: d.meta.get("type") or "unknown",
+    "province": lambda d: region_facets(d).get("province"),
+    "city": lambda d: region_facets(d).get("city"),
+    "county": lambda d: region_facets(d).get("county"),
 }
 FACETS = tuple(FACET_LABELS)
+# Suffixes dropped from each level's name so that 广东深圳 finds 广东省 › 深圳市.
+_UNIT_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县)$")
 # Below this many candidates a term is checked against the text without more posting lists.
 VERIFY_DIRECTLY = 256
 
@@ -142,8 +152,10 @@ class _Evaluator:
             low = f.low if f.low is not None else -(10**9)
             high = f.high if f.high is not None else 10**9
             return self.docs_where(lambda d: d.year is not None and low <= d.year <= high)
-        if f.name in ("region", "title"):
-            return self.docs_where(lambda d: value in normalize(getattr(d, f.name) or ""))
+        if f.name == "region":
+            return self.docs_where(region_predicate(f.value))
+        if f.name == "title":
+            return self.docs_where(lambda d: value in normalize(d.title or ""))
         if f.name == "level":
             return self.docs_where(lambda d: normalize(d.level or "") == value)
         if f.name == "type":
@@ -195,6 +207,41 @@ class _Evaluator:
                 result = pidsets.difference(result, self.eval(c))
             return result
         raise TypeError(node)
+
+
+def _significant(code: str) -> str:
+    """An adcode without its trailing zero levels: 440300 → 4403, 440310001000 → 440310001."""
+    if len(code) == 12 and code.endswith("000"):
+        code = code[:9]
+    if len(code) == 6:
+        while len(code) > 2 and code.endswith("00"):
+            code = code[:-2]
+    return code
+
+
+def _region_keys(d) -> tuple[str, ...]:
+    """What region: compares against: the name as given, the path, the path in short forms."""
+    return (
+        normalize(d.region or ""),
+        normalize("".join(d.region_path)),
+        normalize("".join(_UNIT_SUFFIX.sub("", name) or name for name in d.region_path)),
+    )
+
+
+def region_predicate(value: str):
+    """Documents at or below a place: a name (深圳, 深圳市, 广东省深圳市) or an adcode (440300).
+
+    A name matches when it occurs in the region as the document gives it or in its path
+    (广东省深圳市坪山区坪山街道, or 广东深圳坪山坪山街道), so region:深圳 finds every document
+    under 深圳市 and region:坪山 still finds 坪山街道. A value that names no place matches
+    nothing (a street may be absent from the gazetteer: not an error).
+    """
+    raw = re.sub(r"\s+", "", value)
+    if raw.isdigit() and len(raw) in (2, 4, 6, 9, 12):
+        code = _significant(raw)
+        return lambda d: bool(d.adcode) and _significant(d.adcode).startswith(code)
+    norm = normalize(raw)
+    return lambda d: any(norm in key for key in _region_keys(d))
 
 
 def _date_start(date: str) -> str:
@@ -388,31 +435,50 @@ def search(
     filters: Iterable[tuple[str, str]] = (),
     facets: bool = True,
     collapse: bool = True,
+    group: str | None = None,
 ) -> SearchResult:
     """Run a query: the exact matching set, ranked, one page of hits, facet counts.
 
     With collapse, a paragraph repeated word for word in a near-duplicate document (the same
-    report from two sources) is one hit, the copies listed in its `also_in`.
+    report from two sources) is one hit, the copies listed in its `also_in`. With group="doc",
+    the page lists each document's first two hits only (search/grouping.py) and `folded`
+    counts the rest per document.
     """
     started = time.perf_counter()
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+    if group not in GROUPS:
+        raise QueryError(f"unknown grouping {group!r}; use group='doc' or None")
     if offset < 0:
         raise QueryError("offset must be 0 or more")
     if limit is not None and limit < 0:
         raise QueryError("limit must be 0 or more")
+    filters = list(filters)
     node = build_query(query, year=year, region=region, filters=filters)
     reader = _reader(index)
-    matched = _Evaluator(reader).eval(node)
-    folded = _fold(reader, matched) if collapse else None
-    if folded is not None:
-        matched = folded.kept
+    check_filter_values(reader, node)
+    evaluator = _Evaluator(reader)
+    matched = evaluator.eval(node)
+    folding = _fold(reader, matched) if collapse else None
+    if folding is not None:
+        matched = folding.kept
     terms = positive_terms(node)
     ranker = _Ranker(reader, terms, matched)
     end = None if limit is None else offset + limit
-    order = ranker.by_year(end) if sort == "year" else ranker.top(end)
-    page = order[offset:end]
-    copies = folded.copies_of(page) if folded is not None else {}
+
+    def rank(k: int | None) -> list[int]:
+        return ranker.by_year(k) if sort == "year" else ranker.top(k)
+
+    folded: dict[str, int] = {}
+    listed = None
+    if group == "doc":
+        per_doc = _per_doc(reader, matched)
+        page, listed = group_page(rank, lambda p: reader.doc_of(p).doc_id, per_doc, offset, limit)
+        shown = {reader.doc_of(p).doc_id for p in page}
+        folded = {d: per_doc[d] - PER_DOC for d in sorted(shown) if per_doc[d] > PER_DOC}
+    else:
+        page = rank(end)[offset:end]
+    copies = folding.copies_of(page) if folding is not None else {}
     hits = _hits(reader, page, terms, ranker.scores, copies)
     facet_counts = _facets(reader, matched) if facets else {}
     return SearchResult(
@@ -425,7 +491,79 @@ def search(
         sort=sort,
         seconds=round(time.perf_counter() - started, 4),
         terms=[t.text if isinstance(t, Term) else " ".join(t.parts) for t in terms],
+        suggestions=_suggestions(reader, evaluator, query, year, region, filters, collapse),
+        group=group,
+        listed=listed,
+        folded=folded,
     )
+
+
+def _ranked(reader: IndexReader, node: Node, sort: str, end: int | None, collapse: bool):
+    """The matching set, its folded copies, the positive terms, the ranker and the first
+    `end` paragraph ids in order (all of them for None)."""
+    matched = _Evaluator(reader).eval(node)
+    folding = _fold(reader, matched) if collapse else None
+    if folding is not None:
+        matched = folding.kept
+    terms = positive_terms(node)
+    ranker = _Ranker(reader, terms, matched)
+    order = ranker.by_year(end) if sort == "year" else ranker.top(end)
+    copies = folding.copies_of(order) if folding is not None else {}
+    return matched, copies, terms, ranker, order
+
+
+def iter_hits(
+    index: Index | Path | str,
+    query: str,
+    *,
+    sort: str = "relevance",
+    year: str | None = None,
+    region: str | None = None,
+    filters: Iterable[tuple[str, str]] = (),
+    collapse: bool = True,
+    batch: int = 500,
+) -> tuple[int, Iterator[Hit]]:
+    """Every hit of a query in order, built `batch` at a time (for exports of any size).
+
+    Returns the total and an iterator; only the ranked ids are held, never all the hits.
+    """
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+    node = build_query(query, year=year, region=region, filters=filters)
+    reader = _reader(index)
+    check_filter_values(reader, node)
+    matched, copies, terms, ranker, order = _ranked(reader, node, sort, None, collapse)
+
+    def hits() -> Iterator[Hit]:
+        for i in range(0, len(order), batch):
+            yield from _hits(reader, order[i : i + batch], terms, ranker.scores, copies)
+
+    return int(matched.size), hits()
+
+
+def _per_doc(reader: IndexReader, matched: np.ndarray) -> Counter:
+    """Matching paragraphs per doc_id."""
+    per_doc = np.bincount(reader.doc_numbers()[matched], minlength=len(reader.docs))
+    docs = reader.docs
+    return Counter({docs[i].doc_id: int(per_doc[i]) for i in np.flatnonzero(per_doc).tolist()})
+
+
+def _suggestions(
+    reader: IndexReader,
+    evaluator: _Evaluator,
+    query: str,
+    year: str | None,
+    region: str | None,
+    filters: list[tuple[str, str]],
+    collapse: bool,
+) -> list[Suggestion]:
+    """Queries to offer beside the answer (search/suggest.py), counted with the same filters."""
+
+    def total(text: str) -> int:
+        matched = evaluator.eval(build_query(text, year=year, region=region, filters=filters))
+        return int((_fold(reader, matched).kept if collapse else matched).size)
+
+    return punctuation_suggestions(query, lambda node: int(evaluator.eval(node).size), total)
 
 
 def count(
@@ -448,6 +586,7 @@ def matching_pids(
     """
     node = parse_query(query) if isinstance(query, str) else query
     reader = _reader(index)
+    check_filter_values(reader, node)
     matched = _Evaluator(reader).eval(node)
     return _fold(reader, matched).kept if collapse else matched
 
@@ -512,8 +651,10 @@ def explain(
     filters: Iterable[tuple[str, str]] = (),
 ) -> Explanation:
     """How a query was understood: its parts, what each matches alone, what filters removed."""
+    filters = list(filters)
     node = build_query(query, year=year, region=region, filters=filters)
     reader = _reader(index)
+    check_filter_values(reader, node)
     evaluator = _Evaluator(reader)
     clauses = []
     with reader.searcher() as searcher:
@@ -534,7 +675,10 @@ def explain(
     unfiltered = _without_fields(node)
     without = int((evaluator.eval(unfiltered) if unfiltered is not None else matched).size)
     folded = int(matched.size - _fold(reader, matched).kept.size)
-    return Explanation(query, _render(node), clauses, without, int(matched.size), folded)
+    suggestions = _suggestions(reader, evaluator, query, year, region, filters, True)
+    return Explanation(
+        query, _render(node), clauses, without, int(matched.size), folded, suggestions
+    )
 
 
 def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[int, int]]:
@@ -615,6 +759,8 @@ def _hits(
                 year=d.year,
                 region=d.region,
                 level=d.level,
+                region_path=list(d.region_path),
+                adcode=d.adcode,
                 section=section,
                 paragraph=paragraph,
                 path=d.path,
@@ -627,10 +773,32 @@ def _hits(
                 column=column,
                 doc_type=d.meta.get("type"),
                 docno=d.meta.get("docno"),
+                date=d.meta.get("date"),
+                issuer=d.meta.get("issuer"),
                 also_in=_locations(reader, copies[pid]) if pid in copies else [],
             )
         )
     return hits
+
+
+def region_facets(d) -> dict[str, str]:
+    """The province, city and county facet keys of a document.
+
+    A city or county key is its whole path (广东省深圳市, 广东省深圳市坪山区), which is unique
+    and, given back as region:, selects exactly that unit. National documents count under 全国;
+    a document with no city (provincial ones, the districts of 北京市) has no city key.
+    """
+    keys: dict[str, str] = {}
+    if d.level == "national":
+        keys["province"] = "全国"
+        return keys
+    keys["province"] = d.province or "unknown"
+    path = ""
+    for name, kind in zip(d.region_path, d.region_kinds, strict=False):
+        path += name
+        if kind in ("city", "county"):
+            keys[kind] = path
+    return keys
 
 
 def _facets(reader: IndexReader, matched: np.ndarray) -> dict[str, dict[str, int]]:
@@ -640,7 +808,11 @@ def _facets(reader: IndexReader, matched: np.ndarray) -> dict[str, dict[str, int
     for name in FACET_LABELS:
         codes, labels = _facet_codes(reader, name)
         counts = np.bincount(codes, weights=per_doc, minlength=len(labels))
-        found = {labels[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()}
+        found = {
+            labels[i]: int(counts[i])
+            for i in np.flatnonzero(counts).tolist()
+            if labels[i] is not None
+        }
         if name == "year":
             out[name] = dict(sorted(found.items(), key=lambda kv: kv[0], reverse=True))
         else:
@@ -648,12 +820,12 @@ def _facets(reader: IndexReader, matched: np.ndarray) -> dict[str, dict[str, int
     return out
 
 
-def _facet_codes(reader: IndexReader, name: str) -> tuple[np.ndarray, list[str]]:
+def _facet_codes(reader: IndexReader, name: str) -> tuple[np.ndarray, list[str | None]]:
     """Per document, the number of its label for a facet; and the labels (once per reader)."""
 
-    def make() -> tuple[np.ndarray, list[str]]:
+    def make() -> tuple[np.ndarray, list[str | None]]:
         label = FACET_LABELS[name]
-        numbers: dict[str, int] = {}
+        numbers: dict[str | None, int] = {}
         codes = [numbers.setdefault(label(d), len(numbers)) for d in reader.docs]
         return np.array(codes, dtype=np.int32), list(numbers)
 
@@ -663,11 +835,22 @@ def _facet_codes(reader: IndexReader, name: str) -> tuple[np.ndarray, list[str]]
 # -- documents -------------------------------------------------------------------------------
 
 
-def _parse_id(pid_text: str) -> tuple[str, int | None]:
-    doc_id, sep, para = pid_text.strip().partition(":")
-    if sep and not para.isdigit():
-        raise NotFound(f"{pid_text!r} is not a paragraph id; ids look like 3f2a9c1b7d0e:14")
-    return doc_id, int(para) if sep else None
+_PARAGRAPH_ID = re.compile(r"([0-9a-f]{1,64})(?::([0-9]{1,9}))?")
+
+
+def parse_paragraph_id(pid_text: str) -> tuple[str, int | None]:
+    """`3f2a9c1b7d0e:14` → ("3f2a9c1b7d0e", 14); a document id alone → (id, None).
+
+    Anything else (`ID:0`, `ID:-1`, `ID:x`, a path) is a UsageError: it cannot name a paragraph,
+    which is a different answer from a well-formed id that this index does not hold (NotFound).
+    """
+    m = _PARAGRAPH_ID.fullmatch(pid_text.strip())
+    if m is None or (m.group(2) is not None and int(m.group(2)) < 1):
+        raise UsageError(
+            f"{pid_text!r} is not a paragraph id: ids look like 3f2a9c1b7d0e:14 (paragraphs "
+            "count from 1), as search prints them"
+        )
+    return m.group(1), int(m.group(2)) if m.group(2) is not None else None
 
 
 def get_document(
@@ -720,15 +903,28 @@ def get_document(
         path=d.path,
         format=d.format,
         meta=d.meta,
+        region_path=list(d.region_path),
+        adcode=d.adcode,
         paragraph_count=d.paragraphs,
         paragraphs=paragraphs,
     )
 
 
-def show(index: Index | Path | str, paragraph_id: str, *, context: int = 0) -> Document:
+def show(
+    index: Index | Path | str, paragraph_id: str, *, context: int = 0, query: str | None = None
+) -> Document:
     """The paragraph named by an id like 3f2a9c1b7d0e:14 with `context` paragraphs around it."""
-    doc_id, para = _parse_id(paragraph_id)
-    return get_document(index, doc_id, around=para or 1, context=context if para else 0)
+    doc_id, para = parse_paragraph_id(paragraph_id)
+    return get_document(
+        index, doc_id, around=para or 1, context=context if para else 0, query=query
+    )
+
+
+def _stale_documents(reader: IndexReader) -> int:
+    """How many documents were resolved with another gazetteer than the one installed."""
+    from govsearch.indexer.gazetteer import data_version  # a digest of the file, not a parse
+
+    return 0 if reader.meta.get("gazetteer") == data_version() else len(reader.docs)
 
 
 def stats(index: Index | Path | str) -> IndexStats:
@@ -738,10 +934,12 @@ def stats(index: Index | Path | str) -> IndexStats:
     years: Counter = Counter()
     regions: Counter = Counter()
     levels: Counter = Counter()
+    provinces: Counter = Counter()
     for d in reader.docs:
         years[str(d.year) if d.year is not None else "unknown"] += 1
         regions[d.region or "unknown"] += 1
         levels[d.level or "unknown"] += 1
+        provinces[region_facets(d)["province"]] += 1
     return IndexStats(
         index_dir=str(reader.root),
         documents=len(reader.docs),
@@ -749,9 +947,12 @@ def stats(index: Index | Path | str) -> IndexStats:
         years=dict(sorted(years.items(), reverse=True)),
         regions=dict(sorted(regions.items(), key=lambda kv: (-kv[1], kv[0]))),
         levels=dict(sorted(levels.items(), key=lambda kv: (-kv[1], kv[0]))),
+        provinces=dict(sorted(provinces.items(), key=lambda kv: (-kv[1], kv[0]))),
         size_bytes=size,
         schema_version=reader.meta["schema_version"],
         segmenter=reader.meta.get("segmenter", "?"),
         dictionary=reader.meta.get("dictionary", "?"),
         updated=reader.meta.get("updated"),
+        gazetteer=reader.meta.get("gazetteer"),
+        needs_reindex=_stale_documents(reader),
     )
