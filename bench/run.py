@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import shutil
@@ -294,36 +295,28 @@ def oracle_facets(paras: Paragraphs, keys: set) -> dict:
     return {"year": years, "region": regions}
 
 
-def serve_rss(index_dir: Path, queries) -> dict:
-    """RSS of `govsearch serve` after it answered every query of the set once (and at start)."""
+@contextlib.contextmanager
+def serving(index_dir: Path):
+    """`govsearch serve` on the index and a free port: yields (process, port, None) once it
+    answers, or (None, None, reason) if it does not start; stopped on exit."""
     port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "govsearch",
-        "serve",
-        "--index",
-        str(index_dir),
-        "--port",
-        str(port),
-    ]
+    cmd = [sys.executable, "-m", "govsearch", "serve", "--index", str(index_dir)]
+    log(f"starting govsearch serve on 127.0.0.1:{port} for {index_dir.name}")
     with tempfile.TemporaryFile() as errfh:
-        proc = psutil.Popen(cmd, cwd=REPO, env=child_env(), stdout=subprocess.DEVNULL, stderr=errfh)
+        proc = psutil.Popen(
+            [*cmd, "--port", str(port)],
+            cwd=REPO,
+            env=child_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=errfh,
+        )
         try:
-            if not wait_http(port, proc):
-                return {"available": False, "reason": "server did not start"}
-            started = proc.memory_info().rss / MB
-            t0 = time.perf_counter()
-            for q in queries:
-                http_get(port, "/api/search?q=" + urllib.parse.quote(q.text))
-                http_get(port, "/?q=" + urllib.parse.quote(q.text))
-            seconds = time.perf_counter() - t0
-            return {
-                "available": True,
-                "rss_start_mb": started,
-                "rss_after_mb": proc.memory_info().rss / MB,
-                "seconds": seconds,
-            }
+            if wait_http(port, proc):
+                yield proc, port, None
+            else:
+                errfh.seek(0)
+                tail = errfh.read().decode(errors="replace").strip().splitlines()[-3:]
+                yield None, None, " / ".join(tail) or "did not answer within 60 s"
         finally:
             proc.terminate()
             try:
@@ -333,52 +326,43 @@ def serve_rss(index_dir: Path, queries) -> dict:
                 proc.wait()
 
 
-def web_test(index_dir: Path, queries, args) -> dict:
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "govsearch",
-        "serve",
-        "--index",
-        str(index_dir),
-        "--port",
-        str(port),
-    ]
-    log(f"web: starting govsearch serve on 127.0.0.1:{port}")
-    with tempfile.TemporaryFile() as errfh:
-        proc = subprocess.Popen(
-            cmd, cwd=REPO, env=child_env(), stdout=subprocess.DEVNULL, stderr=errfh
-        )
-        try:
-            if not wait_http(port, proc):
-                errfh.seek(0)
-                tail = errfh.read().decode(errors="replace").strip().splitlines()[-3:]
-                return {
-                    "available": False,
-                    "reason": " / ".join(tail) or "did not answer within 60 s",
-                }
-            paths = [args.web_path.format(q=urllib.parse.quote(q.text)) for q in queries]
-            from govsearch.search import search  # the API must agree with the library it wraps
+def serve_rss(index_dir: Path, queries) -> dict:
+    """RSS of `govsearch serve` after it answered every query of the set once (and at start)."""
+    with serving(index_dir) as (proc, port, failure):
+        if failure:
+            return {"available": False, "reason": failure}
+        started = proc.memory_info().rss / MB
+        t0 = time.perf_counter()
+        for q in queries:
+            http_get(port, "/api/search?q=" + urllib.parse.quote(q.text))
+            http_get(port, "/?q=" + urllib.parse.quote(q.text))
+        seconds = time.perf_counter() - t0
+        return {
+            "available": True,
+            "rss_start_mb": started,
+            "rss_after_mb": proc.memory_info().rss / MB,
+            "seconds": seconds,
+        }
 
-            total = json.loads(http_get(port, paths[0]))["total"]
-            want = search(index_dir, queries[0].text, limit=0, facets=False).total
-            check = f"{queries[0].text}: API total {total}, library total {want}"
-            r = load_test(port, paths, args.web_clients, args.web_seconds)
-            return {
-                "available": True,
-                "path_template": args.web_path,
-                "check": check,
-                "check_ok": total == want,
-                **r,
-            }
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+
+def web_test(index_dir: Path, queries, args) -> dict:
+    with serving(index_dir) as (_proc, port, failure):
+        if failure:
+            return {"available": False, "reason": failure}
+        paths = [args.web_path.format(q=urllib.parse.quote(q.text)) for q in queries]
+        from govsearch.search import search  # the API must agree with the library it wraps
+
+        total = json.loads(http_get(port, paths[0]))["total"]
+        want = search(index_dir, queries[0].text, limit=0, facets=False).total
+        check = f"{queries[0].text}: API total {total}, library total {want}"
+        r = load_test(port, paths, args.web_clients, args.web_seconds)
+        return {
+            "available": True,
+            "path_template": args.web_path,
+            "check": check,
+            "check_ok": total == want,
+            **r,
+        }
 
 
 # ---------------------------------------------------------------- report
@@ -523,27 +507,15 @@ def targets(results: dict) -> list[dict]:
         detail = f"{web['errors']} errors in {web['requests']} requests; {web['check']}"
         out.append(row | {"status": "PASS" if ok else "FAIL", "detail": detail})
     scales = [s for s in systems.get("ours", {}) if at("ours", s, w)]
-    exact = {s: (at("ours", s, w, "exact"), at("ours", s, w, "queries")) for s in scales}
-    out.append(
-        {
-            "target": "contract: result set = oracle on every query (every scale)",
-            "status": ("PASS" if all(e == n for e, n in exact.values()) else "FAIL")
-            if exact
-            else "SKIP",
-            "detail": ", ".join(f"{s}x {e}/{n} exact" for s, (e, n) in exact.items()),
-        }
-    )
-    fac = {s: (at("ours", s, w, "facets_exact"), at("ours", s, w, "queries")) for s in scales}
-    fac = {s: v for s, v in fac.items() if v[0] is not None}
-    out.append(
-        {
-            "target": "year and region facet counts = oracle on every query (every scale)",
-            "status": ("PASS" if all(e == n for e, n in fac.values()) else "FAIL")
-            if fac
-            else "SKIP",
-            "detail": ", ".join(f"{s}x {e}/{n} exact" for s, (e, n) in fac.items()),
-        }
-    )
+    for target, key in (
+        ("contract: result set = oracle on every query (every scale)", "exact"),
+        ("year and region facet counts = oracle on every query (every scale)", "facets_exact"),
+    ):
+        got = {s: (at("ours", s, w, key), at("ours", s, w, "queries")) for s in scales}
+        got = {s: v for s, v in got.items() if v[0] is not None}
+        status = "PASS" if all(e == n for e, n in got.values()) else "FAIL"
+        detail = ", ".join(f"{s}x {e}/{n} exact" for s, (e, n) in got.items())
+        out.append({"target": target, "status": status if got else "SKIP", "detail": detail})
     return out
 
 
