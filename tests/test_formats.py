@@ -462,6 +462,40 @@ def test_pdf_paragraphs_headers_and_page_numbers(tmp_path: pathlib.Path) -> None
     ]
 
 
+REPEATED_TOP = "序号 | 重点任务 | 牵头单位 | 完成时限"
+REPEATED_BOTTOM = "各责任单位要按季度报送工作进展情况。"
+
+
+@pytest.mark.parametrize("pages", [2, 4])
+def test_pdf_body_lines_repeated_at_one_place_are_kept(tmp_path: pathlib.Path, pages: int) -> None:
+    """Issue 13: only lines apart from the body (another size, a wider gap) on most pages are
+    running headers; body lines that repeat at the top or bottom of some pages stay."""
+    path = tmp_path / "repeat.pdf"
+    c = _canvas(path)
+    expected = []
+    for page in range(1, pages + 1):
+        c.setFont("STSong-Light", 9)
+        c.drawString(230, 810, "某某市人民政府公报")
+        c.setFont("STSong-Light", 10)
+        c.drawCentredString(PAGE_W / 2, 40, f"- {page} -")
+        c.setFont("STSong-Light", SIZE)
+        # The table's header row opens pages 1 and 2 only; the reminder closes them.
+        body = [REPEATED_TOP] if page <= 2 else []
+        body += [
+            f"{page}{i} | 第{page}页第{i}项任务 | 市发展改革委 | 2025年底" for i in range(1, 31)
+        ]
+        body += [REPEATED_BOTTOM] if page <= 2 else []
+        y = 760.0
+        for text in body:
+            indent = "" if text.startswith("（") else "\u3000\u3000"
+            c.drawString(LEFT, y, indent + text)
+            y -= PITCH
+        expected += [Block(text, page=page) for text in body]
+        c.showPage()
+    c.save()
+    assert extract_pdf(path).blocks == expected
+
+
 @pytest.mark.parametrize(
     "number", ["- 1 -", "—1—", "1", "第 1 页", "第1页 共1页", "1/1", "Page 1 of 1"]
 )
