@@ -408,6 +408,9 @@ def _print_text(result, color: bool) -> None:
         where = f"{_display_path(hit.path)}:{hit.line}" if hit.line else _display_path(hit.path)
         if hit.page:
             where += f" (page {hit.page})"
+        if hit.ocr:
+            # Recognised text may hold misread characters: say so where the hit is named.
+            where += f"  [OCR {hit.ocr_confidence:.0%}]"
         body, spans = excerpt(hit.text, hit.matches)
         click.echo(click.style(f"[{n}] ", bold=True) + head if color else f"[{n}] {head}")
         click.echo(f"    {where}  id {hit.id}")

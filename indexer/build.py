@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from . import store
+from . import ocrcache, store
 from .analysis import (
     DictWords,
     builtin_dictionary,
@@ -61,13 +61,15 @@ class SkippedFile:
 
 @dataclass(frozen=True)
 class Progress:
-    """Reported after each file."""
+    """Reported after each file, and after each page during OCR (stage "ocr")."""
 
     files_done: int
     files_total: int
     paragraphs: int
     path: str
     stage: str = "reading"
+    pages_done: int = 0
+    pages_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,8 @@ def build_index(
     manifest_obj = load_manifest(manifest) if manifest else None
     new_user_words = load_dictionary(user_dict)[len(builtin_dictionary()) :] if user_dict else None
 
+    # Scanned pages are recognised before the lock is taken: OCR takes minutes, the writes don't.
+    ocrcache.recognize_scans(paths, index_dir, manifest_obj, progress)
     with store.WriteLock(index_dir, lock_timeout):
         return _build_locked(
             paths, index_dir, manifest_obj, new_user_words, rebuild, progress, started
@@ -242,6 +246,7 @@ def _build_locked(
         shutil.rmtree(gen, ignore_errors=True)
         raise
     store.remove_old_generations(index_dir)
+    ocrcache.prune(index_dir, gen)
     return _report(
         index_dir, gen, indexed, unchanged, len(removed), skipped, added, warnings, started, full,
         duplicates,
@@ -386,11 +391,17 @@ def _write_generation(
     try:
         for old in dropped:
             writer.delete_by_term("doc_id", old.doc_id)
+            conn.execute(
+                "DELETE FROM ocr WHERE pid IN (SELECT pid FROM paras WHERE doc_id = ?)",
+                (old.doc_id,),
+            )
             conn.execute("DELETE FROM paras WHERE doc_id = ?", (old.doc_id,))
             conn.execute("DELETE FROM docs WHERE doc_id = ?", (old.doc_id,))
+        recognize = ocrcache.OcrCache(gen.parent)
         for n, pending in enumerate(to_index, 1):
+            recognize.remember(pending.path, pending.sha256)
             try:
-                src = read_document(pending.path)
+                src = read_document(pending.path, recognize)
             except SkipFile as exc:
                 skipped.append(SkippedFile(str(pending.path), str(exc)))
                 continue
@@ -553,6 +564,14 @@ def _add_document(
             (pid, doc_id, paragraph, line, column, page, sid, text, norm),
         )
         pid += 1
+    conn.executemany(
+        "INSERT INTO ocr VALUES (?, ?)",
+        [
+            (first_pid + i, p.ocr_confidence)
+            for i, p in enumerate(src.paragraphs)
+            if p.ocr_confidence is not None
+        ],
+    )
     conn.execute(
         "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
         (doc_id, str(pending.path), str(pending.root) if pending.root else None, pending.sha256,

@@ -43,10 +43,18 @@ class Hit:
     doc_type: str | None = None
     docno: str | None = None
     also_in: list[Location] = field(default_factory=list)
+    #: The OCR engine's confidence (0–1) when the paragraph was recognised from a scan.
+    ocr_confidence: float | None = None
+
+    @property
+    def ocr(self) -> bool:
+        """Whether the text comes from OCR (and may hold misread characters)."""
+        return self.ocr_confidence is not None
 
     def to_dict(self) -> dict:
         """The JSON object for this hit (keys documented in the README)."""
         d = asdict(self)
+        d["ocr"] = self.ocr
         d["matches"] = [list(m) for m in self.matches]
         d["type"] = d.pop("doc_type")
         del d["column"]
@@ -92,9 +100,17 @@ class Paragraph:
     section: str | None
     text: str
     matches: list[tuple[int, int]] = field(default_factory=list)
+    #: The OCR engine's confidence (0–1) when the paragraph was recognised from a scan.
+    ocr_confidence: float | None = None
+
+    @property
+    def ocr(self) -> bool:
+        """Whether the text comes from OCR."""
+        return self.ocr_confidence is not None
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d["ocr"] = self.ocr
         d["matches"] = [list(m) for m in self.matches]
         return d
 

@@ -512,23 +512,43 @@ def test_pdf_single_page_number_is_dropped(tmp_path: pathlib.Path, number: str) 
     assert [b.text for b in extract_pdf(path).blocks] == ["本办法自2025年1月1日起施行。", "2025"]
 
 
-def test_pdf_without_text_layer_raises(tmp_path: pathlib.Path) -> None:
+def _line_scan_pdf(path: pathlib.Path) -> None:
+    """A PDF whose only page is an image of a short rule: a scan with nothing to read."""
     from PIL import Image
     from reportlab.lib.utils import ImageReader
 
     image = Image.new("RGB", (60, 80), "white")
     for x in range(10, 50):
         image.putpixel((x, 40), (0, 0, 0))
-    path = tmp_path / "scan.pdf"
     c = _canvas(path)
     c.drawImage(ImageReader(image), 72, 500, width=300, height=400)
     c.showPage()
     c.save()
+
+
+def test_scanned_pdf_without_the_ocr_extra_names_it(tmp_path: pathlib.Path, monkeypatch) -> None:
+    from govsearch.indexer.formats import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    path = tmp_path / "scan.pdf"
+    _line_scan_pdf(path)
     with pytest.raises(ExtractionError) as info:
         extract_pdf(path)
-    assert (
-        str(info.value) == "scan.pdf has no text layer (scanned PDF?); run OCR first, e.g. ocrmypdf"
+    assert str(info.value) == (
+        "scan.pdf is a scanned PDF (no text layer); "
+        "install OCR support: pip install 'govsearch[ocr]'"
     )
+
+
+def test_pdf_without_text_or_images_raises(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "blank.pdf"
+    c = _canvas(path)
+    c.line(72, 500, 300, 500)
+    c.showPage()
+    c.save()
+    with pytest.raises(ExtractionError) as info:
+        extract_pdf(path)
+    assert str(info.value) == "blank.pdf has no text layer and no scanned pages"
 
 
 def test_pdf_with_password_raises(tmp_path: pathlib.Path) -> None:
@@ -556,7 +576,8 @@ def test_pdf_garbage_raises(tmp_path: pathlib.Path) -> None:
 
 def test_supported_suffixes() -> None:
     assert SUPPORTED_SUFFIXES == frozenset(
-        {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
+        {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf", ".png", ".jpg", ".jpeg"}
+        | {".tif", ".tiff", ".doc", ".wps"}
     )
 
 
@@ -567,15 +588,12 @@ def test_extract_dispatches_html_by_suffix(tmp_path: pathlib.Path, name: str) ->
     assert extract(path).blocks == BR_RUNS_BLOCKS
 
 
-ALL = ".docx, .htm, .html, .markdown, .md, .pdf, .txt"
+ALL = ".doc, .docx, .htm, .html, .jpeg, .jpg, .markdown, .md, .pdf, .png, .tif, .tiff, .txt, .wps"
 
 
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("a.doc", "old Word .doc format is not supported; save it as .docx"),
-        ("a.DOC", "old Word .doc format is not supported; save it as .docx"),
-        ("a.wps", "WPS Writer .wps format is not supported; save it as .docx"),
         ("a.rtf", "RTF format is not supported; save it as .docx"),
         ("a.odt", "OpenDocument .odt format is not supported; save it as .docx"),
         ("a.xls", "Excel .xls format is not supported; export the sheet as .html or .pdf"),

@@ -6,6 +6,7 @@ Coordinates are PDF-style points with y growing upwards: a line's `top` is above
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -44,6 +45,8 @@ class Line:
     page: int
     page_height: float
     indented_by_spaces: bool = False
+    #: The OCR engine's confidence in the line (0–1); None for a text layer.
+    confidence: float | None = None
 
 
 # Running headers and footers live in the top and bottom fifth of a page.
@@ -141,8 +144,10 @@ def paragraphs(lines: list[Line]) -> list[Block]:
     leading = statistics.median(gaps) if gaps else 0.0
 
     def centred(line: Line) -> bool:
+        # A full line that starts with a paragraph indent is not centred, whatever its middle.
         return (
             line.x0 > margin + 2 * line.size
+            and line.x1 < right - line.size
             and abs((line.x0 + line.x1) / 2 - centre) < 1.5 * line.size
         )
 
@@ -162,12 +167,23 @@ def paragraphs(lines: list[Line]) -> list[Block]:
         return prev.x1 < right - 2 * prev.size
 
     blocks: list[Block] = []
-    text, page = lines[0].text, lines[0].page
+    group = [lines[0]]
     for prev, line in zip(lines, lines[1:], strict=False):
         if starts_paragraph(prev, line):
-            blocks.append(Block(text, page=page))
-            text, page = line.text, line.page
+            blocks.append(_block(group))
+            group = [line]
         else:
-            text = join_wrapped(text, line.text)
-    blocks.append(Block(text, page=page))
+            group.append(line)
+    blocks.append(_block(group))
     return blocks
+
+
+def _block(group: list[Line]) -> Block:
+    """One paragraph from its lines; OCR'd lines give it their character-weighted confidence."""
+    text = functools.reduce(join_wrapped, (line.text for line in group), "")
+    scored = [line for line in group if line.confidence is not None]
+    confidence = None
+    if scored:
+        chars = sum(len(line.text) for line in scored) or 1
+        confidence = round(sum(line.confidence * len(line.text) for line in scored) / chars, 3)
+    return Block(text, page=group[0].page, ocr_confidence=confidence)

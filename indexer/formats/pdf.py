@@ -10,14 +10,15 @@ import pathlib
 import re
 import statistics
 
+from . import ocr
 from .blocks import Extracted, ExtractionError, clean, is_cjk
 from .layout import Line, drop_furniture, paragraphs
 
 _PLACEHOLDER_TITLES = frozenset({"untitled", "无标题", "unknown"})
 
 
-def extract_pdf(path: pathlib.Path) -> Extracted:
-    """Extract paragraphs from a PDF's text layer, dropping running headers and page numbers."""
+def extract_pdf(path: pathlib.Path, recognize: ocr.PageOcr | None = None) -> Extracted:
+    """Extract paragraphs from a PDF: its text layer, and OCR for pages that are only a scan."""
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFPasswordIncorrect
@@ -25,12 +26,15 @@ def extract_pdf(path: pathlib.Path) -> Extracted:
 
     try:
         title = _pdf_title(path)
-        pages = [
-            _page_lines(page, number)
-            for number, page in enumerate(
-                extract_pages(path, laparams=LAParams(all_texts=True)), start=1
-            )
-        ]
+        pages: list[list[Line]] = []
+        scans: list[int] = []
+        for number, page in enumerate(
+            extract_pages(path, laparams=LAParams(all_texts=True)), start=1
+        ):
+            lines = _page_lines(page, number)
+            pages.append(lines)
+            if not lines and _has_image(page):
+                scans.append(number)
     except PDFPasswordIncorrect as exc:
         raise ExtractionError(
             f"{path.name} is password-protected; remove the password and try again"
@@ -38,11 +42,34 @@ def extract_pdf(path: pathlib.Path) -> Extracted:
     # pdfminer reports damaged files through its own exceptions and, deeper in, plain ones.
     except (PSException, ValueError, KeyError, TypeError, IndexError, AssertionError) as exc:
         raise ExtractionError(f"{path.name} is not a readable PDF ({exc})") from exc
-    if not any(line.text for page in pages for line in page):
-        raise ExtractionError(
-            f"{path.name} has no text layer (scanned PDF?); run OCR first, e.g. ocrmypdf"
+    has_text = any(line.text for page in pages for line in page)
+    warnings: list[str] = []
+    if scans and ocr.available():
+        for result in (recognize or ocr.recognize_pages)(path, "pdf", scans):
+            pages[result.number - 1] = ocr.page_lines(result)
+    elif scans and has_text:
+        shown = ", ".join(map(str, scans))
+        warnings.append(
+            f"page{'s' if len(scans) > 1 else ''} {shown} {'are' if len(scans) > 1 else 'is a'} "
+            f"scan{'s' if len(scans) > 1 else ''} without a text layer and "
+            f"{'were' if len(scans) > 1 else 'was'} not indexed; {ocr.INSTALL_HINT}"
         )
-    return Extracted(blocks=paragraphs(drop_furniture(pages)), title=title)
+    elif scans:
+        raise ocr.OcrUnavailable(
+            f"{path.name} is a scanned PDF (no text layer); {ocr.INSTALL_HINT}"
+        )
+    if not has_text and not scans:
+        raise ExtractionError(f"{path.name} has no text layer and no scanned pages")
+    return Extracted(blocks=paragraphs(drop_furniture(pages)), title=title, warnings=warnings)
+
+
+def _has_image(item) -> bool:
+    """Tell whether a pdfminer layout item holds an image anywhere inside it."""
+    from pdfminer.layout import LTImage
+
+    if isinstance(item, LTImage):
+        return True
+    return hasattr(item, "__iter__") and any(_has_image(child) for child in item)
 
 
 def _pdf_title(path: pathlib.Path) -> str | None:

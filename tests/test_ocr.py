@@ -1,0 +1,117 @@
+"""OCR of scans: images (PNG, multi-page TIFF), image-only and mixed PDFs, rendered at test time
+from ../shared/corpus paragraphs with a CJK font, then indexed and searched like any document."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from bench.pages import SERIF, char_accuracy, corpus_paragraphs, render_pages, save_pdf, save_tiff
+from govsearch.cli import cli
+from govsearch.indexer import build_index, ocrcache
+from govsearch.indexer.formats import ocr
+from govsearch.search import get_document, search
+
+from .conftest import CORPUS, say
+
+
+@pytest.fixture(scope="session")
+def scans(tmp_path_factory) -> dict:
+    """Scanned documents rendered from corpus paragraphs, and what each should read."""
+    if not SERIF.is_file():
+        pytest.fail(f"OCR tests render pages with {SERIF}: apt-get install fonts-noto-cjk")
+    if not ocr.available():
+        pytest.fail("the OCR extra is not installed: run make install (pip install -e '.[test]')")
+    folder = tmp_path_factory.mktemp("scans")
+    paras = corpus_paragraphs(CORPUS, 12, seed=7, max_len=70)
+    png = render_pages(paras[:3], lines_per_page=8, page_number=True)[:1]
+    png[0].image.save(folder / "扫描件.png", dpi=(200, 200))
+    tiff = render_pages(paras[3:6], lines_per_page=4, page_number=True)[:2]
+    save_tiff(tiff, folder / "多页.tif")
+    pdf = render_pages(paras[6:9], lines_per_page=4, page_number=True)[:2]
+    save_pdf(pdf, folder / "红头文件扫描.pdf")
+    truth = {
+        "扫描件.png": [ln for p in png for ln in p.lines],
+        "多页.tif": [ln for p in tiff for ln in p.lines],
+        "红头文件扫描.pdf": [ln for p in pdf for ln in p.lines],
+    }
+    return {"folder": folder, "truth": truth, "paragraphs": paras}
+
+
+@pytest.fixture(scope="session")
+def scan_index(tmp_path_factory, scans) -> tuple[Path, object]:
+    index_dir = tmp_path_factory.mktemp("scan-index")
+    report = build_index([scans["folder"]], index_dir)
+    return index_dir, report
+
+
+def test_scans_are_indexed_with_accurate_text(scan_index, scans, request):
+    index_dir, report = scan_index
+    assert report.files_indexed == 3 and report.skipped == []
+    accuracies = []
+    for name, lines in scans["truth"].items():
+        hits = search(index_dir, f'title:"{Path(name).stem}" OR -zzzzzz', limit=None).hits
+        doc = get_document(index_dir, next(h.doc_id for h in hits if Path(h.path).name == name))
+        got = "".join(p.text for p in doc.paragraphs)
+        accuracies.append(char_accuracy("".join(lines), got))
+        assert all(p.ocr and 0.5 < p.ocr_confidence <= 1 for p in doc.paragraphs)
+        # Page numbers (— 1 —) are page furniture, not text.
+        assert not any(p.text.startswith("—") for p in doc.paragraphs)
+    say(request, f"OCR character accuracy on clean renders: {min(accuracies):.4f} (worst file)")
+    assert min(accuracies) >= 0.95
+
+
+def test_four_character_queries_find_ocr_paragraphs(scan_index, scans):
+    index_dir, _ = scan_index
+    lines = [ln for lines in scans["truth"].values() for ln in lines]
+    queries = sorted({q for ln in lines for q in re.findall("[\u4e00-\u9fff]{4}", ln)})
+    assert len(queries) >= 30
+    missed = [q for q in queries if not any(h.ocr for h in search(index_dir, q, limit=None).hits)]
+    # At 95 % character accuracy a 4-character query survives 81 % of the time; we expect more.
+    assert len(missed) <= len(queries) // 10, missed
+
+
+def test_ocr_hits_carry_the_flag_in_json_and_a_marker_in_text(scan_index, scans, runner):
+    index_dir, _ = scan_index
+    word = scans["paragraphs"][0][2:6]
+    out = runner.invoke(cli, ["search", word, "--index", str(index_dir), "--format", "jsonl"])
+    assert out.exit_code == 0, out.output
+    hit = json.loads(out.output.splitlines()[0])
+    assert hit["ocr"] is True and 0.5 < hit["ocr_confidence"] <= 1
+    assert hit["format"] == "image" and hit["page"] == 1
+    text = runner.invoke(cli, ["search", word, "--index", str(index_dir), "--no-color"])
+    assert f"[OCR {hit['ocr_confidence']:.0%}]" in text.output
+
+
+def test_reindexing_reads_ocr_from_the_cache(scan_index, scans, tmp_path, monkeypatch):
+    index_dir, _ = scan_index
+    copy = tmp_path / "index"
+    shutil.copytree(index_dir, copy)
+
+    def no_ocr(*args):
+        raise AssertionError("a cached page was recognised again")
+
+    monkeypatch.setattr(ocr, "ocr_page", no_ocr)
+    monkeypatch.setattr(ocrcache, "run_jobs", lambda cache, jobs, *a, **k: jobs and no_ocr())
+    report = build_index([scans["folder"]], copy, rebuild=True)
+    assert report.files_indexed == 3 and report.skipped == []
+
+
+def test_nothing_is_fetched_from_the_network(tmp_path, monkeypatch, scans):
+    """RapidOCR 3.x downloads models it cannot find: ours are passed by path and must be used."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access during OCR")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    ocr._engine.cache_clear()
+    try:
+        page = ocr.ocr_page(scans["folder"] / "扫描件.png", "image", 1)
+    finally:
+        ocr._engine.cache_clear()
+    assert page.lines
