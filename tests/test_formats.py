@@ -577,7 +577,7 @@ def test_pdf_garbage_raises(tmp_path: pathlib.Path) -> None:
 def test_supported_suffixes() -> None:
     assert SUPPORTED_SUFFIXES == frozenset(
         {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf", ".png", ".jpg", ".jpeg"}
-        | {".tif", ".tiff", ".doc", ".wps"}
+        | {".tif", ".tiff", ".doc", ".wps", ".ofd"}
     )
 
 
@@ -588,7 +588,10 @@ def test_extract_dispatches_html_by_suffix(tmp_path: pathlib.Path, name: str) ->
     assert extract(path).blocks == BR_RUNS_BLOCKS
 
 
-ALL = ".doc, .docx, .htm, .html, .jpeg, .jpg, .markdown, .md, .pdf, .png, .tif, .tiff, .txt, .wps"
+ALL = (
+    ".doc, .docx, .htm, .html, .jpeg, .jpg, .markdown, .md, .ofd, .pdf, .png, .tif, .tiff, .txt, "
+    ".wps"
+)
 
 
 @pytest.mark.parametrize(
@@ -602,7 +605,6 @@ ALL = ".doc, .docx, .htm, .html, .jpeg, .jpg, .markdown, .md, .pdf, .png, .tif, 
         ("a.ppt", "PowerPoint .ppt format is not supported; export it as .pdf"),
         ("a.pptx", "PowerPoint .pptx format is not supported; export it as .pdf"),
         ("a.dps", "WPS Presentation .dps format is not supported; export it as .pdf"),
-        ("a.ofd", "OFD format is not supported; export it as .pdf"),
         ("a.caj", "CAJ format is not supported; export it as .pdf"),
         ("a.zip", ".zip format is not supported; supported: " + ALL),
         ("README", "files without a suffix are not supported; supported: " + ALL),

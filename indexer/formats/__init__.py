@@ -20,6 +20,7 @@ from .docx import extract_docx
 from .html import extract_html, read_html
 from .image import read_image
 from .ocr import PageOcr
+from .ofd import read_ofd
 from .pdf import extract_pdf
 from .text import read_markdown, read_text
 from .word import read_word
@@ -61,6 +62,7 @@ FORMATS: tuple[Format, ...] = (
     Format("image", (".png", ".jpg", ".jpeg", ".tif", ".tiff"), read_image, ocr=True),
     Format("doc", (".doc",), read_word),
     Format("wps", (".wps",), read_word),
+    Format("ofd", (".ofd",), read_ofd),
 )
 
 _BY_NAME: dict[str, Format] = {f.name: f for f in FORMATS}
@@ -78,7 +80,6 @@ _UNSUPPORTED: dict[str, str] = {
     ".ppt": "PowerPoint .ppt format is not supported; export it as .pdf",
     ".pptx": "PowerPoint .pptx format is not supported; export it as .pdf",
     ".dps": "WPS Presentation .dps format is not supported; export it as .pdf",
-    ".ofd": "OFD format is not supported; export it as .pdf",
     ".caj": "CAJ format is not supported; export it as .pdf",
 }
 

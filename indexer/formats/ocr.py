@@ -12,6 +12,7 @@ plain values (`OcrPage`) that serialise to JSON for the index's OCR cache.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import json
@@ -117,23 +118,17 @@ def ocr_page(path: pathlib.Path, kind: str, number: int) -> OcrPage:
 
 def count_image_pages(path: pathlib.Path) -> int:
     """Number of frames of an image file (multi-page TIFF), each checked against the pixel cap."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            frames = getattr(image, "n_frames", 1)
-            for i in range(frames):
-                image.seek(i)
-                _check_pixels(path, image.width, image.height, i + 1)
-    except (UnidentifiedImageError, OSError, EOFError, SyntaxError, ValueError) as exc:
-        raise ExtractionError(f"{path.name} is not a readable image ({exc})") from exc
+    with _open_image(path) as image:
+        frames = getattr(image, "n_frames", 1)
+        for i in range(frames):
+            image.seek(i)
+            _check_pixels(path, image.width, image.height, i + 1)
     return frames
 
 
-def load_page(path: pathlib.Path, kind: str, number: int):
-    """The page as a greyscale PIL image, no larger than the caps, and its resolution in dpi."""
-    if kind == "pdf":
-        return _render_pdf_page(path, number)
+@contextlib.contextmanager
+def _open_image(path: pathlib.Path):
+    """Open an image lazily (header only), with damage and Pillow's bomb check as our errors."""
     import warnings
 
     from PIL import Image, UnidentifiedImageError
@@ -143,15 +138,30 @@ def load_page(path: pathlib.Path, kind: str, number: int):
             # Our own cap is lower than Pillow's; its bomb warning must not leak to callers.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:
-                image.seek(number - 1)
-                _check_pixels(path, image.width, image.height, number)
-                dpi = float((image.info.get("dpi") or (RENDER_DPI,))[0] or RENDER_DPI)
-                scale = max(image.width, image.height) / MAX_SIDE
-                if scale > 1 and image.format == "JPEG":
-                    image.draft("L", (int(image.width / scale), int(image.height / scale)))
-                page = image.convert("L")
+                yield image
+    except Image.DecompressionBombError as exc:
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(pixels.group(1)) // 1_000_000} megapixels" if pixels else "too large"
+        raise ExtractionError(
+            f"{path.name} is {size}, over the {MAX_PIXELS // 1_000_000} megapixel limit for "
+            "OCR; scale it down"
+        ) from None
     except (UnidentifiedImageError, OSError, EOFError, SyntaxError, ValueError) as exc:
         raise ExtractionError(f"{path.name} is not a readable image ({exc})") from exc
+
+
+def load_page(path: pathlib.Path, kind: str, number: int):
+    """The page as a greyscale PIL image, no larger than the caps, and its resolution in dpi."""
+    if kind == "pdf":
+        return _render_pdf_page(path, number)
+    with _open_image(path) as image:
+        image.seek(number - 1)
+        _check_pixels(path, image.width, image.height, number)
+        dpi = float((image.info.get("dpi") or (RENDER_DPI,))[0] or RENDER_DPI)
+        scale = max(image.width, image.height) / MAX_SIDE
+        if scale > 1 and image.format == "JPEG":
+            image.draft("L", (int(image.width / scale), int(image.height / scale)))
+        page = image.convert("L")
     scale = max(page.width, page.height) / MAX_SIDE
     if scale > 1:
         page = page.resize((round(page.width / scale), round(page.height / scale)))

@@ -44,7 +44,7 @@ def read_word(path: pathlib.Path) -> Extracted:
         if program and not is_wps:
             output = run_converter([program, *args, str(path)], timeout, name, path)
             text = output.decode("utf-8", errors="replace")
-            blocks = [Block(t) for t in (clean(line) for line in text.splitlines()) if t]
+            blocks = [Block(t) for t in (_plain_line(line) for line in text.splitlines()) if t]
             if blocks:
                 return Extracted(blocks=blocks)
             raise ExtractionError(f"{name} found no text in {path.name}")
@@ -52,6 +52,14 @@ def read_word(path: pathlib.Path) -> Extracted:
     raise ConverterMissing(
         f"{path.name} is a {kind} file and no converter is installed; {INSTALL_HINT}"
     )
+
+
+def _plain_line(line: str) -> str:
+    """A converter's text line; antiword's |cell|cell| table rows become "cell | cell"."""
+    line = line.strip()
+    if len(line) > 1 and line.startswith("|") and line.endswith("|"):
+        return " | ".join(c for c in (clean(cell) for cell in line[1:-1].split("|")) if c)
+    return clean(line)
 
 
 def convert_timeout() -> float:
