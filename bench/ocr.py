@@ -53,12 +53,12 @@ def _noisy(image):
 
 
 class _PeakRss:
-    """Largest resident memory of this process and its children, sampled every 0.2 s."""
+    """Largest resident memory of a process and its children, sampled every 0.2 s."""
 
-    def __init__(self) -> None:
+    def __init__(self, pid: int) -> None:
         import psutil
 
-        self.me = psutil.Process()
+        self.me = psutil.Process(pid)
         self.peak = 0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -103,8 +103,15 @@ def _index_scan(pages, work: Path, name: str) -> dict:
     index_dir = work / f"{name}-index"
     cpu = os.times()
     started = time.perf_counter()
-    with _PeakRss() as rss:
-        build_index([folder], index_dir)
+    # A separate process, so the peak memory is the indexer's, not the rendered pages held here.
+    code = (
+        "import sys; from govsearch.indexer import build_index; "
+        "build_index([sys.argv[1]], sys.argv[2])"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code, str(folder), str(index_dir)])
+    with _PeakRss(child.pid) as rss:
+        if child.wait() != 0:
+            raise SystemExit("indexing the scan failed")
     seconds = time.perf_counter() - started
     after = os.times()
     cpu_s = sum(after[i] - cpu[i] for i in range(4))

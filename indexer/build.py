@@ -27,7 +27,7 @@ from .analysis import (
     load_dictionary,
     segmenter,
 )
-from .errors import UsageError
+from .errors import GovsearchError, UsageError
 from .gazetteer import data_version as gazetteer_version
 from .inference import describe
 from .ingest import SkipFile, SourceDoc, discover, is_inside, read_document
@@ -164,13 +164,25 @@ def build_index(
     new_user_words = load_dictionary(user_dict)[len(builtin_dictionary()) :] if user_dict else None
 
     # Scanned pages are recognised before the lock is taken: OCR takes minutes, the writes don't.
-    ocrcache.recognize_scans(paths, index_dir, manifest_obj, progress)
+    ocrcache.recognize_scans(
+        paths, index_dir, manifest_obj or _manifest_for_ocr(index_dir, drop_manifest), progress
+    )
     with store.WriteLock(index_dir, lock_timeout):
         report = _build_locked(
             paths, index_dir, manifest_obj, drop_manifest, new_user_words, rebuild, progress,
             started,
         )  # fmt: skip
         return replace(report, skipped=_remember_skipped(index_dir, paths, report, rebuild))
+
+
+def _manifest_for_ocr(index_dir: Path, drop_manifest: bool) -> Manifest | None:
+    """The remembered manifest, read without the lock, so OCR skips files it does not list."""
+    if drop_manifest:
+        return None
+    try:
+        return _remembered_manifest(store.current_generation(index_dir))
+    except GovsearchError:
+        return None  # a damaged index is reported (or rebuilt) under the lock
 
 
 def _remembered_manifest(gen: Path | None) -> Manifest | None:

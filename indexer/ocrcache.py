@@ -12,6 +12,7 @@ run may be about to use them).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import time
@@ -24,9 +25,19 @@ from pathlib import Path
 from .formats import ExtractionError, ocr
 
 CACHE_FILE = "ocr-cache.sqlite"
+# Each OCR worker holds the models and the detector's buffers for a full page, about 0.7–0.9 GB:
+# beyond four, more cores would cost more memory than most machines can spare.
+MAX_WORKERS = 4
 KEEP_UNUSED_SECONDS = 3600
 
 _DDL = """
+CREATE TABLE IF NOT EXISTS plans (
+    sha256 TEXT NOT NULL,
+    engine TEXT NOT NULL,
+    pages TEXT NOT NULL,
+    stored REAL NOT NULL,
+    PRIMARY KEY (sha256, engine)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pages (
     sha256 TEXT NOT NULL,
     engine TEXT NOT NULL,
@@ -62,6 +73,29 @@ class OcrCache:
                 "SELECT page FROM pages WHERE sha256 = ? AND engine = ?", (sha256, ocr.ENGINE)
             )
             return {page for (page,) in rows if page in wanted}
+        finally:
+            conn.close()
+
+    def scan_pages(self, sha256: str) -> list[int] | None:
+        """Which pages of this content need OCR, if a run has looked before (None if not)."""
+        conn = _connect(self.index_dir)
+        try:
+            row = conn.execute(
+                "SELECT pages FROM plans WHERE sha256 = ? AND engine = ?", (sha256, ocr.ENGINE)
+            ).fetchone()
+        finally:
+            conn.close()
+        return json.loads(row[0]) if row else None
+
+    def put_scan_pages(self, sha256: str, pages: list[int]) -> None:
+        """Remember which pages of this content need OCR (none, for most text PDFs)."""
+        conn = _connect(self.index_dir)
+        try:
+            with conn:
+                conn.execute(
+                    "INSERT OR REPLACE INTO plans VALUES (?, ?, ?, ?)",
+                    (sha256, ocr.ENGINE, json.dumps(pages), time.time()),
+                )
         finally:
             conn.close()
 
@@ -118,9 +152,15 @@ class OcrCache:
                 for sha, stored in conn.execute("SELECT sha256, MAX(stored) FROM pages GROUP BY 1")
                 if sha not in keep and stored < old
             }
+            stale |= {
+                sha
+                for sha, stored in conn.execute("SELECT sha256, stored FROM plans")
+                if sha not in keep and stored < old
+            }
             with conn:
-                conn.executemany("DELETE FROM pages WHERE sha256 = ?", [(s,) for s in stale])
-                conn.execute("DELETE FROM pages WHERE engine != ?", (ocr.ENGINE,))
+                for table in ("pages", "plans"):
+                    conn.executemany(f"DELETE FROM {table} WHERE sha256 = ?", [(s,) for s in stale])
+                    conn.execute(f"DELETE FROM {table} WHERE engine != ?", (ocr.ENGINE,))
         finally:
             conn.close()
 
@@ -156,13 +196,18 @@ def plan(cache: OcrCache, files: Iterable[tuple[Path, str]]) -> list[OcrJob]:
         fmt = detect(path)
         if fmt is None or not fmt.ocr:
             continue
-        try:
-            if fmt.name == "image":
-                kind, pages = "image", list(range(1, ocr.count_image_pages(path) + 1))
-            else:
-                kind, pages = "pdf", ocr.pdf_scan_pages(path)
-        except (ExtractionError, OSError):
-            continue
+        kind = "image" if fmt.name == "image" else "pdf"
+        # Opening every PDF on every run would cost more than the rest of an incremental run.
+        pages = cache.scan_pages(sha)
+        if pages is None:
+            try:
+                if kind == "image":
+                    pages = list(range(1, ocr.count_image_pages(path) + 1))
+                else:
+                    pages = ocr.pdf_scan_pages(path)
+            except (ExtractionError, OSError):
+                continue
+            cache.put_scan_pages(sha, pages)
         cache.remember(path, sha)
         missing = sorted(set(pages) - cache.known(sha, pages))
         if missing:
@@ -185,7 +230,7 @@ def run_jobs(
     total = sum(len(job.pages) for job in jobs)
     if not total:
         return
-    workers = max(1, min(workers or os.cpu_count() or 1, total))
+    workers = max(1, min(workers or os.cpu_count() or 1, MAX_WORKERS, total))
     done = 0
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {

@@ -127,3 +127,22 @@ def test_nothing_is_fetched_from_the_network(tmp_path, monkeypatch, scans):
     finally:
         ocr._engine.cache_clear()
     assert page.lines
+
+
+def test_web_pages_show_an_ocr_badge(scan_index, scans, tmp_path):
+    from govsearch.web import create_app
+
+    index_dir, _ = scan_index
+    client = create_app({"TESTING": True, "INDEX": str(index_dir)}).test_client()
+    word = scans["paragraphs"][0][2:6]
+    hit = client.get("/api/search", query_string={"q": word}).get_json()["hits"][0]
+    badge = f"OCR 识别 · 置信度 {hit['ocr_confidence'] * 100:.0f}%"
+    page = client.get("/", query_string={"q": word}).get_data(as_text=True)
+    assert page.count('class="ocr-badge"') >= 1 and badge in page
+    doc = client.get(f"/doc/{hit['doc_id']}").get_data(as_text=True)
+    assert doc.count('class="ocr-badge"') == len(get_document(index_dir, hit["doc_id"]).paragraphs)
+    (tmp_path / "a.txt").write_text(f"{word}在文本层中。\n", encoding="utf-8")
+    build_index([tmp_path / "a.txt"], tmp_path / "ix")
+    plain = create_app({"TESTING": True, "INDEX": str(tmp_path / "ix")}).test_client()
+    assert plain.get("/api/search", query_string={"q": word}).get_json()["hits"][0]["ocr"] is False
+    assert "ocr-badge" not in plain.get("/", query_string={"q": word}).get_data(as_text=True)

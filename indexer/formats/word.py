@@ -145,7 +145,10 @@ def run_converter(command: list[str], timeout: float, name: str, path: pathlib.P
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_tree(process)
-        process.communicate()
+        try:
+            process.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass  # a grandchild that left the group still holds the pipe: do not wait for it
         raise ExtractionError(
             f"{name} did not convert {path.name} within {timeout:g} s (GOVSEARCH_CONVERT_TIMEOUT)"
         ) from None
