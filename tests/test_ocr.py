@@ -146,3 +146,46 @@ def test_web_pages_show_an_ocr_badge(scan_index, scans, tmp_path):
     plain = create_app({"TESTING": True, "INDEX": str(tmp_path / "ix")}).test_client()
     assert plain.get("/api/search", query_string={"q": word}).get_json()["hits"][0]["ocr"] is False
     assert "ocr-badge" not in plain.get("/", query_string={"q": word}).get_data(as_text=True)
+
+
+@pytest.fixture(scope="module")
+def mixed_pdf(tmp_path_factory) -> tuple[Path, list[str]]:
+    """Page 1 has a text layer; page 2 is a scan of a rendered page."""
+    from reportlab.lib.utils import ImageReader
+
+    from .test_formats import LEFT, PAGE_H, PAGE_W, SIZE, _canvas
+
+    path = tmp_path_factory.mktemp("mixed") / "混合.pdf"
+    page = render_pages(corpus_paragraphs(CORPUS, 1, seed=3, max_len=60), lines_per_page=3)[0]
+    c = _canvas(path)
+    c.setFont("STSong-Light", SIZE)
+    c.drawString(LEFT, 700, "第一页是文字层：全面推行河长制。")
+    c.showPage()
+    c.drawImage(ImageReader(page.image), 0, 0, width=PAGE_W, height=PAGE_H)
+    c.showPage()
+    c.save()
+    return path, page.lines
+
+
+def test_a_pdf_with_text_and_scanned_pages_gets_both(mixed_pdf):
+    from govsearch.indexer.formats import extract_pdf
+
+    path, lines = mixed_pdf
+    blocks = extract_pdf(path).blocks
+    assert blocks[0].text == "第一页是文字层：全面推行河长制。"
+    assert (blocks[0].page, blocks[0].ocr_confidence) == (1, None)
+    scanned = [b for b in blocks if b.page == 2]
+    assert scanned and all(b.ocr_confidence is not None for b in scanned)
+    assert char_accuracy(nfkc("".join(lines)), nfkc("".join(b.text for b in scanned))) >= 0.95
+
+
+def test_without_the_extra_a_mixed_pdf_keeps_its_text_pages(mixed_pdf, monkeypatch):
+    from govsearch.indexer.formats import extract
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    result = extract(mixed_pdf[0])
+    assert [b.text for b in result.blocks] == ["第一页是文字层：全面推行河长制。"]
+    assert result.warnings == [
+        "page 2 is a scan without a text layer and was not indexed; "
+        "install OCR support: pip install 'govsearch[ocr]'"
+    ]
