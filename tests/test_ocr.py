@@ -194,3 +194,16 @@ def test_without_the_extra_a_mixed_pdf_keeps_its_text_pages(mixed_pdf, monkeypat
         "page 2 is a scan without a text layer and was not indexed; "
         "install OCR support: pip install 'govsearch[ocr]'"
     ]
+
+
+def test_csv_export_carries_the_ocr_confidence(scan_index, scans, runner):
+    import csv
+    import io
+
+    index_dir, _ = scan_index
+    word = scans["paragraphs"][0][2:6]
+    out = runner.invoke(cli, ["search", word, "--index", str(index_dir), "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader(io.StringIO(out.stdout_bytes.decode("utf-8-sig"), newline="")))
+    hit = search(index_dir, word, limit=1).hits[0]
+    assert rows and rows[0]["ocr_confidence"] == str(hit.ocr_confidence)
