@@ -225,3 +225,12 @@ def test_filter_values_no_document_has_are_worded_in_chinese(client, query):
     page = html_of(client.get("/", query_string={"q": query}))
     assert f'<span class="error-message">{to_chinese(message)}</span>' in page
     assert re.search(r"[\u4e00-\u9fff]", to_chinese(message))
+
+
+def test_a_public_server_exports_file_names_not_server_paths(tiny_index):
+    client = create_app({"TESTING": True, "INDEX": str(tiny_index), "PUBLIC": True}).test_client()
+    raw = client.get("/export.csv?q=河长制").get_data().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(raw)))
+    assert rows and str(tiny_index.parent) not in raw
+    assert {r["path"] for r in rows} == {"a.txt", "b.txt"}
+    assert {r["location"] for r in rows} == {"a.txt:1", "a.txt:2", "b.txt:2"}
