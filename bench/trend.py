@@ -93,9 +93,8 @@ def child_trend(index: str, n: int, repeats: int) -> dict:
 
 
 def child_export(index: str, fmt: str, out: str) -> dict:
-    from govsearch.search import open_index, search
+    from govsearch.search import iter_hits, open_index, search
     from govsearch.search.export import hit_table, write_csv, write_xlsx
-    from govsearch.search.service import iter_hits
 
     handle = open_index(index)
     search(handle, "河长制")

@@ -304,8 +304,8 @@ def terms(
       govsearch terms --compare 2024 2025 --region 全国
       govsearch terms --compare 2011..2015 2016..2020 --top 50 --format xlsx -o 词语.xlsx
     """
+    from govsearch.search import compare_terms
     from govsearch.search.export import terms_table, write_csv, write_xlsx
-    from govsearch.search.terms import compare_terms
 
     target = _ensure_index(index_dir)
     first, second = compare
@@ -357,8 +357,8 @@ def export_search(
     """`search --format csv|xlsx`: every hit (or --limit of them) streamed into a table."""
     import itertools
 
+    from govsearch.search import iter_hits
     from govsearch.search.export import file_link, hit_table, web_link, write_csv, write_xlsx
-    from govsearch.search.service import iter_hits
 
     def table():
         total, hits = iter_hits(target, text, sort=sort, year=year, region=region)

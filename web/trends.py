@@ -16,7 +16,16 @@ from urllib.parse import quote
 from flask import Blueprint, Response, render_template, request, url_for
 
 from govsearch.indexer import QueryError
-from govsearch.search import PER, Hit, SeriesTrend, Trend, TrendRow, parse_series, trend
+from govsearch.search import (
+    PER,
+    Hit,
+    SeriesTrend,
+    Trend,
+    TrendRow,
+    iter_hits,
+    parse_series,
+    trend,
+)
 from govsearch.search.export import (
     csv_chunks,
     hit_table,
@@ -24,7 +33,6 @@ from govsearch.search.export import (
     web_link,
     write_xlsx,
 )
-from govsearch.search.service import iter_hits
 
 from . import public
 from .chart import fmt_value, line_chart, province_tiles, swatch
