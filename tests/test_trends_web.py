@@ -234,3 +234,10 @@ def test_a_public_server_exports_file_names_not_server_paths(tiny_index):
     assert rows and str(tiny_index.parent) not in raw
     assert {r["path"] for r in rows} == {"a.txt", "b.txt"}
     assert {r["location"] for r in rows} == {"a.txt:1", "a.txt:2", "b.txt:2"}
+
+
+def test_document_page_words_a_bad_query_in_chinese(client, tiny_index):
+    doc_id = search(tiny_index, "河长制").hits[0].doc_id
+    html = html_of(client.get(f"/doc/{doc_id}?q=(河长制"))
+    assert '<span class="notice-message">括号不成对：请补上右括号“)”。</span>' in html
+    assert "<code>unbalanced parenthesis: add the closing &#39;)&#39;</code>" in html
