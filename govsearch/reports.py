@@ -80,7 +80,7 @@ def _emit(fmt: str, output: Path | None, force: bool, write_text, write_csv, wri
               help="Bucket by this; repeat for a cross table (--by year --by level) "
               "[default: year].")  # fmt: skip
 @click.option("--year", help="Only documents of this year or range: 2015..2025.")
-@click.option("--region", help="Only regions whose name contains this: 山东省.")
+@click.option("--region", help="Only this region and the places in it, as search --region: 山东省.")
 @click.option("--per", type=click.Choice(["none", "10k-paragraphs", "share-of-documents"]),
               default="none", show_default=True,
               help="What the text output draws: matching paragraphs, per 10,000 paragraphs of "
@@ -274,7 +274,7 @@ def _key_text(value) -> str:
 @click.command()
 @click.option("--compare", nargs=2, metavar="FIRST SECOND", required=True,
               help="Two years or ranges: 2024 2025, or 2011..2015 2016..2020.")  # fmt: skip
-@click.option("--region", help="Only regions whose name contains this: 全国, 山东省.")
+@click.option("--region", help="Only this region and the places in it, as search --region: 全国.")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
               help="Terms per list.")  # fmt: skip
 @click.option("--min-count", type=click.IntRange(min=1), default=3, show_default=True,
