@@ -134,3 +134,9 @@ def test_cli_text_csv_and_xlsx(runner, terms_index, tmp_path):
     missing = runner.invoke(cli, ["terms", "--index", str(terms_index)])
     assert missing.exit_code == 2
     assert "Missing option '--compare'" in missing.stderr
+
+
+def test_new_terms_do_not_depend_on_top(terms_index):
+    # The new list is searched until it is full, not cut to the candidates of the other lists.
+    one = compare_terms(terms_index, "2020", "2021", top=1, min_count=2)
+    assert [(t.term, t.second) for t in one.new] == [("林长制", 12)]
