@@ -241,3 +241,13 @@ def test_document_page_words_a_bad_query_in_chinese(client, tiny_index):
     html = html_of(client.get(f"/doc/{doc_id}?q=(河长制"))
     assert '<span class="notice-message">括号不成对：请补上右括号“)”。</span>' in html
     assert "<code>unbalanced parenthesis: add the closing &#39;)&#39;</code>" in html
+
+
+def test_each_province_tile_lands_on_as_many_results(sample_index):
+    client = create_app({"TESTING": True, "INDEX": str(sample_index)}).test_client()
+    html = html_of(client.get("/trend?q=河长制 OR 发展"))
+    tiles = re.findall(r'<a class="tile" href="([^"]+)"><title>[^：]+：(\d+) 段', html)
+    assert len(tiles) >= 3
+    for href, paragraphs in tiles:
+        page = html_of(client.get(unescape(href)))
+        assert f'<strong class="total">{paragraphs}</strong>' in page, href
