@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import os
 import tempfile
@@ -236,10 +237,15 @@ def web_link(base_url: str, query: str) -> Callable[[Hit], str]:
 
 def file_link(hit: Hit) -> str:
     """A file:// URI of the hit's source (a link that opens the document where it lives)."""
+    return _file_uri(hit.path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_uri(path: str) -> str:
     try:
-        return Path(hit.path).as_uri()
+        return Path(path).as_uri()
     except ValueError:  # not an absolute path
-        return hit.path
+        return path
 
 
 def hit_table(hits: Iterable[Hit], link: Callable[[Hit], str] = file_link) -> Table:

@@ -632,7 +632,7 @@ def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[
             spans.extend(find_all(norm, t.text))
         else:
             spans.extend(m.span() for m in phrase_pattern(t).finditer(norm))
-    return merge_spans(to_source_spans(text, merge_spans(spans)))
+    return merge_spans(to_source_spans(text, merge_spans(spans), norm))
 
 
 def _collapse(reader: IndexReader, matched: set[int]) -> dict[int, list[int]]:
