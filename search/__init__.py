@@ -21,6 +21,7 @@ from .service import (
     documents,
     explain,
     get_document,
+    iter_hits,
     matching_pids,
     open_index,
     paragraph_doc_numbers,
@@ -29,6 +30,7 @@ from .service import (
     show,
     stats,
 )
+from .terms import TermChange, TermComparison, compare_terms
 from .trend import BY, PER, Bucket, Series, SeriesTrend, Trend, TrendRow, parse_series, trend
 
 __all__ = [
@@ -41,6 +43,10 @@ __all__ = [
     "TrendRow",
     "parse_series",
     "trend",
+    "TermChange",
+    "TermComparison",
+    "compare_terms",
+    "iter_hits",
     "FIELDS",
     "FilterValueError",
     "JSON_SCHEMA_VERSION",
