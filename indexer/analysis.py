@@ -13,6 +13,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 from whoosh.analysis import Token, Tokenizer
 
 from .errors import DictionaryError
@@ -153,6 +154,62 @@ def query_grams(term: str) -> list[str]:
     return list(dict.fromkeys(term[i : i + 2] for i in range(len(term) - 1)))
 
 
+# A gram's key in the gram postings: its code points plus one, 21 bits each (a single character
+# has 0 as its second), so keys sort by first character and fit 42 bits.
+_CP_BITS = 21
+#: Paragraphs per call of gram_postings (their local numbers share a key's 64 bits).
+GRAM_BATCH_LIMIT = 1 << 17
+
+
+def gram_key(gram: str) -> int:
+    """The key of a literal gram (one character or two) in the gram postings."""
+    first = (ord(gram[0]) + 1) << _CP_BITS
+    return first | (ord(gram[1]) + 1) if len(gram) == 2 else first
+
+
+@cache
+def _space_table() -> np.ndarray:
+    """A mask over code points up to the last whitespace character: str.isspace, as a table."""
+    spaces = [c for c in range(0x110000) if chr(c).isspace()]
+    table = np.zeros(max(spaces) + 2, dtype=bool)
+    table[spaces] = True
+    return table
+
+
+def gram_postings(norms: list[str], first_pid: int) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, paragraph ids) of the distinct grams of consecutive paragraphs (ids first_pid,
+    first_pid + 1, ...): literal_grams of each, computed for all of them at once."""
+    if not norms:
+        return np.empty(0, np.uint64), np.empty(0, np.int64)
+    if len(norms) > GRAM_BATCH_LIMIT:
+        raise ValueError("too many paragraphs for one batch")
+    # A newline (whitespace) after each paragraph: no gram spans two of them.
+    joined = "\n".join(norms) + "\n"
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), "<u4")
+    table = _space_table()
+    space = table[np.minimum(cps, table.size - 1)]
+    local = np.repeat(
+        np.arange(len(norms), dtype=np.uint64),
+        np.fromiter(map(len, norms), np.int64, len(norms)) + 1,
+    )
+    singles = (cps.astype(np.uint64) + 1) << _CP_BITS
+    pair_ok = ~space[:-1] & ~space[1:]
+    keys = np.concatenate(
+        [singles[~space], singles[:-1][pair_ok] | (singles[1:][pair_ok] >> _CP_BITS)]
+    )
+    owners = np.concatenate([local[~space], local[:-1][pair_ok]])
+    del singles, local, space, cps
+    shift = np.uint64(17)
+    both = np.unique((keys << shift) | owners)
+    return both >> shift, (both & np.uint64(GRAM_BATCH_LIMIT - 1)).astype(np.int64) + first_pid
+
+
+def word_key(word: str) -> int:
+    """The key of an indexed word in the word postings: 63 bits of its BLAKE2b hash."""
+    digest = hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
 #: Separates the parts of an indexed value: paragraph text, its heading, its document's title.
 PART_SEPARATOR = "\x1f"
 #: Weight of a word found in each part. Whoosh's Frequency format sums token boosts into the
@@ -161,10 +218,41 @@ PART_SEPARATOR = "\x1f"
 PART_BOOSTS = (1.0, 2.0, 1.5)
 
 
+#: Starts a value whose words were segmented already (see pretokenized).
+PRETOKENIZED = "\x1d"
+#: Separates the words of a part in a pre-tokenized value.
+WORD_SEPARATOR = "\x1e"
+
+
 def indexed_value(text: str, heading: str | None, title: str | None) -> str:
     """The value of the `words` field for a paragraph."""
     clean = (part.replace(PART_SEPARATOR, " ") for part in (text, heading or "", title or ""))
     return PART_SEPARATOR.join(clean)
+
+
+def part_words(text: str, words: DictWords) -> list[str]:
+    """The indexed words of one part (paragraph text, heading or title), in order."""
+    return segment_normalized(normalize(text), words)
+
+
+def weighted_words(parts: list[list[str]]) -> Iterator[tuple[str, float]]:
+    """The tokens the index holds for a paragraph's parts, with each part's boost.
+
+    The one definition of what is indexed: the tokenizer yields these to Whoosh, and the build
+    derives the word postings from them, so both hold the same words, weights and lengths.
+    """
+    for words, boost in zip(parts, PART_BOOSTS, strict=False):
+        for word in words:
+            yield word, boost
+
+
+def pretokenized(parts: list[list[str]]) -> str:
+    """A `words` value that carries its segmentation: the tokenizer splits it, no jieba."""
+    return PRETOKENIZED + PART_SEPARATOR.join(WORD_SEPARATOR.join(ws) for ws in parts)
+
+
+def _pretokenized_parts(value: str) -> list[list[str]]:
+    return [p.split(WORD_SEPARATOR) if p else [] for p in value[1:].split(PART_SEPARATOR)]
 
 
 class ChineseTokenizer(Tokenizer):
@@ -212,6 +300,19 @@ class ChineseTokenizer(Tokenizer):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
         offset = start_char
+        if value.startswith(PRETOKENIZED):
+            # Segmented by the build already: words and boosts as weighted_words gives them.
+            for word, boost in weighted_words(_pretokenized_parts(value)):
+                token.text = word
+                token.boost = boost
+                token.stopped = False
+                if keeporiginal:
+                    token.original = word
+                if positions:
+                    token.pos = pos
+                    pos += 1
+                yield token
+            return
         seg = self._segmenter()
         for part, boost in zip(value.split(PART_SEPARATOR), PART_BOOSTS, strict=False):
             for word, start, end in seg.tokenize(normalize(part)):

@@ -10,23 +10,26 @@ import re
 import shutil
 import sqlite3
 import time
-from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
-from . import ocrcache, store
+import numpy as np
+
+from . import ocrcache, store, textfile
 from .analysis import (
     DictWords,
     builtin_dictionary,
     dictionary_digest,
-    indexed_value,
-    literal_grams,
     load_dictionary,
+    part_words,
+    pretokenized,
+    segment_normalized,
     segmenter,
 )
+from .derived import DerivedWriter
 from .errors import GovsearchError, UsageError
 from .gazetteer import data_version as gazetteer_version
 from .inference import describe
@@ -40,7 +43,7 @@ from .metadata import (
     manifest_to_json,
 )
 from .schema import SCHEMA_VERSION, SQLITE_DDL, whoosh_schema
-from .textnorm import normalize
+from .textnorm import normalize, text_patch
 
 # Below this many new paragraphs the two-process Whoosh writer costs more than it saves.
 PARALLEL_THRESHOLD = 4000
@@ -48,8 +51,6 @@ PARALLEL_THRESHOLD = 4000
 WRITER_MB = 32
 # Paragraphs per pair of Whoosh segments in a parallel build (see _write_generation).
 SEGMENT_PARAGRAPHS = 50000
-# Paragraphs per batch when turning paragraph texts into gram posting lists (bounds memory).
-GRAM_BATCH = 10000
 
 
 @dataclass(frozen=True)
@@ -340,8 +341,8 @@ def _build_locked(
     gen = store.new_generation(index_dir, None if full else current)
     try:
         indexed, added = _write_generation(
-            gen, full, words, user_words, digest, gazetteer, old_meta, to_index,
-            replaced + removed, skipped, warnings, duplicates, progress,
+            gen, None if full else current, words, user_words, digest, gazetteer, old_meta,
+            to_index, replaced + removed, skipped, warnings, duplicates, progress,
         )  # fmt: skip
         if manifest is not None:
             (gen / MANIFEST_FILE).write_text(manifest_to_json(manifest), encoding="utf-8")
@@ -425,7 +426,7 @@ def _document_rows(src: SourceDoc, row: dict | None, doc_id: str) -> tuple[dict,
 
 def _write_generation(
     gen: Path,
-    full: bool,
+    previous: Path | None,
     words: DictWords,
     user_words: DictWords,
     digest: str,
@@ -443,6 +444,7 @@ def _write_generation(
     from . import writerpatch
 
     writerpatch.install()
+    full = previous is None
     whoosh_dir = gen / store.WHOOSH
     if full:
         whoosh_dir.mkdir()
@@ -466,9 +468,9 @@ def _write_generation(
     writer = open_writer()
     in_writer = 0
     indexed = added = 0
-    first_new_pid = next_pid
     sections: dict[str, int] = {}
     committed = False
+    derived = None
     try:
         for old in dropped:
             writer.delete_by_term("doc_id", old.doc_id)
@@ -478,6 +480,7 @@ def _write_generation(
             )
             conn.execute("DELETE FROM paras WHERE doc_id = ?", (old.doc_id,))
             conn.execute("DELETE FROM docs WHERE doc_id = ?", (old.doc_id,))
+        derived = DerivedWriter(gen, previous, _doc_ranges(conn))
         recognize = ocrcache.OcrCache(gen.parent)
         for n, pending in enumerate(to_index, 1):
             recognize.remember(pending.path, pending.sha256)
@@ -492,8 +495,9 @@ def _write_generation(
                 continue
             fingerprint = _fingerprint(pending.sha256, pending.row, digest, gazetteer)
             count = _add_document(
-                writer, conn, sections, src, pending, fingerprint, next_pid, warnings
-            )
+                writer, conn, derived, words, sections, src, pending, fingerprint, next_pid,
+                warnings,
+            )  # fmt: skip
             next_pid += count
             indexed += 1
             added += count
@@ -509,27 +513,26 @@ def _write_generation(
                 progress(Progress(n, len(to_index), added, str(pending.path)))
         if progress:
             progress(Progress(len(to_index), len(to_index), added, "", stage="committing"))
-        # The gram lists are built while Whoosh's writer processes still work through their
+        # The flat files are written while Whoosh's writer processes still work through their
         # queues, so the two overlap instead of running one after the other.
-        if full or dropped:
-            # Deleted paragraphs would linger in posting lists: rebuild them all.
-            conn.execute("DELETE FROM grams")
-            _write_grams(conn, gen, 0)
-        else:
-            _write_grams(conn, gen, first_new_pid)
+        derived.finish(next_pid, _doc_ranges(conn))
         if parallel:
             writer.commit(merge=False)
         else:
             writer.commit(optimize=full)
         committed = True
-        _write_docnum_map(conn, whoosh_dir)
         # Pairs found before are not news: report those that involve a file read in this run.
         fresh = {str(p.path) for p in to_index}
-        duplicates.extend(d for d in mark_duplicates(conn) if d.path in fresh or d.same_as in fresh)
+        texts = textfile.TextFile(gen / textfile.NAME)
+        found = mark_duplicates(conn, texts)
+        duplicates.extend(d for d in found if d.path in fresh or d.same_as in fresh)
+        _write_dup_pairs(conn)
         conn.commit()
         if dropped:
             conn.execute("VACUUM")
     except BaseException:
+        if derived is not None:
+            derived.abort()
         if not committed:
             writer.cancel()
         raise
@@ -551,6 +554,18 @@ def _write_generation(
     return indexed, added
 
 
+def _write_dup_pairs(conn: sqlite3.Connection) -> None:
+    """Keep (copy, original) paragraph id pairs as one blob: readers load it without a scan."""
+    pairs = conn.execute("SELECT pid, dup_of FROM paras WHERE dup_of IS NOT NULL ORDER BY pid")
+    blob = np.array(pairs.fetchall(), dtype="<i4").reshape(-1, 2).tobytes()
+    conn.execute("INSERT OR REPLACE INTO kv VALUES ('dup_pairs', ?)", (blob,))
+
+
+def _doc_ranges(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+    """The [start, end) paragraph ids of every document in the store, ascending."""
+    return list(conn.execute("SELECT pid_start, pid_end FROM docs ORDER BY pid_start"))
+
+
 # Two documents are near-duplicates when this share of the clause openings (the ten characters
 # after each ，。；) of the larger also occurs in the other. Clause openings survive the small
 # differences between two copies of a report (re-wrapped lines, stray spaces) that defeat a
@@ -561,7 +576,7 @@ _CLAUSE = re.compile(r"[,.;，。；:：](\S{10})")
 MAX_DUP_SPREAD = 8
 
 
-def mark_duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
+def mark_duplicates(conn: sqlite3.Connection, texts: textfile.TextFile) -> list[Duplicate]:
     """Find near-duplicate documents; point their repeated paragraphs at the original's.
 
     The original of a group is the document indexed first. Recomputed over the whole index on
@@ -573,14 +588,19 @@ def mark_duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
     conn.execute("UPDATE docs SET dup_of = NULL WHERE dup_of IS NOT NULL")
     per_doc: dict[str, set[int]] = defaultdict(set)
     holders: dict[int, list[str]] = defaultdict(list)
-    for doc_id, norm in conn.execute("SELECT doc_id, norm FROM paras ORDER BY pid"):
+    ranges = {}
+    for doc_id, start, end in conn.execute(
+        "SELECT doc_id, pid_start, pid_end FROM docs ORDER BY pid_start"
+    ):
+        ranges[doc_id] = range(start, end)
         sample = per_doc[doc_id]
-        for clause in _CLAUSE.findall("".join(norm.split())):
-            # hash() differs between processes but not within this run, which is all we need.
-            h = hash(clause)
-            if h & 3 == 0 and h not in sample:
-                sample.add(h)
-                holders[h].append(doc_id)
+        for norm in texts.norms(ranges[doc_id]):
+            for clause in _CLAUSE.findall("".join(norm.split())):
+                # hash() differs between processes but not within this run: all we need.
+                h = hash(clause)
+                if h & 3 == 0 and h not in sample:
+                    sample.add(h)
+                    holders[h].append(doc_id)
     shared: Counter[tuple[str, str]] = Counter()
     for docs in holders.values():
         if 1 < len(docs) <= MAX_DUP_SPREAD:
@@ -611,13 +631,11 @@ def mark_duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
     for copy, root, share in sorted(found, key=lambda f: info[f[0]][2]):
         conn.execute("UPDATE docs SET dup_of = ? WHERE doc_id = ?", (root, copy))
         first_pid: dict[str, int] = {}
-        for pid, norm in conn.execute(
-            "SELECT pid, norm FROM paras WHERE doc_id = ? ORDER BY pid", (root,)
-        ):
+        for pid, norm in zip(ranges[root], texts.norms(ranges[root]), strict=True):
             first_pid.setdefault(norm, pid)
         updates = [
             (first_pid[norm], pid)
-            for pid, norm in conn.execute("SELECT pid, norm FROM paras WHERE doc_id = ?", (copy,))
+            for pid, norm in zip(ranges[copy], texts.norms(ranges[copy]), strict=True)
             if norm in first_pid
         ]
         conn.executemany("UPDATE paras SET dup_of = ? WHERE pid = ?", updates)
@@ -628,6 +646,8 @@ def mark_duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
 def _add_document(
     writer,
     conn: sqlite3.Connection,
+    derived: DerivedWriter,
+    words: DictWords,
     sections: dict[str, int],
     src: SourceDoc,
     pending: _Pending,
@@ -635,21 +655,25 @@ def _add_document(
     first_pid: int,
     warnings: list[str],
 ) -> int:
-    """Write one document's paragraphs to Whoosh and the store; returns how many."""
+    """Write one document's paragraphs to Whoosh, the store and the flat files; returns how many."""
     doc_id = make_doc_id(pending.path)
     doc, rows = _document_rows(src, pending.row, doc_id)
     warnings.extend(f"{pending.path}: {w}" for w in doc["warnings"])
+    # Segmented once here, handed to Whoosh as they are and to the word postings.
+    title_words = part_words(doc["title"] or "", words)
+    heading_words: dict[str, list[str]] = {}
     pid = first_pid
     for paragraph, line, column, page, section, text, norm in rows:
         sid = _section_id(conn, sections, section)
         innermost = section.rsplit(SectionTracker.SEPARATOR, 1)[-1] if section else ""
-        writer.add_document(
-            pid=pid, doc_id=doc_id, words=indexed_value(text, innermost, doc["title"]),
-            year=doc["year"], region=doc["region"] or "", level=doc["level"] or "",
-        )  # fmt: skip
+        if innermost not in heading_words:
+            heading_words[innermost] = part_words(innermost, words)
+        parts = [segment_normalized(norm, words), heading_words[innermost], title_words]
+        writer.add_document(pid=pid, doc_id=doc_id, words=pretokenized(parts))
+        derived.add(pid, norm, sid, parts)
         conn.execute(
-            "INSERT INTO paras VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-            (pid, doc_id, paragraph, line, column, page, sid, text, norm),
+            "INSERT INTO paras VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            (pid, doc_id, paragraph, line, column, page, sid, text_patch(text, norm)),
         )
         pid += 1
     conn.executemany(
@@ -686,79 +710,3 @@ def _section_id(conn: sqlite3.Connection, cache: dict[str, int], section: str | 
         sid = conn.execute("SELECT sid FROM sections WHERE path = ?", (section,)).fetchone()[0]
         cache[section] = sid
     return sid
-
-
-def _write_grams(conn: sqlite3.Connection, work_dir: Path, from_pid: int) -> None:
-    """Add the gram postings of paragraphs with pid >= from_pid to the grams table.
-
-    Paragraphs are inverted a batch at a time into a scratch database (bounded memory), then
-    each gram's pieces are joined in pid order, merged with what the table holds, and encoded
-    once.
-    """
-    scratch_path = work_dir / "grams-scratch.sqlite"
-    scratch = sqlite3.connect(scratch_path)
-    try:
-        scratch.execute("PRAGMA journal_mode = OFF")
-        scratch.execute("PRAGMA synchronous = OFF")
-        scratch.execute("CREATE TABLE parts (gram TEXT, seq INTEGER, pids BLOB)")
-        cursor = conn.execute(
-            "SELECT pid, norm FROM paras WHERE pid >= ? ORDER BY pid", (from_pid,)
-        )
-        seq = 0
-        while batch := cursor.fetchmany(GRAM_BATCH):
-            postings: defaultdict[str, list[int]] = defaultdict(list)
-            for pid, norm in batch:
-                for gram in literal_grams(norm):
-                    postings[gram].append(pid)
-            scratch.executemany(
-                "INSERT INTO parts VALUES (?, ?, ?)",
-                ((g, seq, array("I", v).tobytes()) for g, v in postings.items()),
-            )
-            seq += 1
-            del postings
-        scratch.execute("CREATE INDEX parts_gram ON parts (gram, seq)")
-        merged: list[tuple[str, bytes]] = []
-        gram = None
-        pieces = array("I")
-        rows = scratch.execute("SELECT gram, pids FROM parts ORDER BY gram, seq")
-        for g, blob in itertools.chain(rows, [(None, b"")]):
-            if g != gram:
-                if gram is not None:
-                    if from_pid:
-                        old = conn.execute("SELECT postings FROM grams WHERE gram = ?", (gram,))
-                        row = old.fetchone()
-                        if row:
-                            pieces = store.decode_postings(row[0]) + pieces
-                    merged.append((gram, store.encode_postings(pieces)))
-                    if len(merged) >= 5000:
-                        _upsert_grams(conn, merged)
-                gram, pieces = g, array("I")
-            if blob:
-                pieces.frombytes(blob)
-        _upsert_grams(conn, merged)
-    finally:
-        scratch.close()
-        scratch_path.unlink(missing_ok=True)
-
-
-def _upsert_grams(conn: sqlite3.Connection, rows: list[tuple[str, bytes]]) -> None:
-    conn.executemany("INSERT OR REPLACE INTO grams VALUES (?, ?)", rows)
-    rows.clear()
-
-
-def _write_docnum_map(conn: sqlite3.Connection, whoosh_dir: Path) -> None:
-    """Record Whoosh document number → pid, so readers need not rebuild it per process."""
-    from whoosh import index as windex
-
-    ix = windex.open_dir(str(whoosh_dir))
-    try:
-        with ix.reader() as reader:
-            if reader.doc_count_all() == 0:
-                pids = []  # an empty index has no columns at all
-            else:
-                column = reader.column_reader("pid")
-                # Deleted documents keep their number until a merge; that entry is never read.
-                pids = [column[d] for d in range(reader.doc_count_all())]
-    finally:
-        ix.close()
-    conn.execute("INSERT OR REPLACE INTO kv VALUES ('docnum_pids', ?)", (store.pack_ids(pids),))

@@ -1,34 +1,46 @@
-"""The on-disk format: Whoosh schema, SQLite tables and the schema version."""
+"""The on-disk format: Whoosh schema, SQLite tables and the schema version.
+
+Beside them each generation holds three flat files the query path reads (textfile.py,
+postings.py): the normalised paragraph texts, the literal-gram posting lists and the word
+posting lists with their BM25F inputs, derived from what Whoosh indexes.
+"""
 
 from __future__ import annotations
 
-from whoosh import columns, fields
+from whoosh import columns, fields, scoring
 
 from .analysis import ChineseTokenizer, DictWords
 
 #: Bump whenever the Whoosh schema, the SQLite tables or the meaning of a stored value changes.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+
+#: BM25F parameters of the `words` field (Whoosh's defaults). Read at search time, by Whoosh's
+#: scorer and by the vectorised one (search/wordscores.py) alike: no rebuild needed.
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+def weighting() -> scoring.BM25F:
+    """The scoring model of the word index."""
+    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
 
 
 def whoosh_schema(words: DictWords) -> fields.Schema:
-    """Paragraph documents: weighted words for BM25F ranking plus metadata.
+    """Paragraph documents: weighted words for BM25F ranking, the paragraph id and its document.
 
-    Exact matching does not use these fields (see `literal grams` in store.py), so the word
-    fields keep frequencies but no positions: positions roughly double the postings and
-    phrases are checked against the paragraph text anyway.
+    Exact matching does not use these fields (see the literal grams in postings.py), so the word
+    field keeps frequencies but no positions: positions roughly double the postings and
+    phrases are checked against the paragraph text anyway. Document metadata (year, region,
+    level) is filtered in the store, so Whoosh does not index it.
     """
     analyzer = ChineseTokenizer(words)
     return fields.Schema(
         # Column only: a pid is looked up by document number, never searched for.
         pid=fields.COLUMN(columns.NumericColumn("I")),
+        # Only for deleting a document's paragraphs when it is re-indexed or removed.
         doc_id=fields.ID(),
         # Paragraph, innermost heading and title words, weighted (see analysis.PART_BOOSTS).
         words=fields.TEXT(analyzer=analyzer, phrase=False),
-        # One term per value: years are filtered in the store, Whoosh's trie terms would only
-        # add postings.
-        year=fields.NUMERIC(int, bits=32, shift_step=32),
-        region=fields.ID(),
-        level=fields.ID(),
     )
 
 
@@ -65,8 +77,9 @@ CREATE TABLE IF NOT EXISTS paras (
     col INTEGER NOT NULL DEFAULT 0,
     page INTEGER,
     sid INTEGER,
-    text TEXT NOT NULL,
-    norm TEXT NOT NULL,
+    -- The source text as a patch on the normalised text in texts.flat (textnorm.text_patch);
+    -- NULL when they are the same.
+    patch BLOB,
     dup_of INTEGER
 );
 CREATE INDEX IF NOT EXISTS paras_doc ON paras (doc_id, paragraph);
@@ -75,10 +88,6 @@ CREATE TABLE IF NOT EXISTS sections (
     path TEXT NOT NULL UNIQUE,
     norm TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS grams (
-    gram TEXT PRIMARY KEY,
-    postings BLOB NOT NULL
-) WITHOUT ROWID;
 -- Paragraphs recognised by OCR, with the engine's confidence (0-1); text layers have no row.
 CREATE TABLE IF NOT EXISTS ocr (
     pid INTEGER PRIMARY KEY,

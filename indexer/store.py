@@ -6,7 +6,8 @@ Layout::
         CURRENT           name of the generation readers use
         index.lock        held by the one indexing run allowed at a time
         skipped.json      files the last runs skipped, so an unchanged one is reported once
-        gen-000007/       one complete index: Whoosh files + store.sqlite + meta.json
+        gen-000007/       one complete index: Whoosh files + store.sqlite + meta.json, and
+                          the flat files the query path reads (texts, grams, words .flat)
 
 An indexing run writes a new generation next to the current one and switches CURRENT with an
 atomic rename only after everything is committed, so a crash or Ctrl-C leaves the previous
@@ -15,26 +16,21 @@ index intact, and a running server keeps answering from the old generation until
 
 from __future__ import annotations
 
-import itertools
 import json
-import operator
 import os
 import shutil
 import sqlite3
-import struct
-import sys
 import threading
-import weakref
 import zlib
-from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from . import textfile
 from .errors import (
     GovsearchError,
     IndexCorrupt,
@@ -42,7 +38,10 @@ from .errors import (
     IndexNotFound,
     IndexVersionError,
 )
-from .schema import SCHEMA_VERSION
+from .postings import PostingsFile
+from .schema import SCHEMA_VERSION, weighting
+from .textfile import TextFile
+from .textnorm import apply_patch
 
 CURRENT = "CURRENT"
 LOCK = "index.lock"
@@ -51,81 +50,13 @@ SKIPPED = "skipped.json"
 SQLITE = "store.sqlite"
 WHOOSH = "whoosh"
 REBUILD_HINT = "Run: govsearch index --rebuild PATH..."
+#: The flat files of a generation (written afresh by every run, never copied).
+GRAMS = "grams.flat"
+WORDS = "words.flat"
+GRAMS_KIND = "govsearch-grams"
+WORDS_KIND = "govsearch-words"
 #: Memory a reader may spend on cached term matches and word scores (arrays of paragraph ids).
 QUERY_CACHE_BYTES = 64 * 1024 * 1024
-
-
-def encode_postings(pids: Sequence[int]) -> bytes:
-    """Sorted paragraph ids → compact bytes: first id, then gaps in the narrowest width.
-
-    Layout: one code byte (B/H/I = gap width; lower case = zlib-compressed gaps), the first id
-    as little-endian uint32, then the gaps little-endian.
-    """
-    if not pids:
-        return b""
-    gaps = array("I", map(operator.sub, pids[1:], pids[:-1]))
-    widest = max(gaps, default=0)
-    code = "B" if widest < 0x100 else "H" if widest < 0x10000 else "I"
-    packed = array(code, gaps)
-    if sys.byteorder == "big":
-        packed.byteswap()
-    body = packed.tobytes()
-    if len(body) > 64:
-        squeezed = zlib.compress(body, 1)
-        if len(squeezed) < len(body):
-            return code.lower().encode() + struct.pack("<I", pids[0]) + squeezed
-    return code.encode() + struct.pack("<I", pids[0]) + body
-
-
-def decode_postings(blob: bytes) -> array:
-    """Inverse of encode_postings: an array of sorted paragraph ids."""
-    if len(blob) < 5:
-        return array("I")
-    code = chr(blob[0])
-    body = blob[5:]
-    if code.islower():
-        code = code.upper()
-        body = zlib.decompress(body)
-    gaps = array(code)
-    gaps.frombytes(body)
-    if sys.byteorder == "big":
-        gaps.byteswap()
-    first = struct.unpack_from("<I", blob, 1)[0]
-    return array("I", itertools.accumulate(gaps, initial=first))
-
-
-_GAP_DTYPES = {"B": np.dtype("<u1"), "H": np.dtype("<u2"), "I": np.dtype("<u4")}
-
-
-def postings_array(blob: bytes) -> np.ndarray:
-    """Like decode_postings, as a numpy int32 array (the query path's form)."""
-    if len(blob) < 5:
-        return np.empty(0, dtype=np.int32)
-    code = chr(blob[0])
-    body = zlib.decompress(blob[5:]) if code.islower() else blob[5:]
-    gaps = np.frombuffer(body, dtype=_GAP_DTYPES[code.upper()])
-    out = np.empty(gaps.size + 1, dtype=np.int32)
-    out[0] = struct.unpack_from("<I", blob, 1)[0]
-    np.cumsum(gaps, dtype=np.int32, out=out[1:])
-    out[1:] += out[0]
-    return out
-
-
-def pack_ids(ids: Sequence[int]) -> bytes:
-    """Unsorted ids as little-endian uint32s."""
-    arr = array("I", ids)
-    if sys.byteorder == "big":
-        arr.byteswap()
-    return arr.tobytes()
-
-
-def unpack_ids(blob: bytes) -> array:
-    """Inverse of pack_ids."""
-    arr = array("I")
-    arr.frombytes(blob)
-    if sys.byteorder == "big":
-        arr.byteswap()
-    return arr
 
 
 def current_generation(root: Path) -> Path | None:
@@ -149,7 +80,8 @@ def new_generation(root: Path, copy_from: Path | None) -> Path:
     if gen.exists():
         shutil.rmtree(gen)
     if copy_from is not None:
-        shutil.copytree(copy_from, gen)
+        # The flat files are rewritten from the previous generation's, not copied.
+        shutil.copytree(copy_from, gen, ignore=shutil.ignore_patterns("*.flat", "scratch-*"))
         # A copied Whoosh write lock from a killed run would block the writer.
         for stale in (gen / WHOOSH).glob("*_WRITELOCK"):
             stale.unlink()
@@ -254,12 +186,69 @@ def read_meta(gen: Path) -> dict:
             f"Index at {gen.parent} was built by {older} version of govsearch "
             f"(schema {version}, this one reads {SCHEMA_VERSION}). {REBUILD_HINT}"
         )
+    check_files(gen, meta.get("files"))
     return meta
 
 
 def write_meta(gen: Path, meta: dict) -> None:
-    """Write meta.json of a generation."""
+    """Write meta.json of a generation, with the list of its files (see check_files)."""
+    meta = {**meta, "files": _file_list(gen)}
     (gen / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+# Files up to this size are checksummed as well (Whoosh's table of contents, length columns).
+_CHECKSUM_BYTES = 64 * 1024
+
+
+def _index_files(gen: Path) -> list[Path]:
+    files = [gen / SQLITE, *sorted(gen.glob("*.flat"))]
+    files += sorted(p for p in (gen / WHOOSH).iterdir() if not p.name.endswith("_WRITELOCK"))
+    return files
+
+
+def _crc(path: Path) -> int:
+    return zlib.crc32(path.read_bytes())
+
+
+def _file_list(gen: Path) -> dict[str, list]:
+    """Every file of the index with its size (and a CRC-32 of the small ones)."""
+    out = {}
+    for path in _index_files(gen):
+        size = path.stat().st_size
+        out[path.relative_to(gen).as_posix()] = [
+            size,
+            _crc(path) if size <= _CHECKSUM_BYTES else None,
+        ]
+    return out
+
+
+def check_files(gen: Path, files: dict | None) -> None:
+    """Raise IndexCorrupt when a file of the generation is missing or not as it was written.
+
+    The query path reads the flat files and the store, not Whoosh's files; checking every
+    file's size (and the small ones' checksums) when a generation is opened still reports a
+    damaged index at once, not at the next indexing run. Costs a stat per file.
+    """
+    if not isinstance(files, dict):
+        raise IndexCorrupt(f"the index at {gen.parent} is damaged (bad {META}). {REBUILD_HINT}")
+    for name, entry in files.items():
+        path = gen / name
+        try:
+            size = path.stat().st_size
+            changed = size != entry[0] or (entry[1] is not None and _crc(path) != entry[1])
+        except FileNotFoundError:
+            raise IndexCorrupt(
+                f"the index at {gen.parent} is incomplete ({name} is missing). {REBUILD_HINT}"
+            ) from None
+        except (OSError, TypeError, IndexError) as exc:
+            raise IndexCorrupt(
+                f"the index at {gen.parent} is damaged ({name}: {exc}). {REBUILD_HINT}"
+            ) from exc
+        if changed:
+            raise IndexCorrupt(
+                f"the index at {gen.parent} is damaged ({name} is not as it was written). "
+                f"{REBUILD_HINT}"
+            )
 
 
 def connect(gen: Path, *, readonly: bool) -> sqlite3.Connection:
@@ -340,11 +329,6 @@ def _nbytes(value) -> int:
     return sum(getattr(part, "nbytes", 64) for part in parts)
 
 
-def _close_all(searchers: list) -> None:
-    while searchers:
-        searchers.pop().close()
-
-
 class IndexReader:
     """Read access to one published generation. Safe to share between threads."""
 
@@ -366,27 +350,17 @@ class IndexReader:
                 " region_path, adcode FROM docs ORDER BY pid_start"
             )
             self.docs = [_doc_info(r) for r in rows]
-            blob = self.sql("SELECT value FROM kv WHERE key = 'docnum_pids'")
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(
                 f"the index at {self.root} is damaged ({exc}). {REBUILD_HINT}"
             ) from exc
         self.by_id = {d.doc_id: d for d in self.docs}
-        #: Whoosh document number → paragraph id.
-        self.docnum_pids = (
-            np.frombuffer(blob[0][0], dtype="<u4").astype(np.int32)
-            if blob
-            else np.empty(0, dtype=np.int32)
-        )
         #: One past the largest paragraph id of any document.
         self.pid_limit = max((d.pid_end for d in self.docs), default=0)
         self._cache: dict = {}
         self._cache_lock = threading.RLock()
         self._query_cache: OrderedDict = OrderedDict()
         self._query_bytes = 0
-        # Every thread's open searcher, closed with the reader (or when it is collected).
-        self._searchers: list = []
-        weakref.finalize(self, _close_all, self._searchers)
 
     # -- SQLite -------------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -423,13 +397,35 @@ class IndexReader:
         finally:
             conn.close()
 
-    def posting_blobs(self, grams: list[str]) -> list[bytes]:
-        """The encoded posting lists of the grams that occur (missing grams are left out)."""
-        marks = ",".join("?" * len(grams))
-        rows = self.sql(f"SELECT postings FROM grams WHERE gram IN ({marks})", grams)
-        if len(rows) < len(set(grams)):
-            return [b""]  # a gram that never occurs: nothing can match
-        return [blob for (blob,) in rows]
+    # -- flat files -------------------------------------------------------------------------
+    def texts(self) -> TextFile:
+        """The normalised paragraph texts (texts.flat), mapped once per reader."""
+        return self.cached("texts", lambda: TextFile(self.gen / textfile.NAME))
+
+    def grams(self) -> PostingsFile:
+        """The literal-gram posting lists (grams.flat)."""
+        return self.cached(
+            "grams", lambda: PostingsFile(self.gen / GRAMS, GRAMS_KIND, self.pid_limit)
+        )
+
+    def words(self) -> PostingsFile:
+        """The word posting lists with their weights and the BM25F inputs (words.flat)."""
+        return self.cached(
+            "words", lambda: PostingsFile(self.gen / WORDS, WORDS_KIND, self.pid_limit)
+        )
+
+    def norms(self, pids: Iterable[int]) -> list[str]:
+        """The normalised text of each paragraph id."""
+        return self.texts().norms(pids)
+
+    def source_texts(self, pids: list[int]) -> dict[int, tuple[str, str]]:
+        """pid → (text as written, normalised text)."""
+        patches = self.fetch(pids, "patch")
+        norms = self.norms(pids)
+        return {
+            pid: (apply_patch(norm, patches[pid][0]), norm)
+            for pid, norm in zip(pids, norms, strict=True)
+        }
 
     def fetch(self, pids: list[int], columns: str) -> dict[int, tuple]:
         """Selected paragraph columns keyed by pid."""
@@ -476,17 +472,6 @@ class IndexReader:
             self._query_cache.clear()
             self._query_bytes = 0
 
-    def pid_docnums(self) -> np.ndarray:
-        """Paragraph id → Whoosh document number (-1 where none), built once per reader."""
-
-        def make() -> np.ndarray:
-            table = np.full(max(self.pid_limit, int(self.docnum_pids.max(initial=-1)) + 1), -1,
-                            dtype=np.int32)  # fmt: skip
-            table[self.docnum_pids] = np.arange(self.docnum_pids.size, dtype=np.int32)
-            return table
-
-        return self.cached("pid_docnums", make)
-
     def dup_of(self) -> tuple[np.ndarray, np.ndarray]:
         """Paragraphs that repeat one of a near-duplicate document's original, and the originals.
 
@@ -495,9 +480,16 @@ class IndexReader:
         """
 
         def make() -> tuple[np.ndarray, np.ndarray]:
-            rows = self.sql("SELECT pid, dup_of FROM paras WHERE dup_of IS NOT NULL ORDER BY pid")
-            pairs = np.array(rows, dtype=np.int32).reshape(-1, 2)
-            return pairs[:, 0].copy(), pairs[:, 1].copy()
+            rows = self.sql("SELECT value FROM kv WHERE key = 'dup_pairs'")
+            blob = rows[0][0] if rows else b""
+            if not isinstance(blob, bytes):
+                blob = b"\xff" * 8  # not what the build writes: reported as damage below
+            pairs = np.frombuffer(blob, dtype="<i4")[: len(blob) // 8 * 2].reshape(-1, 2)
+            if pairs.size and (pairs.min() < 0 or pairs.max() >= self.pid_limit):
+                raise IndexCorrupt(
+                    f"the index at {self.root} is damaged (duplicate pairs). {REBUILD_HINT}"
+                )
+            return pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.int32)
 
         return self.cached("dup_of", make)
 
@@ -526,18 +518,15 @@ class IndexReader:
     # -- Whoosh -------------------------------------------------------------------------------
     @contextmanager
     def searcher(self):
-        """A Whoosh searcher; damage found while reading becomes IndexCorrupt.
+        """A Whoosh searcher, closed after use; damage found while reading becomes IndexCorrupt.
 
-        One searcher per thread is kept open for the reader's lifetime: opening one costs a file
-        open per segment, and a Whoosh searcher must not be shared between threads.
+        The query path reads the flat files, not Whoosh: a searcher holds a few open files per
+        segment, so none is kept open between calls (a server with many threads and a large
+        index would otherwise run out of file descriptors).
         """
         try:
-            searcher = getattr(self._local, "searcher", None)
-            if searcher is None:
-                searcher = self._local.searcher = self.whoosh().searcher()
-                with self._cache_lock:
-                    self._searchers.append(searcher)
-            yield searcher
+            with self.whoosh().searcher(weighting=weighting()) as searcher:
+                yield searcher
         except GovsearchError:
             raise
         except Exception as exc:  # Whoosh raises many kinds on damaged files
@@ -569,8 +558,6 @@ class IndexReader:
             return True
 
     def close(self) -> None:
-        _close_all(self._searchers)
-        self._local.searcher = None
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()

@@ -10,6 +10,8 @@ import unicodedata
 from functools import cache
 from importlib import resources
 
+import numpy as np
+
 # Applied character by character (not NFKC of the whole string) so that every normalised
 # character is owned by exactly one source character; the same function runs at index and at
 # query time, so both sides agree even where this differs from whole-string NFKC.
@@ -101,3 +103,64 @@ def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((s, e))
     return merged
+
+
+# -- the source text as a patch on its normalised form ------------------------------------------
+# The index keeps every paragraph's normalised text (for matching) and must give back the text
+# as written. Normalisation changes about one character in twenty (full-width punctuation,
+# traditional characters, capitals) and almost never the length, so the source text is stored
+# as the characters that differ and where they are: a tenth of the text's size.
+
+
+def _varints(values: list[int]) -> bytes:
+    out = bytearray()
+    for v in values:
+        while v >= 0x80:
+            out.append(v & 0x7F | 0x80)
+            v >>= 7
+        out.append(v)
+    return bytes(out)
+
+
+def text_patch(text: str, norm: str) -> bytes | None:
+    """How to get text back from norm (= normalize(text)): None when they are equal."""
+    if text == norm:
+        return None
+    if len(text) != len(norm):
+        return b"T" + text.encode("utf-8", "surrogatepass")
+    differ = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4") != np.frombuffer(
+        norm.encode("utf-32-le", "surrogatepass"), "<u4"
+    )
+    at = np.flatnonzero(differ).tolist()
+    gaps = [at[0], *(b - a for a, b in zip(at, at[1:], strict=False))]
+    chars = "".join(text[i] for i in at)
+    return b"P" + _varints([len(at), *gaps]) + chars.encode("utf-8", "surrogatepass")
+
+
+def apply_patch(norm: str, patch: bytes | None) -> str:
+    """Inverse of text_patch: the source text."""
+    if patch is None:
+        return norm
+    if patch[:1] == b"T":
+        return patch[1:].decode("utf-8", "surrogatepass")
+    values: list[int] = []
+    pos, value, shift = 1, 0, 0
+    count = None
+    while count is None or len(values) < count:
+        byte = patch[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            if count is None:
+                count = value
+            else:
+                values.append(value)
+            value = shift = 0
+    chars = patch[pos:].decode("utf-8", "surrogatepass")
+    out = list(norm)
+    i = 0
+    for gap, ch in zip(values, chars, strict=True):
+        i += gap
+        out[i] = ch
+    return "".join(out)

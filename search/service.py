@@ -19,9 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from govsearch.indexer import DocInfo, IndexReader, NotFound, QueryError, UsageError
-from govsearch.indexer.analysis import query_grams
-from govsearch.indexer.store import postings_array
-from govsearch.indexer.textnorm import find_all, merge_spans, normalize, to_source_spans
+from govsearch.indexer.analysis import gram_key, query_grams
+from govsearch.indexer.textnorm import (
+    apply_patch,
+    find_all,
+    merge_spans,
+    normalize,
+    to_source_spans,
+)
 
 from . import pidsets, ranking, wordscores
 from .grouping import PER_DOC, group_page
@@ -109,32 +114,29 @@ class _Evaluator:
         return self.r.cached_query(("term", text), lambda: self._term(text))
 
     def _term(self, text: str) -> np.ndarray:
-        blobs = sorted(self.r.posting_blobs(query_grams(text)), key=len)
-        if not blobs:
-            return pidsets.EMPTY
-        pids = postings_array(blobs[0])
-        for blob in blobs[1:]:
+        grams = self.r.grams()
+        found = grams.find_many([gram_key(g) for g in query_grams(text)])
+        if not found.size or bool(np.any(found < 0)):
+            return pidsets.EMPTY  # a gram that never occurs: nothing can match
+        # Shortest lists first: the intersection shrinks fastest.
+        order = sorted(found.tolist(), key=lambda i: int(grams.counts[i]))
+        pids = grams.pids(order[0])
+        for i in order[1:]:
             # Once few candidates remain, reading the text is cheaper than decoding long
             # lists (the pairs of 2020年 include 20 and 02, in a third of all paragraphs).
             if not pids.size or (len(text) > 2 and pids.size <= VERIFY_DIRECTLY):
                 break
-            pids = pidsets.intersect(pids, postings_array(blob))
+            pids = pidsets.intersect(pids, grams.pids(i))
         if len(text) > 2 and pids.size:
             # Pairs only prove that the pieces occur somewhere; the substring check decides.
-            pids = self._verify(pids, lambda norm: text in norm)
+            pids = pids[self.r.texts().containing(pids, text)]
         return pids
-
-    def _verify(self, candidates: np.ndarray, test) -> np.ndarray:
-        rows = self.r.fetch(candidates.tolist(), "norm")
-        keep = np.fromiter((test(rows[p][0]) for p in candidates.tolist()), bool, candidates.size)
-        return candidates[keep]
 
     def phrase(self, node: Phrase) -> np.ndarray:
         candidates = self.term(node.parts[0])
         for part in node.parts[1:]:
             candidates = pidsets.intersect(candidates, self.term(part))
-        pattern = phrase_pattern(node)
-        return self._verify(candidates, lambda norm: pattern.search(norm) is not None)
+        return candidates[self.r.texts().matching(candidates, phrase_pattern(node))]
 
     def docs_where(self, keep) -> np.ndarray:
         """Paragraphs of the documents for which keep(DocInfo) is true (asked once per document)."""
@@ -171,12 +173,12 @@ class _Evaluator:
                 lambda d: bool(d.meta.get("date")) and low <= _date_start(d.meta["date"]) <= high
             )
         if f.name == "section":
-            rows = self.r.sql(
-                "SELECT pid FROM paras WHERE sid IN "
-                "(SELECT sid FROM sections WHERE instr(norm, ?) > 0) ORDER BY pid",
-                (value,),
-            )
-            return np.array([pid for (pid,) in rows], dtype=pidsets.PID)
+            rows = self.r.sql("SELECT sid FROM sections WHERE instr(norm, ?) > 0", (value,))
+            sids = self.r.texts().sids
+            wanted = np.zeros(max(int(sids.max(initial=-1)), 0) + 2, dtype=bool)
+            wanted[[sid for (sid,) in rows if 0 <= sid < wanted.size - 1]] = True
+            pids = self.r.all_pids()
+            return pids[wanted[sids[pids]]]
         raise QueryError(f"unknown field '{f.name}:'")  # make_field already refuses these
 
     def eval(self, node: Node) -> np.ndarray:
@@ -259,7 +261,7 @@ def phrase_pattern(node: Phrase) -> re.Pattern[str]:
 MAX_WORD = 12
 
 
-def indexed_words(reader, text: str) -> list[str]:
+def indexed_words(reader: IndexReader, text: str) -> list[str]:
     """The index's words inside a query term: the longest ones, not those inside another.
 
     The index was segmented by jieba; looking the query's substrings up in its vocabulary gives
@@ -267,12 +269,9 @@ def indexed_words(reader, text: str) -> list[str]:
     every process that runs one query. 河长制 → [河长制]; 经济社会发展 → [经济社会, 社会发展].
     """
     n = len(text)
-    spans = [
-        (i, j)
-        for i in range(n)
-        for j in range(i + 1, min(n, i + MAX_WORD) + 1)
-        if ("words", text[i:j]) in reader
-    ]
+    pieces = [(i, j) for i in range(n) for j in range(i + 1, min(n, i + MAX_WORD) + 1)]
+    held = wordscores.has_words(reader, [text[i:j] for i, j in pieces])
+    spans = [span for span, ok in zip(pieces, held, strict=True) if ok]
     outer = [
         (i, j)
         for i, j in spans
@@ -285,13 +284,14 @@ def query_words(reader: IndexReader, terms: list[Term | Phrase]) -> list[str]:
     """The distinct indexed words of the query's positive terms (what the base score sums)."""
     texts = [t.text for t in terms if isinstance(t, Term)]
     texts += [p for t in terms if isinstance(t, Phrase) for p in t.parts]
-
-    def lookup(text: str) -> tuple[str, ...]:
-        with reader.searcher() as searcher:
-            return tuple(indexed_words(searcher.reader(), text))
-
-    words = (reader.cached_query(("indexed_words", t), partial(lookup, t)) for t in texts)
+    words = (
+        reader.cached_query(("indexed_words", t), partial(_indexed_tuple, reader, t)) for t in texts
+    )
     return list(dict.fromkeys(w for ws in words for w in ws))
+
+
+def _indexed_tuple(reader: IndexReader, text: str) -> tuple[str, ...]:
+    return tuple(indexed_words(reader, text))
 
 
 class _Ranker:
@@ -356,10 +356,11 @@ class _Ranker:
         pids, scores = self.base_order(None if n is None else max(n, depth))
         head, head_scores = pids[:depth], scores[:depth]
         if head.size and self.terms:
-            rows = self.r.fetch(head.tolist(), "norm")
             candidates = [
-                ranking.Candidate(pid, score, rows[pid][0])
-                for pid, score in zip(head.tolist(), head_scores.tolist(), strict=True)
+                ranking.Candidate(pid, score, norm)
+                for pid, score, norm in zip(
+                    head.tolist(), head_scores.tolist(), self.r.norms(head.tolist()), strict=True
+                )
             ]
             final = ranking.rerank(self.terms, candidates)
             head_scores = np.array([final[p] for p in head.tolist()], dtype=np.float64)
@@ -657,20 +658,18 @@ def explain(
     check_filter_values(reader, node)
     evaluator = _Evaluator(reader)
     clauses = []
-    with reader.searcher() as searcher:
-        wreader = searcher.reader()
-        for leaf, negated in _leaves(node):
-            if isinstance(leaf, Field):
-                kind, text, norm, words = "filter", f"{leaf.name}:{leaf.value}", "", []
-            elif isinstance(leaf, Phrase):
-                kind, text = "phrase", " ".join(leaf.parts)
-                norm = text
-                words = [w for p in leaf.parts for w in indexed_words(wreader, p)]
-            else:
-                kind, text, norm = "term", leaf.text, leaf.text
-                words = indexed_words(wreader, leaf.text)
-            count = int(evaluator.eval(leaf).size)
-            clauses.append(Clause(kind, text, norm, negated, count, words))
+    for leaf, negated in _leaves(node):
+        if isinstance(leaf, Field):
+            kind, text, norm, words = "filter", f"{leaf.name}:{leaf.value}", "", []
+        elif isinstance(leaf, Phrase):
+            kind, text = "phrase", " ".join(leaf.parts)
+            norm = text
+            words = [w for p in leaf.parts for w in indexed_words(reader, p)]
+        else:
+            kind, text, norm = "term", leaf.text, leaf.text
+            words = indexed_words(reader, leaf.text)
+        count = int(evaluator.eval(leaf).size)
+        clauses.append(Clause(kind, text, norm, negated, count, words))
     matched = evaluator.eval(node)
     unfiltered = _without_fields(node)
     without = int((evaluator.eval(unfiltered) if unfiltered is not None else matched).size)
@@ -744,12 +743,15 @@ def _hits(
         return []
     rows = reader.fetch(
         page,
-        "paragraph, line, page, text, norm, (SELECT path FROM sections s WHERE s.sid = paras.sid), "
+        "paragraph, line, page, patch, (SELECT path FROM sections s WHERE s.sid = paras.sid), "
         f"col, {_OCR_COLUMN}",
     )
+    norms = dict(zip(page, reader.norms(page), strict=True))
     hits = []
     for pid in page:
-        paragraph, line, pageno, text, norm, section, column, confidence = rows[pid]
+        paragraph, line, pageno, patch, section, column, confidence = rows[pid]
+        norm = norms[pid]
+        text = apply_patch(norm, patch)
         d = reader.doc_of(pid)
         hits.append(
             Hit(
@@ -882,24 +884,27 @@ def get_document(
         first, last = max(1, around - span), min(d.paragraphs, around + span)
     terms = positive_terms(parse_query(query)) if query and query.strip() else []
     rows = reader.sql(
-        "SELECT paragraph, line, page, text, norm, "
+        "SELECT pid, paragraph, line, page, patch, "
         f"(SELECT path FROM sections s WHERE s.sid = paras.sid), {_OCR_COLUMN} "
-        "FROM paras WHERE doc_id = ? AND paragraph BETWEEN ? AND ? ORDER BY paragraph",
-        (doc_id, first, last),
+        "FROM paras WHERE pid BETWEEN ? AND ? ORDER BY pid",
+        (d.pid_start + first - 1, d.pid_start + last - 1),
     )
-    paragraphs = [
-        Paragraph(
-            id=f"{doc_id}:{p}",
-            paragraph=p,
-            line=line,
-            page=page,
-            section=section,
-            text=text,
-            matches=match_spans(text, norm, terms) if terms else [],
-            ocr_confidence=confidence,
+    norms = reader.norms(row[0] for row in rows)
+    paragraphs = []
+    for (_pid, p, line, page, patch, section, confidence), norm in zip(rows, norms, strict=True):
+        text = apply_patch(norm, patch)
+        paragraphs.append(
+            Paragraph(
+                id=f"{doc_id}:{p}",
+                paragraph=p,
+                line=line,
+                page=page,
+                section=section,
+                text=text,
+                matches=match_spans(text, norm, terms) if terms else [],
+                ocr_confidence=confidence,
+            )
         )
-        for p, line, page, text, norm, section, confidence in rows
-    ]
     return Document(
         doc_id=d.doc_id,
         title=d.title,

@@ -39,8 +39,6 @@ MAX_CELLS = 1_000_000
 #: number of series.
 BATCH_PIDS = 1_000_000
 BATCH_SERIES = 64
-#: Above this share of the index, reading every paragraph in order beats looking them up.
-SCAN_SHARE = 0.15
 _LABEL = re.compile(r"^([^\s=\"():]{1,64})=(?=\S)")
 
 
@@ -325,20 +323,9 @@ def _counter(terms: list[Term | Phrase]) -> Callable[[str], int] | None:
 
 def _texts(reader: IndexReader, pids: list[int]) -> Iterator[tuple[int, str]]:
     """(pid, normalised text) for sorted pids, streamed in pid order."""
-    total = len(reader.doc_numbers())
-    if total and len(pids) > SCAN_SHARE * total:
-        wanted = set(pids)
-        yield from (
-            row
-            for row in reader.iter_sql("SELECT pid, norm FROM paras ORDER BY pid")
-            if row[0] in wanted
-        )
-        return
-    for i in range(0, len(pids), 900):
-        chunk = pids[i : i + 900]
-        rows = reader.fetch(chunk, "norm")
-        for pid in chunk:
-            yield pid, rows[pid][0]
+    for i in range(0, len(pids), 4096):
+        chunk = pids[i : i + 4096]
+        yield from zip(chunk, reader.norms(chunk), strict=True)
 
 
 @dataclass

@@ -105,7 +105,8 @@ def test_interrupted_run_leaves_previous_index_intact(tmp_path, monkeypatch):
     def explode(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build_mod, "_write_grams", explode)
+    # Late in the run: the flat files are written while Whoosh commits.
+    monkeypatch.setattr(build_mod.DerivedWriter, "finish", explode)
     with pytest.raises(KeyboardInterrupt):
         build_index(SEEDS, ix)
     monkeypatch.undo()

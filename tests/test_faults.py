@@ -81,7 +81,7 @@ def assert_tidy(index_dir: Path) -> None:
     gens = [n for n in names if n.startswith("gen-")]
     assert set(names) - set(gens) <= {"CURRENT", "index.lock"}, names
     assert 1 <= len(gens) <= 2, names
-    assert not list(index_dir.glob("gen-*/grams-scratch*"))
+    assert not list(index_dir.glob("gen-*/scratch-*"))
 
 
 # -- the corpus the kill trials index ---------------------------------------------------------
@@ -553,6 +553,14 @@ DAMAGE = [
     ("toc-missing", lambda ix: _whoosh(ix, "*.toc").unlink(), []),
     ("toc-garbled", lambda ix: _garble(_whoosh(ix, "*.toc"), 0.2, 2000), []),
     ("whoosh-missing", lambda ix: shutil.rmtree(_gen(ix) / "whoosh"), []),
+    # The flat files the query path reads.
+    ("texts-truncated", lambda ix: _truncate(_gen(ix) / "texts.flat", 0.5), []),
+    ("texts-missing", lambda ix: (_gen(ix) / "texts.flat").unlink(), []),
+    ("grams-empty", lambda ix: _truncate(_gen(ix) / "grams.flat", 0), []),
+    ("grams-trailer-garbled", lambda ix: _garble(_gen(ix) / "grams.flat", 0.9999, 100), []),
+    ("words-missing", lambda ix: (_gen(ix) / "words.flat").unlink(), []),
+    ("words-trailer-garbled", lambda ix: _garble(_gen(ix) / "words.flat", 0.9999, 100), []),
+    ("files-list-wrong", lambda ix: _meta(ix, files={"whoosh/gone.seg": [1, None]}), []),
 ]
 #: Damage that leaves part of a file readable.
 PARTIAL_DAMAGE = {"trm-truncated", "pst-truncated"}
@@ -668,6 +676,9 @@ def test_rebuild_repairs_a_bad_current_file(seed_index, tmp_path, runner, damage
     [
         ("trm-garbled", lambda ix: _garble(_whoosh(ix, "*.trm"), 0.3, 1 << 16)),
         ("pid-column-missing", lambda ix: _whoosh(ix, "*.pid.col").unlink()),
+        ("texts-garbled", lambda ix: _garble(_gen(ix) / "texts.flat", 0.2, 1 << 14)),
+        ("grams-garbled", lambda ix: _garble(_gen(ix) / "grams.flat", 0.1, 1 << 16)),
+        ("words-garbled", lambda ix: _garble(_gen(ix) / "words.flat", 0.1, 1 << 16)),
     ],
 )
 def test_undetectable_damage_still_never_crashes(seed_index, tmp_path, runner, name, damage):

@@ -1,0 +1,179 @@
+"""A generation's flat files, written by the build as paragraphs are added.
+
+- texts.flat: the normalised texts (textfile.py);
+- grams.flat: for every character and character pair, the paragraphs holding it;
+- words.flat: for every indexed word, its paragraphs and weights, plus each paragraph's word
+  count and the collection statistics BM25F needs (postings.py).
+
+The words come from analysis.weighted_words, the same tokens the build hands to Whoosh, so
+both indexes hold the same words, weights and field lengths (a test compares the scores).
+An incremental run carries the previous generation's files over (without the paragraphs of
+removed or re-indexed documents) and adds the new paragraphs, whose ids are all higher.
+"""
+
+from __future__ import annotations
+
+from array import array
+from pathlib import Path
+
+import numpy as np
+
+from . import store, textfile
+from .analysis import gram_postings, weighted_words, word_key
+from .postings import PostingsFile, PostingsWriter
+from .textfile import TextFile, TextWriter
+
+#: Characters of text turned into gram postings at a time.
+GRAM_CHARS = 500_000
+#: Postings sorted and spilled to disk at a time (bounds the build's memory).
+RUN_POSTINGS = 2_000_000
+
+
+def length_table() -> np.ndarray:
+    """Whoosh's field-length byte → the length its scorers see."""
+    from whoosh.util.numeric import byte_to_length
+
+    return np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+def length_bytes(lengths: np.ndarray) -> np.ndarray:
+    """Whoosh's one-byte approximation of each field length (util.numeric.length_to_byte)."""
+    table = length_table()
+    out = np.searchsorted(table, lengths, side="left")
+    out[lengths >= 106374] = 255
+    return np.minimum(out, 255).astype(np.uint8)
+
+
+class DerivedWriter:
+    """Writes texts.flat, grams.flat and words.flat of a new generation."""
+
+    def __init__(self, gen: Path, previous: Path | None, carried: list[tuple[int, int]]):
+        """previous: the generation this run updates (None for a full build); carried: the
+        [start, end) paragraph id ranges of its documents that stay."""
+        self.gen = gen
+        self.previous = previous
+        self.carried = carried
+        self.texts = TextWriter(gen / textfile.NAME)
+        self.grams = PostingsWriter(gen, "grams", weighted=False)
+        self.words = PostingsWriter(gen, "words", weighted=True)
+        self.lengths = array("I")
+        self._norms: list[str] = []
+        self._norm_chars = 0
+        self._first = -1
+        self._next = -1
+        self._gram_parts: list[tuple[np.ndarray, np.ndarray]] = []
+        self._gram_count = 0
+        self._word_keys = array("Q")
+        self._word_pids = array("i")
+        self._word_weights = array("f")
+        self._vocabulary: dict[str, int] = {}
+        if previous is not None:
+            old = TextFile(previous / textfile.NAME)
+            self.texts.carry(old, carried)
+            old_lengths = PostingsFile(
+                previous / store.WORDS, store.WORDS_KIND, len(old.sids)
+            ).flat["lengths"]
+            for start, end in carried:
+                self._pad(start)
+                self.lengths.extend(old_lengths[start:end].tolist())
+
+    def _pad(self, pid: int) -> None:
+        if pid > len(self.lengths):
+            self.lengths.extend([0] * (pid - len(self.lengths)))
+
+    def add(self, pid: int, norm: str, sid: int | None, parts: list[list[str]]) -> None:
+        """One paragraph (ids ascending, without gaps within a run)."""
+        if self._next < 0:
+            self._first = self._next = pid
+        if pid != self._next:
+            raise ValueError(f"paragraph {pid} added out of order")
+        self._next += 1
+        self.texts.add(pid, norm, sid)
+        self._norms.append(norm)
+        self._norm_chars += len(norm)
+        if self._norm_chars >= GRAM_CHARS:
+            self._flush_grams()
+        weights: dict[str, float] = {}
+        length = 0
+        # The same sums as Whoosh's Frequency format: a token adds its boost to its word.
+        for word, boost in weighted_words(parts):
+            length += 1
+            weights[word] = weights.get(word, 0.0) + boost
+        self._pad(pid)
+        self.lengths.append(length)
+        vocabulary = self._vocabulary
+        for word, weight in weights.items():
+            key = vocabulary.get(word)
+            if key is None:
+                key = vocabulary[word] = word_key(word)
+            self._word_keys.append(key)
+            self._word_pids.append(pid)
+            self._word_weights.append(weight)
+        if len(self._word_keys) >= RUN_POSTINGS:
+            self._flush_words()
+
+    def _flush_grams(self, final: bool = False) -> None:
+        if self._norms:
+            keys, pids = gram_postings(self._norms, self._first)
+            self._gram_parts.append((keys, pids))
+            self._gram_count += keys.size
+            self._first += len(self._norms)
+            self._norms.clear()
+            self._norm_chars = 0
+        if self._gram_parts and (final or self._gram_count >= RUN_POSTINGS):
+            keys = np.concatenate([k for k, _p in self._gram_parts])
+            pids = np.concatenate([p for _k, p in self._gram_parts])
+            self._gram_parts.clear()
+            self._gram_count = 0
+            self.grams.add_batch(keys, pids)
+
+    def _flush_words(self) -> None:
+        if self._word_keys:
+            self.words.add_batch(
+                np.frombuffer(self._word_keys, dtype=np.uint64),
+                np.frombuffer(self._word_pids, dtype=np.int32),
+                np.frombuffer(self._word_weights, dtype=np.float32),
+            )
+            self._word_keys = array("Q")
+            self._word_pids = array("i")
+            self._word_weights = array("f")
+
+    def finish(self, next_pid: int, live: list[tuple[int, int]]) -> None:
+        """Write the files; live: the [start, end) id ranges of every document of the new
+        generation."""
+        self._flush_grams(final=True)
+        self._flush_words()
+        self.texts.close(next_pid)
+        self._pad(next_pid)
+        lengths = np.frombuffer(self.lengths, dtype=np.uint32)
+        mask = None
+        previous_grams = previous_words = None
+        if self.previous is not None:
+            previous_grams = PostingsFile(self.previous / store.GRAMS, store.GRAMS_KIND, next_pid)
+            previous_words = PostingsFile(self.previous / store.WORDS, store.WORDS_KIND, next_pid)
+            kept = sum(e - s for s, e in self.carried)
+            if kept != previous_words.meta.get("documents"):
+                # Paragraphs of removed documents leave the lists.
+                mask = np.zeros(next_pid, dtype=bool)
+                for start, end in self.carried:
+                    mask[start:end] = True
+        self.grams.write(self.gen / store.GRAMS, store.GRAMS_KIND, previous_grams, mask)
+        documents = sum(e - s for s, e in live)
+        self.words.write(
+            self.gen / store.WORDS,
+            store.WORDS_KIND,
+            previous_words,
+            mask,
+            meta={"documents": documents, "field_length": int(lengths.sum(dtype=np.int64))},
+            extra={
+                "lengths": lengths,
+                "length_bytes": length_bytes(lengths),
+                "length_table": length_table(),
+            },
+        )
+
+    def abort(self) -> None:
+        """Leave the files unfinished (their generation is discarded) and remove scratch runs."""
+        self.texts.abort()
+        self.grams.discard()
+        self.words.discard()

@@ -1,0 +1,145 @@
+"""Flat files: named numpy arrays in one file, read through a memory map.
+
+The query path's accelerators (normalised texts, literal-gram and word posting lists) are
+written once per generation in this form: a reader maps the file and views its arrays in
+place, so opening costs microseconds and a query touches only the pages it reads.
+
+Layout: the arrays one after another (each 8-byte aligned), then a UTF-8 JSON trailer that
+names them ({"kind", "meta", "arrays": {name: [dtype, offset, length]}}), then the trailer's
+length (8 bytes, little-endian) and MAGIC. A file cut short or with a damaged trailer fails
+to open with IndexCorrupt; the arrays are checked to lie inside the file.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from .errors import IndexCorrupt
+
+MAGIC = b"GOVFLAT1"
+_TAIL = struct.Struct("<Q8s")
+#: The one-line fix every damaged-index message ends with (the same as store.REBUILD_HINT).
+REBUILD_HINT = "Run: govsearch index --rebuild PATH..."
+
+
+class FlatWriter:
+    """Writes one flat file: arrays appended in pieces or whole, then the trailer."""
+
+    def __init__(self, path: Path, kind: str):
+        self.path = Path(path)
+        self.kind = kind
+        self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+        self._arrays: dict[str, list] = {}
+        self._open: str | None = None
+
+    def _align(self) -> None:
+        pad = -self._fh.tell() % 8
+        if pad:
+            self._fh.write(b"\0" * pad)
+
+    def begin(self, name: str, dtype: str) -> None:
+        """Start an array written piece by piece with extend()."""
+        self._align()
+        self._arrays[name] = [np.dtype(dtype).str, self._fh.tell(), 0]
+        self._open = name
+
+    def extend(self, values) -> None:
+        """Append values (array-like or bytes) to the array begun last."""
+        entry = self._arrays[self._open]
+        if isinstance(values, bytes | bytearray | memoryview):
+            data = bytes(values)
+            count = len(data) // np.dtype(entry[0]).itemsize
+        else:
+            arr = np.ascontiguousarray(values, dtype=entry[0])
+            data, count = arr.tobytes(), arr.size
+        self._fh.write(data)
+        entry[2] += count
+
+    def array(self, name: str, values, dtype: str | None = None) -> None:
+        """Write a whole array."""
+        arr = np.asarray(values) if dtype is None else np.asarray(values, dtype=dtype)
+        self.begin(name, arr.dtype.str)
+        self.extend(arr)
+
+    def close(self, meta: dict | None = None) -> None:
+        """Write the trailer and make the file durable."""
+        trailer = json.dumps(
+            {"kind": self.kind, "meta": meta or {}, "arrays": self._arrays}, ensure_ascii=False
+        ).encode("utf-8")
+        self._fh.write(trailer)
+        self._fh.write(_TAIL.pack(len(trailer), MAGIC))
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+
+    def abort(self) -> None:
+        """Close without a trailer (the file is left unreadable; its generation is discarded)."""
+        self._fh.close()
+
+
+class FlatFile:
+    """A flat file opened for reading; arrays are read-only views of the memory map."""
+
+    def __init__(self, path: Path, kind: str, root: Path | None = None):
+        self.path = Path(path)
+        where = root if root is not None else self.path.parent.parent
+        damaged = f"the index at {where} is damaged ({self.path.name}"
+        try:
+            with open(self.path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size < _TAIL.size:
+                    raise IndexCorrupt(f"{damaged}: cut short). {REBUILD_HINT}")
+                self._mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except FileNotFoundError:
+            raise IndexCorrupt(
+                f"the index at {where} is incomplete ({self.path.name} is missing). {REBUILD_HINT}"
+            ) from None
+        except OSError as exc:
+            raise IndexCorrupt(f"{damaged}: {exc}). {REBUILD_HINT}") from exc
+        length, magic = _TAIL.unpack_from(self._mm, size - _TAIL.size)
+        try:
+            if magic != MAGIC or length > size - _TAIL.size:
+                raise ValueError("no trailer")
+            start = size - _TAIL.size - length
+            head = json.loads(self._mm[start : start + length].decode("utf-8"))
+            if head.get("kind") != kind:
+                raise ValueError(f"holds {head.get('kind')!r}, not {kind!r}")
+            self.meta: dict = head["meta"]
+            self._arrays: dict[str, np.ndarray] = {}
+            self._offsets: dict[str, int] = {}
+            for name, (dtype, offset, count) in head["arrays"].items():
+                dt = np.dtype(dtype)
+                if offset < 0 or count < 0 or offset + count * dt.itemsize > start:
+                    raise ValueError(f"array {name} lies outside the file")
+                self._arrays[name] = np.frombuffer(self._mm, dtype=dt, count=count, offset=offset)
+                self._offsets[name] = offset
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            raise IndexCorrupt(f"{damaged}: {exc}). {REBUILD_HINT}") from exc
+
+    @property
+    def buffer(self) -> mmap.mmap:
+        """The whole mapped file (slicing it gives bytes)."""
+        return self._mm
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._arrays
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        try:
+            return self._arrays[name]
+        except KeyError:
+            raise IndexCorrupt(
+                f"the index at {self.path.parent.parent} is damaged ({self.path.name} has no "
+                f"{name}). {REBUILD_HINT}"
+            ) from None
+
+    def offset_of(self, name: str) -> int:
+        """Where an array starts in the file (for slicing `buffer` directly)."""
+        self[name]
+        return self._offsets[name]

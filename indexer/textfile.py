@@ -1,0 +1,140 @@
+"""The normalised text of every paragraph in one flat file, read through a memory map.
+
+Confirming a literal match reads the normalised text of each candidate paragraph; row by row
+from SQLite that cost most of a long term's query time, from a mapped file it is a slice and a
+byte search per candidate. UTF-8 is self-synchronising, so a term's bytes found inside a
+paragraph's bytes are always the term's characters: no decoding is needed to confirm a match.
+
+Arrays: `data` (the texts, UTF-8, in paragraph-id order), `offsets` (paragraph id → start in
+data; one more entry than ids), `sids` (paragraph id → section id, -1 for none). Ids of
+removed documents keep an empty text.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from .errors import IndexCorrupt
+from .flatfile import REBUILD_HINT, FlatFile, FlatWriter
+
+NAME = "texts.flat"
+KIND = "govsearch-texts"
+#: How text is encoded; surrogatepass keeps lone surrogates from undecodable names intact.
+ENCODING = ("utf-8", "surrogatepass")
+
+
+def encode(text: str) -> bytes:
+    """Text as stored (and as a term is encoded to be found in it)."""
+    return text.encode(*ENCODING)
+
+
+class TextWriter:
+    """Writes texts.flat: paragraphs appended in id order, earlier ones carried over."""
+
+    def __init__(self, path: Path):
+        self._w = FlatWriter(path, KIND)
+        self._w.begin("data", "u1")
+        self._offsets = array("q", [0])
+        self._sids = array("i")
+        self._pos = 0
+
+    def _skip_to(self, pid: int) -> None:
+        """Ids below pid that were not written hold an empty text."""
+        missing = pid - len(self._sids)
+        if missing < 0:
+            raise ValueError(f"paragraph {pid} written out of order")
+        if missing:
+            self._offsets.extend([self._pos] * missing)
+            self._sids.extend([-1] * missing)
+
+    def add(self, pid: int, norm: str, sid: int | None) -> None:
+        """The next paragraph."""
+        self._skip_to(pid)
+        data = encode(norm)
+        self._w.extend(data)
+        self._pos += len(data)
+        self._offsets.append(self._pos)
+        self._sids.append(-1 if sid is None else sid)
+
+    def carry(self, old: TextFile, ranges: Iterable[tuple[int, int]]) -> None:
+        """Copy the paragraphs of these [start, end) id ranges (ascending) from an older file."""
+        offsets, sids = old.offsets, old.sids
+        for start, end in ranges:
+            self._skip_to(start)
+            a, b = int(offsets[start]), int(offsets[end])
+            self._w.extend(old.flat.buffer[old.base + a : old.base + b])
+            self._offsets.extend((offsets[start + 1 : end + 1] - a + self._pos).tolist())
+            self._sids.extend(sids[start:end].tolist())
+            self._pos += b - a
+
+    def close(self, pid_limit: int) -> None:
+        """Finish the file for ids below pid_limit."""
+        self._skip_to(pid_limit)
+        self._w.array("offsets", np.frombuffer(self._offsets, dtype=np.int64), "<i8")
+        self._w.array("sids", np.frombuffer(self._sids, dtype=np.int32), "<i4")
+        self._w.close({"paragraphs": len(self._sids)})
+
+    def abort(self) -> None:
+        self._w.abort()
+
+
+class TextFile:
+    """Read side of texts.flat."""
+
+    def __init__(self, path: Path):
+        self.flat = FlatFile(path, KIND)
+        self.offsets = self.flat["offsets"]
+        self.sids = self.flat["sids"]
+        self.base = self.flat.offset_of("data")
+        size = self.flat["data"].size
+        if (
+            self.offsets.size != self.sids.size + 1
+            or int(self.offsets[0]) != 0
+            or int(self.offsets[-1]) != size
+            or bool(np.any(self.offsets[1:] < self.offsets[:-1]))
+        ):
+            raise self._damaged("its tables do not fit together")
+
+    def _damaged(self, what: str) -> IndexCorrupt:
+        return IndexCorrupt(
+            f"the index at {self.flat.path.parent.parent} is damaged ({NAME}: {what}). "
+            f"{REBUILD_HINT}"
+        )
+
+    def _decode(self, data: bytes) -> str:
+        try:
+            return data.decode(*ENCODING)
+        except UnicodeDecodeError as exc:
+            raise self._damaged("a text is not UTF-8") from exc
+
+    def _spans(self, pids: np.ndarray) -> tuple[list[int], list[int]]:
+        base = self.base
+        starts = (self.offsets[pids] + base).tolist()
+        ends = (self.offsets[pids + 1] + base).tolist()
+        return starts, ends
+
+    def raw(self, pids: np.ndarray) -> Iterator[bytes]:
+        """The stored bytes of each paragraph."""
+        mm = self.flat.buffer
+        starts, ends = self._spans(np.asarray(pids, dtype=np.int64))
+        return (mm[s:e] for s, e in zip(starts, ends, strict=True))
+
+    def norms(self, pids: Iterable[int]) -> list[str]:
+        """The normalised text of each paragraph id."""
+        ids = np.fromiter(pids, dtype=np.int64)
+        return [self._decode(b) for b in self.raw(ids)]
+
+    def containing(self, pids: np.ndarray, term: str) -> np.ndarray:
+        """Boolean mask: which of these paragraphs' normalised texts contain term."""
+        needle = encode(term)
+        return np.fromiter((needle in b for b in self.raw(pids)), bool, len(pids))
+
+    def matching(self, pids: np.ndarray, pattern: re.Pattern[str]) -> np.ndarray:
+        """Boolean mask: where the pattern is found in the normalised text."""
+        search, decode = pattern.search, self._decode
+        return np.fromiter((search(decode(b)) is not None for b in self.raw(pids)), bool, len(pids))

@@ -1,0 +1,235 @@
+"""The flat files of a generation: codecs, the posting-list writer, gram keys, text patches, and
+incremental runs that carry the files over (compared with a clean build of the same files)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from govsearch.indexer import build_index, postings
+from govsearch.indexer.analysis import gram_key, gram_postings, literal_grams
+from govsearch.indexer.store import IndexReader
+from govsearch.indexer.textnorm import apply_patch, normalize, text_patch
+
+from .conftest import SEEDS
+
+pid_lists = st.lists(st.integers(0, 70_000), max_size=2000).map(lambda v: np.unique(v))
+
+
+@settings(max_examples=200, deadline=None)
+@given(pids=pid_lists, data=st.data())
+def test_posting_codecs_round_trip(pids, data):
+    blob = postings.encode_pids(pids.astype(np.int32))
+    assert postings.decode_pids(blob).tolist() == pids.tolist()
+    weights = np.array(
+        data.draw(
+            st.lists(
+                st.sampled_from([1.0, 0.5, 1.5, 2.0, 3.5, 127.5, 200.0, 1.3, 0.25]),
+                min_size=pids.size,
+                max_size=pids.size,
+            )
+        ),
+        dtype=np.float32,
+    )
+    back = postings.decode_weights(postings.encode_weights(weights), pids.size)
+    assert back.tolist() == weights.astype(np.float64).tolist()
+
+
+# Postings of several batches: key → sorted pids (and a weight per pid).
+batches = st.lists(
+    st.dictionaries(st.integers(0, 40), st.lists(st.integers(0, 2), min_size=1, max_size=6)),
+    min_size=1,
+    max_size=5,
+)
+
+
+def _read_all(path: Path, kind: str, limit: int) -> dict[int, list[tuple[int, float]]]:
+    f = postings.PostingsFile(path, kind, limit)
+    out = {}
+    for i, key in enumerate(f.keys.tolist()):
+        pids = f.pids(i)
+        weights = f.weights(i, pids.size) if f.weighted else np.ones(pids.size)
+        out[key] = list(zip(pids.tolist(), weights.tolist(), strict=True))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(old=batches, new=batches, dropped=st.sets(st.integers(0, 400)), chunk=st.integers(1, 50))
+def test_postings_writer_equals_a_dictionary(tmp_path_factory, old, new, dropped, chunk):
+    """Batches spilled as runs, merged a few postings at a time, with the previous file carried
+    over without its dropped ids: the same lists as a plain dictionary."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(postings, "MERGE_POSTINGS", chunk)
+        _check_writer(tmp_path_factory.mktemp("postings"), old, new, dropped)
+
+
+def _check_writer(work: Path, old, new, dropped) -> None:
+    want: dict[int, list[tuple[int, float]]] = {}
+
+    def feed(writer, batch_list, first_pid):
+        pid = first_pid
+        for batch in batch_list:
+            keys, pids, weights = [], [], []
+            for key, offsets in sorted(batch.items(), reverse=True):  # any key order
+                for off in sorted(set(offsets)):
+                    keys.append(key * 7919)
+                    pids.append(pid + off)
+                    weights.append(0.5 * (off + 1))
+            writer.add_batch(np.array(keys, np.uint64), np.array(pids), np.array(weights))
+            pid += 3
+        return pid
+
+    first = postings.PostingsWriter(work, "w", weighted=True)
+    next_pid = feed(first, old, 0)
+    first.write(work / "old.flat", "test")
+    live = np.ones(next_pid + 20 * 3, dtype=bool)
+    live[[d for d in dropped if d < live.size]] = False
+    for key, items in _read_all(work / "old.flat", "test", next_pid).items():
+        kept = [(p, w) for p, w in items if live[p]]
+        if kept:
+            want[key] = kept
+    second = postings.PostingsWriter(work, "w2", weighted=True)
+    previous = postings.PostingsFile(work / "old.flat", "test", next_pid)
+    end = feed(second, new, next_pid)
+    for batch_no, batch in enumerate(new):
+        for key, offsets in batch.items():
+            for off in sorted(set(offsets)):
+                want.setdefault(key * 7919, []).append(
+                    (next_pid + 3 * batch_no + off, 0.5 * (off + 1))
+                )
+    second.write(work / "new.flat", "test", previous, live)
+    got = _read_all(work / "new.flat", "test", end)
+    assert got == {k: sorted(v) for k, v in want.items()}
+    assert not list(work.glob("scratch-*"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(st.text(alphabet="河长制 \u3000a1，。\t發ab\U0001f600", max_size=12), max_size=6)
+)
+def test_gram_keys_are_the_literal_grams(texts):
+    norms = [normalize(t) for t in texts]
+    keys, pids = gram_postings(norms, 5)
+    got: dict[int, set[int]] = {}
+    for key, pid in zip(keys.tolist(), pids.tolist(), strict=True):
+        got.setdefault(pid, set()).add(key)
+    for i, norm in enumerate(norms):
+        assert got.get(5 + i, set()) == {gram_key(g) for g in literal_grams(norm)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=40))
+def test_text_patch_gives_the_source_text_back(text):
+    norm = normalize(text)
+    assert apply_patch(norm, text_patch(text, norm)) == text
+
+
+def test_text_patch_is_small_for_chinese_punctuation():
+    text = "全面推行河长制，落实“一河一策”（2018年）。"
+    patch = text_patch(text, normalize(text))
+    assert patch is not None and len(patch) < len(text.encode()) // 2
+
+
+# -- incremental runs -----------------------------------------------------------------------
+
+
+def _content(index_dir: Path) -> dict:
+    """Everything the flat files say, keyed by (file name, line) instead of paragraph id."""
+    reader = IndexReader(index_dir)
+    try:
+        rows = reader.sql("SELECT p.pid, d.path, p.line FROM paras p JOIN docs d USING (doc_id)")
+        where = {pid: (Path(path).name, line) for pid, path, line in rows}
+        pids = sorted(where)
+        texts = reader.texts()
+        words = reader.words()
+        lengths = words.flat["lengths"]
+        # Section ids differ between runs (numbered as first seen); their paths do not.
+        sections = dict(reader.sql("SELECT sid, path FROM sections"))
+        by_para = {
+            where[p]: (norm, sections.get(int(texts.sids[p])), int(lengths[p]))
+            for p, norm in zip(pids, reader.norms(pids), strict=True)
+        }
+        word_lists = {}
+        for i, key in enumerate(words.keys.tolist()):
+            ids = words.pids(i)
+            word_lists[key] = sorted(
+                zip(
+                    [where[p] for p in ids.tolist()],
+                    words.weights(i, ids.size).tolist(),
+                    strict=True,
+                )
+            )
+        grams = reader.grams()
+        gram_lists = {
+            key: sorted(where[p] for p in grams.pids(i).tolist())
+            for i, key in enumerate(grams.keys.tolist())
+        }
+        return {
+            "paragraphs": by_para,
+            "words": word_lists,
+            "grams": gram_lists,
+            "stats": (words.meta["documents"], words.meta["field_length"]),
+        }
+    finally:
+        reader.close()
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_incremental_runs_carry_the_flat_files_exactly(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(SEEDS[0], docs / "a.txt")
+    _write(docs / "b.txt", "一、河长制\n全面推行河长制，治理黑臭水体。\n发展经济\n")
+    _write(docs / "c.txt", "丙镇工作报告\n推行湖长制\n")
+    _write(docs / "e.txt", "戊县报告\n一、总体要求\n推进河长制\n二、主要任务\n治理水体\n")
+    ix = tmp_path / "ix"
+    build_index([docs], ix)
+    # Change one document, remove one, add one: every list loses and gains paragraphs.
+    _write(docs / "b.txt", "一、河长制\n全面推行河长制。\n新增：發展經濟\n")
+    (docs / "c.txt").unlink()
+    shutil.copy(SEEDS[1], docs / "d.txt")
+    build_index([docs], ix)
+    clean = tmp_path / "clean"
+    build_index([docs], clean)
+    assert _content(ix) == _content(clean)
+
+
+def test_scores_equal_whooshs_after_an_incremental_run(tmp_path):
+    from .test_retrieval import _assert_scores_equal
+
+    ix = tmp_path / "ix"
+    build_index([SEEDS[0]], ix)
+    build_index([SEEDS[1]], ix)
+    reader = IndexReader(ix)
+    try:
+        _assert_scores_equal(reader, ["发展", "河长制", "街道", "的", "坪山"])
+    finally:
+        reader.close()
+
+
+@pytest.mark.parametrize("name", ["texts.flat", "grams.flat", "words.flat"])
+def test_a_damaged_previous_file_stops_an_update_with_the_fix(tmp_path, name):
+    ix = tmp_path / "ix"
+    build_index([SEEDS[0]], ix)
+    gen = ix / (ix / "CURRENT").read_text().strip()
+    data = (gen / name).read_bytes()
+    (gen / name).write_bytes(data[:-100] + b"\0" * 100)  # same size: only its trailer is gone
+    from govsearch.indexer import IndexCorrupt
+
+    # A small file fails its checksum, a large one its trailer: either names the fix.
+    fix = rf"damaged \({re.escape(name)}[ :].*\)\. Run: govsearch index --rebuild PATH\.\.\.$"
+    with pytest.raises(IndexCorrupt, match=fix):
+        build_index([SEEDS[1]], ix)
+    report = build_index(SEEDS, ix, rebuild=True)
+    assert report.paragraphs_total == _content(ix)["stats"][0]
