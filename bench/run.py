@@ -326,22 +326,47 @@ def serving(index_dir: Path):
                 proc.wait()
 
 
-def serve_rss(index_dir: Path, queries) -> dict:
-    """RSS of `govsearch serve` after it answered every query of the set once (and at start)."""
+def _open_files(proc: psutil.Process) -> int | None:
+    """Open file descriptors (handles on Windows) of a process, or None where unknown."""
+    try:
+        return proc.num_fds() if hasattr(proc, "num_fds") else proc.num_handles()
+    except (psutil.Error, AttributeError):
+        return None
+
+
+def serve_rss(index_dir: Path, queries, clients: int = 8) -> dict:
+    """RSS of `govsearch serve` after it answered every query of the set once (and at start);
+    then its RSS and open files after `clients` threads sent the set again at once, so that
+    every server thread has answered queries (a per-thread searcher would show here)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     with serving(index_dir) as (proc, port, failure):
         if failure:
             return {"available": False, "reason": failure}
         started = proc.memory_info().rss / MB
+        fds_start = _open_files(proc)
         t0 = time.perf_counter()
         for q in queries:
             http_get(port, "/api/search?q=" + urllib.parse.quote(q.text))
             http_get(port, "/?q=" + urllib.parse.quote(q.text))
         seconds = time.perf_counter() - t0
+        after = proc.memory_info().rss / MB
+
+        def client(n: int) -> None:
+            for q in queries[n:] + queries[:n]:
+                http_get(port, "/api/search?q=" + urllib.parse.quote(q.text))
+
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(client, range(clients)))
         return {
             "available": True,
             "rss_start_mb": started,
-            "rss_after_mb": proc.memory_info().rss / MB,
+            "rss_after_mb": after,
             "seconds": seconds,
+            "clients": clients,
+            "rss_after_clients_mb": proc.memory_info().rss / MB,
+            "open_files_start": fds_start,
+            "open_files_after_clients": _open_files(proc),
         }
 
 
@@ -581,6 +606,13 @@ def report(results: dict) -> str:
                 f" {serve['rss_after_mb']:.0f} MB after the query set"
                 f" (API + HTML page per query, {serve['seconds']:.1f} s)"
             )
+            if "open_files_after_clients" in serve:
+                lines.append(
+                    f"serve after {serve['clients']} clients sent the set at once, {scale}x:"
+                    f" RSS {serve['rss_after_clients_mb']:.0f} MB, open files"
+                    f" {serve['open_files_start']} at start →"
+                    f" {serve['open_files_after_clients']}"
+                )
     tok = results.get("tokenisation") or {}
     for label, t in tok.items():
         lines.append(

@@ -279,10 +279,10 @@ class PostingsWriter:
                     writer.extend(chunk)
                 weight_chunks.clear()
             writer.array("keys", _concat(keys_out, np.uint64), "<u8")
-            writer.array("counts", _concat(counts_out, np.int64), "<i8")
-            writer.array("pid_offsets", _offsets(pid_sizes), "<i8")
+            writer.array("counts", _concat(counts_out, np.int64), "<u4")
+            writer.array("pid_offsets", *_offsets(pid_sizes))
             if self.weighted:
-                writer.array("weight_offsets", _offsets(wt_sizes), "<i8")
+                writer.array("weight_offsets", *_offsets(wt_sizes))
             for name, arr in (extra or {}).items():
                 writer.array(name, arr)
             writer.close(meta)
@@ -377,8 +377,9 @@ def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype)
 
 
-def _offsets(sizes: list[np.ndarray]) -> np.ndarray:
+def _offsets(sizes: list[np.ndarray]) -> tuple[np.ndarray, str]:
+    """Start offsets of consecutive blobs (one more than blobs), and the narrowest dtype."""
     flat = _concat(sizes, np.int64)
     out = np.zeros(flat.size + 1, dtype=np.int64)
     np.cumsum(flat, out=out[1:])
-    return out
+    return out, "<u4" if out[-1] < 2**32 else "<i8"
