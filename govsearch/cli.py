@@ -344,7 +344,8 @@ def search_cmd(
     target = _ensure_index(index_dir)
     text = " ".join(query)
     if explain:
-        _print_explanation(target, text, year, region, fmt)
+        page = {"limit": None if all_hits else limit, "offset": offset, "sort": sort}
+        _print_explanation(target, text, year, region, fmt, page)
         return
     if count_only:
         n = count(target, text, year=year, region=region)
@@ -358,10 +359,10 @@ def search_cmd(
     sys.exit(EXIT_HITS if result.total else EXIT_NO_HITS)
 
 
-def _print_explanation(target: Path, text: str, year, region, fmt: str) -> None:
+def _print_explanation(target: Path, text: str, year, region, fmt: str, page: dict) -> None:
     from govsearch.search import explain
 
-    e = explain(target, text, year=year, region=region)
+    e = explain(target, text, year=year, region=region, **page)
     if fmt in ("json", "jsonl"):
         click.echo(json.dumps(e.to_dict(), ensure_ascii=False))
     else:
@@ -374,7 +375,25 @@ def _print_explanation(target: Path, text: str, year, region, fmt: str) -> None:
         click.echo(f"without filters: {e.without_filters} paragraphs")
         click.echo(f"result:          {e.total} paragraphs ({e.folded_duplicates} duplicate copies "
                    "folded into also_in)")  # fmt: skip
+        _print_score_details(e.ranking, page["offset"])
     sys.exit(EXIT_HITS if e.total else EXIT_NO_HITS)
+
+
+def _print_score_details(scores, offset: int) -> None:
+    if not scores:
+        return
+    click.echo("ranking:         score = bm25f + proximity + contiguity")
+    for n, s in enumerate(scores, offset + 1):
+        words = ", ".join(f"{w} {v:.4f}" for w, v in s.bm25f_words.items())
+        line = f"  [{n}] {s.id}  {s.score:.4f} = {s.bm25f:.4f} bm25f"
+        line += f" ({words})" if words else " (fragment only)"
+        if s.reranked:
+            span = {"clause": "one clause", "sentence": "one sentence"}.get(s.span, "apart")
+            line += f" + {s.proximity:.4f} proximity ({span})"
+            line += f" + {s.contiguity:.4f} contiguity ({s.contiguous_pairs} pairs adjacent)"
+        else:
+            line += " (not re-ranked)"
+        click.echo(line)
 
 
 def _print_result(result, fmt: str, color: bool) -> None:

@@ -214,6 +214,9 @@ class ChineseTokenizer(Tokenizer):
         offset = start_char
         seg = self._segmenter()
         for part, boost in zip(value.split(PART_SEPARATOR), PART_BOOSTS, strict=False):
+            if boost <= 0:  # a part weighed 0 is left out, from the field's length too
+                offset += len(part) + 1
+                continue
             for word, start, end in seg.tokenize(normalize(part)):
                 if not _is_word(word):
                     continue

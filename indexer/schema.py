@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from whoosh import columns, fields
+from whoosh import columns, fields, scoring
 
 from .analysis import ChineseTokenizer, DictWords
 
 #: Bump whenever the Whoosh schema, the SQLite tables or the meaning of a stored value changes.
 SCHEMA_VERSION = 2
+
+#: BM25F parameters of the `words` field, tuned for paragraph-length documents on the known-item
+#: evaluation (bench/eval_ranking.py). Read at search time: changing them needs no rebuild.
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+def weighting() -> scoring.BM25F:
+    """The scoring model of the word index."""
+    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
 
 
 def whoosh_schema(words: DictWords) -> fields.Schema:

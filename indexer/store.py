@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import schema
 from .errors import (
     GovsearchError,
     IndexCorrupt,
@@ -363,7 +364,7 @@ class IndexReader:
     def searcher(self):
         """A Whoosh searcher; damage found while reading becomes IndexCorrupt."""
         try:
-            with self.whoosh().searcher() as searcher:
+            with self.whoosh().searcher(weighting=schema.weighting()) as searcher:
                 yield searcher
         except GovsearchError:
             raise

@@ -20,12 +20,14 @@ from govsearch.indexer.analysis import query_grams
 from govsearch.indexer.store import decode_postings
 from govsearch.indexer.textnorm import find_all, merge_spans, normalize, to_source_spans
 
+from . import ranking
 from .query import And, Field, Node, Not, Or, Phrase, Term, make_field, parse_query, positive_terms
 from .results import (
     Clause,
     Document,
     Explanation,
     Hit,
+    HitScore,
     IndexStats,
     Location,
     Paragraph,
@@ -231,6 +233,8 @@ class _Ranker:
         self.r = reader
         self.matched = matched
         self.scores: dict[int, float] = {}
+        #: Base scores of the candidates that `_rerank` re-scored.
+        self.base: dict[int, float] = {}
         self.word_postings = 0
         self.query = self._whoosh_query(terms)
 
@@ -304,6 +308,23 @@ class _Ranker:
             ordered.extend(rest[: k - len(ordered)])
         return ordered[:k]
 
+    def word_scores(self, pids: list[int]) -> dict[int, dict[str, float]]:
+        """Each ranking word's part of these paragraphs' base scores (for --explain)."""
+        out: dict[int, dict[str, float]] = {p: {} for p in pids}
+        if self.query is None:
+            return out
+        to_docnum = self.r.pid_docnums()
+        targets = sorted((to_docnum[p], p) for p in pids)
+        with self.r.searcher() as searcher:
+            for term in self.query.subqueries:
+                matcher = term.matcher(searcher, searcher.context())
+                for docnum, pid in targets:
+                    if matcher.is_active() and matcher.id() < docnum:
+                        matcher.skip_to(docnum)
+                    if matcher.is_active() and matcher.id() == docnum:
+                        out[pid][term.text] = matcher.score()
+        return out
+
     def by_year(self, k: int | None) -> list[int]:
         """Newest first; within a year by score. Only the years on the page are scored."""
         groups: dict[int, list[int]] = {}
@@ -317,6 +338,50 @@ class _Ranker:
             if k is not None and len(out) >= k:
                 break
         return out if k is None else out[:k]
+
+
+def _ranked(
+    reader: IndexReader, terms: list[Term | Phrase], matched: set[int], sort: str, end: int | None
+) -> tuple[list[int], _Ranker]:
+    """The matches in page order (at least the first `end`), and the ranker with their scores."""
+    ranker = _Ranker(reader, terms, matched)
+    depth = None if end is None else max(end, ranking.RERANK_DEPTH)
+    if sort == "year":
+        return _rerank(reader, terms, ranker.by_year(depth), ranker, by_year=True), ranker
+    if end is None:
+        ranker.score_all(matched)
+        order = sorted(matched, key=ranker.key)
+    else:
+        order = ranker.top(depth)  # type: ignore[arg-type]
+    return _rerank(reader, terms, order, ranker), ranker
+
+
+# -- reranking: the final order of the best candidates (search/ranking.py) -------------------
+
+
+def _rerank(
+    reader: IndexReader,
+    terms: list[Term | Phrase],
+    order: list[int],
+    ranker: _Ranker,
+    by_year: bool = False,
+) -> list[int]:
+    """Re-score the first RERANK_DEPTH of a base-score order; the rest keep their places.
+
+    The base scores of the re-scored candidates stay in `ranker.base` (for --explain).
+    """
+    head = order[: ranking.RERANK_DEPTH]
+    if not head or not terms:
+        return order
+    rows = reader.fetch(head, "norm")
+    candidates = [ranking.Candidate(p, ranker.scores.get(p, 0.0), rows[p][0]) for p in head]
+    ranker.base = {c.pid: c.score for c in candidates}
+    ranker.scores.update(ranking.rerank(terms, candidates))
+    if by_year:
+        head.sort(key=lambda p: (ranker.year_key(p), -ranker.scores.get(p, 0.0), p))
+    else:
+        head.sort(key=ranker.key)
+    return head + order[len(head) :]
 
 
 # -- search ----------------------------------------------------------------------------------
@@ -375,15 +440,8 @@ def search(
     matched = _Evaluator(reader).eval(node)
     copies = _collapse(reader, matched) if collapse else {}
     terms = positive_terms(node)
-    ranker = _Ranker(reader, terms, matched)
     end = None if limit is None else offset + limit
-    if sort == "year":
-        order = ranker.by_year(end)
-    elif end is None:
-        ranker.score_all(matched)
-        order = sorted(matched, key=ranker.key)
-    else:
-        order = ranker.top(end)
+    order, ranker = _ranked(reader, terms, matched, sort, end)
     page = order[offset:end]
     hits = _hits(reader, page, terms, ranker.scores, copies)
     facet_counts = _facets(reader, matched) if facets else {}
@@ -456,8 +514,17 @@ def explain(
     year: str | None = None,
     region: str | None = None,
     filters: Iterable[tuple[str, str]] = (),
+    limit: int | None = 10,
+    offset: int = 0,
+    sort: str = "relevance",
 ) -> Explanation:
-    """How a query was understood: its parts, what each matches alone, what filters removed."""
+    """How a query was understood and ranked.
+
+    Its parts, what each matches alone, what filters removed, and the score components of the
+    hits `search` would show on the same page.
+    """
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
     node = build_query(query, year=year, region=region, filters=filters)
     reader = _reader(index)
     evaluator = _Evaluator(reader)
@@ -479,7 +546,45 @@ def explain(
     unfiltered = _without_fields(node)
     without = len(evaluator.eval(unfiltered)) if unfiltered is not None else len(matched)
     folded = len(_collapse(reader, matched))
-    return Explanation(query, _render(node), clauses, without, len(matched), folded)
+    end = None if limit is None else offset + limit
+    scores = _score_details(reader, positive_terms(node), matched, sort, offset, end)
+    return Explanation(query, _render(node), clauses, without, len(matched), folded, scores)
+
+
+def _score_details(
+    reader: IndexReader,
+    terms: list[Term | Phrase],
+    matched: set[int],
+    sort: str,
+    offset: int,
+    end: int | None,
+) -> list[HitScore]:
+    """The score components of one page of hits, ranked as `search` ranks them."""
+    order, ranker = _ranked(reader, terms, matched, sort, end)
+    page = order[offset:end]
+    words = ranker.word_scores(page)
+    rows = reader.fetch(page, "paragraph, norm")
+    out = []
+    for pid in page:
+        paragraph, norm = rows[pid]
+        if pid in ranker.base:
+            parts = ranking.components(terms, ranking.Candidate(pid, ranker.base[pid], norm))
+        else:
+            parts = ranking.Components(ranker.scores.get(pid, 0.0))
+        out.append(
+            HitScore(
+                id=f"{reader.doc_of(pid).doc_id}:{paragraph}",
+                score=round(ranker.scores.get(pid, 0.0), 4),
+                bm25f=round(parts.base, 4),
+                bm25f_words={w: round(v, 4) for w, v in words[pid].items()},
+                proximity=round(parts.proximity, 4),
+                contiguity=round(parts.contiguity, 4),
+                span=parts.span,
+                contiguous_pairs=parts.contiguous_pairs,
+                reranked=pid in ranker.base,
+            )
+        )
+    return out
 
 
 def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[int, int]]:
