@@ -16,9 +16,13 @@ and segmenter asks the same questions):
   df between the 80th and the 95th percentile of the vocabulary's df: above the long tail of
   words that occur in a handful of paragraphs (names, numbers in words, odd cuts: 80 % of the
   vocabulary has df < 10 here), below the common top 5 % (完善, 人民, 服务体系 …). On
-  ../shared/corpus that is df 10–85 (优良率, 教育局, 最低工资, 吞吐量 …).
+  ../shared/corpus that is df 12–85 (优良率, 教育局, 最低工资, 吞吐量 …).
 - near: like hard, but both words from one clause of the target (text between ，。；：！？ and
   their kin): the case proximity ranking is for.
+- adjacent: 2 words that stand next to each other in the target (consecutive in the cut, nothing
+  between them), neither of them common (df at most the middling band's top), drawn at random
+  from the target's such pairs: someone typing an expression with a space in it (人身 伤害),
+  the case the contiguity bonus is for.
 - Words are written in the order they first occur in the target, separated by spaces (AND).
 - A target must have no twin: no other paragraph that contains every query word is identical to
   it or shares 80 % or more of its character bigrams (Jaccard). The 16 duplicated national
@@ -26,6 +30,12 @@ and segmenter asks the same questions):
   per class; targets are drawn uniformly from the paragraphs that can make a query of the class.
 
 A system answers with its top 10; the rank is the target's position there (None: a miss).
+
+Many questions have more than one good answer (two articles of different regulations worded
+alike, 40 reports titled …年国务院政府工作报告). `ceiling` measures how much that costs: it ranks
+each question's literal matches by the probability that the generator would have asked this
+very question of them (posterior under a uniform prior; ties cost their expected rank), which
+is the best any ranking can do on average. No real system knows how the questions were made.
 """
 
 from __future__ import annotations
@@ -36,10 +46,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 
 from bench.corpus import Corpus, Key
 
-CLASSES = ("easy", "hard", "near")
+CLASSES = ("easy", "hard", "near", "adjacent")
 TOP = 10
 TWIN_JACCARD = 0.8
 BAND = (80, 95)  # percentiles of the vocabulary's df that make a word "middling"
@@ -72,13 +83,14 @@ class Collection:
         self.texts: list[str] = []
         self.norms: list[str] = []
         self.words: list[list[str]] = []  # eligible words, in text order (repeats kept)
+        self.pairs: list[list[tuple[str, str]]] = []  # eligible words next to each other
         for name, line, text in corpus.paragraphs():
             self.keys.append((name, line))
             self.texts.append(text)
             self.norms.append(normalize(text))
-            self.words.append(
-                [w for w in rjieba.cut(text) if _ELIGIBLE.match(w) and normalize(w) == w]
-            )
+            cut = [w if _ELIGIBLE.match(w) and normalize(w) == w else "" for w in rjieba.cut(text)]
+            self.words.append([w for w in cut if w])
+            self.pairs.append([(a, b) for a, b in pairwise(cut) if a and b and a != b])
         self.df: Counter[str] = Counter()
         for ws in self.words:
             self.df.update(set(ws))
@@ -167,11 +179,45 @@ def _near(coll: Collection, i: int, rng: random.Random) -> tuple[str, ...] | Non
     return _in_text_order(rng.sample(rng.choice(pools), 2), coll.words[i])
 
 
+def _adjacent_pool(coll: Collection, i: int) -> list[tuple[str, str]]:
+    top = coll.band[1]
+    return sorted({p for p in coll.pairs[i] if coll.df[p[0]] <= top and coll.df[p[1]] <= top})
+
+
+def _adjacent(coll: Collection, i: int, rng: random.Random) -> tuple[str, ...] | None:
+    pool = _adjacent_pool(coll, i)
+    return rng.choice(pool) if pool else None
+
+
 _MAKERS: dict[str, Callable[[Collection, int, random.Random], tuple[str, ...] | None]] = {
     "easy": _easy,
     "hard": _hard,
     "near": _near,
+    "adjacent": _adjacent,
 }
+
+
+def likelihood(coll: Collection, kind: str, i: int, words: tuple[str, ...]) -> float:
+    """The probability that the generator asks exactly `words` when it draws paragraph i."""
+    mine = coll.words[i]
+    if not all(w in mine for w in words) or _in_text_order(words, mine) != words:
+        return 0.0
+    if kind == "easy":
+        return float(_easy(coll, i, random.Random()) == words)
+    wanted = set(words)
+    if kind == "hard":
+        pool = {w for w in coll.words[i] if coll.in_band(w)}
+        return 1 / _pairs(len(pool)) if wanted <= pool and len(pool) >= 2 else 0.0
+    if kind == "near":
+        pools = [p for p in ({w for w in ws if coll.in_band(w)} for ws in _clauses(coll, i))]
+        pools = [p for p in pools if len(p) >= 2]
+        return sum(1 / (len(pools) * _pairs(len(p))) for p in pools if wanted <= p)
+    pool = _adjacent_pool(coll, i)
+    return 1 / len(pool) if words in pool else 0.0
+
+
+def _pairs(n: int) -> int:
+    return n * (n - 1) // 2
 
 
 def generate(coll: Collection, seed: int, per_class: int, classes=CLASSES) -> list[Item]:
@@ -221,6 +267,29 @@ def score(ranks: list[int | None]) -> Score:
     top1 = sum(r == 1 for r in ranks) / n
     misses = sum(r is None or r > TOP for r in ranks)
     return Score(n, mrr, top1, misses)
+
+
+def ceiling(coll: Collection, items: list[Item]) -> dict[str, Score]:
+    """Per class, the expected score of ranking by the generator's own likelihood."""
+    sums: dict[str, list[float]] = {}
+    for it in items:
+        mine = likelihood(coll, it.kind, it.target, it.words)
+        above = ties = 0
+        for i in coll.containing(it.words):
+            p = likelihood(coll, it.kind, i, it.words)
+            above += p > mine
+            ties += p == mine
+        # Ties in a random order: each of the positions above+1 … above+ties is equally likely.
+        first = above + 1
+        rr = sum(1 / r for r in range(first, first + ties) if r <= TOP) / ties
+        top1 = (first == 1) / ties
+        miss = sum(r > TOP for r in range(first, first + ties)) / ties
+        acc = sums.setdefault(it.kind, [0, 0.0, 0.0, 0.0])
+        acc[0] += 1
+        acc[1] += rr
+        acc[2] += top1
+        acc[3] += miss
+    return {k: Score(int(n), rr / n, t / n, round(m)) for k, (n, rr, t, m) in sums.items()}
 
 
 def rank_of(target: Key, answer: list[Key]) -> int | None:
