@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -137,7 +138,8 @@ def cli() -> None:
     "--manifest",
     type=click.Path(dir_okay=False, path_type=Path),
     help="JSONL or CSV with columns file,title,year,region[,level]; with it, a directory "
-    "walk indexes only the files the manifest lists.",
+    "walk indexes only the files the manifest lists. Kept in the index: later runs reuse it; "
+    "`--manifest none` drops it.",
 )
 @click.option(
     "--dict",
@@ -185,9 +187,19 @@ def index(
         if progress is not None:
             progress.close()
     for skipped in report.skipped:
-        click.echo(f"warning: skipped {skipped.path}: {skipped.reason}", err=True)
+        if not skipped.repeated:
+            click.echo(f"warning: skipped {skipped.path}: {skipped.reason}", err=True)
+    again = sum(1 for skipped in report.skipped if skipped.repeated)
+    if again:
+        click.echo(
+            f"note: {again} unchanged file{'s' if again > 1 else ''} skipped again, as reported "
+            "before (index --format json lists them)",
+            err=True,
+        )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     for dup in report.duplicates:
         click.echo(
             f"note: {dup.path} repeats {dup.same_as} ({dup.shared:.0%} of its clauses); "
@@ -303,7 +315,7 @@ def vimgrep_column(hit) -> int:
     "--explain",
     is_flag=True,
     help="Show how the query was understood: its parts, what each matches alone, the words "
-    "used for ranking, what filters removed.",
+    "used for ranking, what filters removed, and each hit's score components.",
 )
 @click.option("--color/--no-color", default=None, help="Colour matches [default: on a terminal].")
 @_index_option
@@ -341,6 +353,7 @@ def search_cmd(
     """
     from govsearch.search import count, search
 
+    _check_filter_options(year=year, region=region)
     target = _ensure_index(index_dir)
     text = " ".join(query)
     if explain:
@@ -359,6 +372,20 @@ def search_cmd(
     sys.exit(EXIT_HITS if result.total else EXIT_NO_HITS)
 
 
+def _check_filter_options(**options: str | None) -> None:
+    """A bad --year names the option, not the year: filter it would become."""
+    from govsearch.indexer import UsageError
+    from govsearch.search import FilterValueError, make_field
+
+    for name, value in options.items():
+        if value is None:
+            continue
+        try:
+            make_field(name, value)
+        except FilterValueError as exc:
+            raise UsageError(f"--{name} {shlex.quote(value)} — {exc.option_reason}") from None
+
+
 def _print_explanation(target: Path, text: str, year, region, fmt: str, page: dict) -> None:
     from govsearch.search import explain
 
@@ -375,6 +402,8 @@ def _print_explanation(target: Path, text: str, year, region, fmt: str, page: di
         click.echo(f"without filters: {e.without_filters} paragraphs")
         click.echo(f"result:          {e.total} paragraphs ({e.folded_duplicates} duplicate copies "
                    "folded into also_in)")  # fmt: skip
+        for line in _suggestion_lines(e.suggestions):
+            click.echo(line)
         _print_score_details(e.ranking, page["offset"])
     sys.exit(EXIT_HITS if e.total else EXIT_NO_HITS)
 
@@ -428,22 +457,42 @@ def _print_text(result, color: bool) -> None:
         if hit.page:
             where += f" (page {hit.page})"
         body, spans = excerpt(hit.text, hit.matches)
-        click.echo(click.style(f"[{n}] ", bold=True) + head if color else f"[{n}] {head}")
+        # color=: click drops ANSI codes on a pipe unless told; --color means "keep them".
+        click.echo(click.style(f"[{n}] ", bold=True) + head if color else f"[{n}] {head}",
+                   color=color)  # fmt: skip
         click.echo(f"    {where}  id {hit.id}")
-        click.echo(f"    {mark(body, spans, color)}")
+        click.echo(f"    {mark(body, spans, color)}", color=color)
         for loc in hit.also_in:
             click.echo(f"    also in: {_display_path(loc.path)}:{loc.line}  id {loc.id}")
         click.echo("")
+    click.echo(summary(result), err=True)
+    for line in _suggestion_lines(result.suggestions):
+        click.echo(line, err=True)
+
+
+def summary(result) -> str:
+    """The line under the hits: how many match and which of them are shown."""
     shown = len(result.hits)
+    took = f"({result.seconds * 1000:.0f} ms)"
     if result.total == 0:
-        click.echo(f"no paragraph contains {result.query!r}", err=True)
-    else:
-        first = result.offset + 1 if shown else result.offset
-        click.echo(
-            f"{result.total} paragraphs match; showing {first}–{result.offset + shown} "
-            f"({result.seconds * 1000:.0f} ms)",
-            err=True,
-        )
+        return f"no paragraph contains {result.query!r}"
+    if shown:
+        first, last = result.offset + 1, result.offset + shown
+        return f"{result.total} paragraphs match; showing {first}–{last} {took}"
+    if result.limit == 0:
+        return f"{result.total} paragraphs match; none shown (--limit 0) {took}"
+    return (
+        f"{result.total} paragraphs match; none shown: --offset {result.offset} is past the "
+        f"last (use --offset 0 to {result.total - 1}) {took}"
+    )
+
+
+def _suggestion_lines(suggestions) -> list[str]:
+    return [
+        f"suggestion: {s.query} — {s.total} paragraphs match without the punctuation of "
+        + ", ".join(repr(t) for t in s.terms)
+        for s in suggestions
+    ]
 
 
 # -- show / stats ---------------------------------------------------------------------------
@@ -472,23 +521,44 @@ def show(
     Example:
       govsearch show 3f2a9c1b7d0e:14 --context 2
     """
-    from govsearch.search import get_document
-    from govsearch.search.service import _parse_id
+    from govsearch.search import parse_paragraph_id
+    from govsearch.search import show as show_paragraph
 
+    _doc_id, para = parse_paragraph_id(paragraph_id)
     target = _ensure_index(index_dir)
-    doc_id, para = _parse_id(paragraph_id)
-    doc = get_document(target, doc_id, around=para or 1, context=context, query=query)
+    doc = show_paragraph(target, paragraph_id, context=context, query=query)
     if fmt == "json":
         click.echo(json.dumps(doc.to_dict(), ensure_ascii=False, indent=1))
         return
     use_color = _use_color(color)
     meta = " · ".join(str(x) for x in (doc.title, doc.year, doc.region) if x is not None)
     click.echo(meta or Path(doc.path).name)
+    for line in provenance_lines(doc):
+        click.echo(f"  {line}")
     for p in doc.paragraphs:
         where = f"{_display_path(doc.path)}:{p.line}" if p.line else _display_path(doc.path)
         marker = ">" if p.paragraph == para else " "
         click.echo(f"{marker} [{p.paragraph}] {where}" + (f"  {p.section}" if p.section else ""))
-        click.echo(f"    {mark(p.text, p.matches, use_color)}")
+        click.echo(f"    {mark(p.text, p.matches, use_color)}", color=use_color)
+
+
+SOURCE_FIELDS = ("title", "year", "region", "level", "type")
+
+
+def provenance_lines(doc) -> list[str]:
+    """Where the region sits, and where each metadata field came from (a fact or a guess)."""
+    lines = []
+    if doc.region_path:
+        code = f" ({doc.adcode})" if doc.adcode else ""
+        lines.append(f"region path: {' › '.join(doc.region_path)}{code}")
+    sources = doc.meta.get("sources", {})
+    given = [f"{name} from {sources[name]}" for name in SOURCE_FIELDS if name in sources]
+    if given:
+        lines.append("sources: " + ", ".join(given))
+    from govsearch.indexer.regions import note_text
+
+    lines.extend(f"note: {note_text(n)}" for n in doc.meta.get("region_notes", []))
+    return lines
 
 
 @cli.command()
@@ -517,12 +587,21 @@ def stats(fmt: str, index_dir: Path | None) -> None:
     click.echo(f"paragraphs:  {s.paragraphs}")
     click.echo(f"years:       {span}")
     click.echo(f"regions:     {len(s.regions)} ({top_regions})")
+    top_provinces = ", ".join(f"{r} {n}" for r, n in list(s.provinces.items())[:8])
+    click.echo(f"provinces:   {len(s.provinces)} ({top_provinces})")
     click.echo(f"levels:      {', '.join(f'{k} {v}' for k, v in s.levels.items())}")
     click.echo(f"size:        {s.size_bytes / 1e6:.1f} MB")
     click.echo(
-        f"schema:      {s.schema_version} (segmenter {s.segmenter}, dictionary {s.dictionary})"
+        f"schema:      {s.schema_version} (segmenter {s.segmenter}, dictionary {s.dictionary}, "
+        f"gazetteer {s.gazetteer})"
     )
     click.echo(f"updated:     {s.updated}")
+    if s.needs_reindex:
+        click.echo(
+            f"warning: {s.needs_reindex} documents need re-indexing: their regions were resolved "
+            "with another version of the gazetteer. Run: govsearch index PATH...",
+            err=True,
+        )
 
 
 # -- serve ---------------------------------------------------------------------------------
@@ -536,31 +615,74 @@ def stats(fmt: str, index_dir: Path | None) -> None:
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads of the WSGI server.")  # fmt: skip
 @click.option("--debug", is_flag=True, help="Flask's development server with reload and debugger.")
+@click.option("--quiet", "-q", is_flag=True, help="No access log (one line per request on stderr).")
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Hide the server's file paths from pages and the API (file names only): for a port "
+    "others can reach.",
+)
 @_index_option
-def serve(host: str, port: int, threads: int, debug: bool, index_dir: Path | None) -> None:
+def serve(
+    host: str,
+    port: int,
+    threads: int,
+    debug: bool,
+    quiet: bool,
+    public: bool,
+    index_dir: Path | None,
+) -> None:
     """Serve the web UI and JSON API (waitress, a production WSGI server).
 
     \b
     Example:
       govsearch serve --port 8080
+      govsearch serve --host 0.0.0.0 --public --quiet
     """
-    from govsearch.web import create_app
+    from govsearch.search import open_index
+    from govsearch.web import create_app, server
 
     target = _ensure_index(index_dir)
-    app = create_app({"INDEX": str(target)})
-    if debug and host not in ("127.0.0.1", "localhost", "::1"):
+    open_index(target)  # a missing or damaged index is exit 3 now, not a 503 page later
+    app = create_app({"INDEX": str(target), "PUBLIC": public, "ACCESS_LOG": not quiet})
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    if debug and not loopback:
         click.echo(
             "warning: --debug with a non-loopback host lets anyone who reaches this port run "
             "code on this machine",
             err=True,
         )
-    click.echo(f"govsearch: serving {target} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    if not public and not loopback:
+        click.echo(
+            "note: pages and the API show this server's file paths; add --public to hide them",
+            err=True,
+        )
+    if not quiet:
+        _log_requests_to_stderr()
     if debug:
+        server.check_port_free(host, port)
+        _say_serving(target, host, port)
         app.run(host=host, port=port, debug=True)
         return
-    import waitress
+    wsgi = server.create_server(app, host, port, threads)
+    _say_serving(target, host, port)
+    wsgi.run()
 
-    waitress.serve(app, host=host, port=port, threads=threads, ident="govsearch")
+
+def _say_serving(target: Path, host: str, port: int) -> None:
+    click.echo(f"govsearch: serving {target} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+
+
+def _log_requests_to_stderr() -> None:
+    import logging
+
+    from govsearch.web import access_log
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access_log.addHandler(handler)
+    access_log.setLevel(logging.INFO)
+    access_log.propagate = False
 
 
 def main() -> None:

@@ -239,6 +239,8 @@ _DOC_TYPES = sorted(
     reverse=True,
 )
 _TYPE_LABEL = {"工作要点": "要点", "命令": "令"}
+#: Every document type infer_doc_type can return.
+DOC_TYPES: tuple[str, ...] = tuple(dict.fromkeys(_TYPE_LABEL.get(t, t) for t in _DOC_TYPES))
 _TRAILING_NOTE = re.compile(r"\s*[（(【\[][^（）()【】\[\]]*[）)】\]]\s*$")
 
 
@@ -260,6 +262,8 @@ def infer_doc_type(title: str | None) -> str | None:
 
 # ------------------------------------------------------------------------------------- level
 
+#: Every level infer_level can return, from the top.
+LEVELS = ("national", "provincial", "city", "district", "street")
 _NATIONAL = frozenset({"全国", "中国", "中华人民共和国", "国家", "中央"})
 _SHORT_PROVINCES = (
     "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南"

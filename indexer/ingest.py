@@ -7,9 +7,9 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
-
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 
 
 @dataclass(frozen=True)
@@ -71,20 +71,72 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     damaged = _mostly(data, "utf-8")
     if damaged:
         return damaged
-    try:
-        return data.decode("gb18030"), "gb18030", []
-    except UnicodeDecodeError:
-        pass
-    # GBK cut mid-character, or with a few stray bytes: keep what decodes.
-    damaged = _mostly(data, "gb18030")
-    if damaged:
-        return damaged
+    chosen = _gb_or_big5(data)
+    if chosen:
+        return chosen
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is not None and best.encoding and best.chaos < 0.2 and _looks_like_text(str(best)):
         return str(best), best.encoding, []
     raise SkipFile("cannot detect the text encoding (not UTF-8, UTF-16, GB18030/GBK or Big5)")
+
+
+@cache
+def _common_chars() -> frozenset[str]:
+    text = resources.files("govsearch.indexer").joinpath("data/common_chars.txt").read_text("utf-8")
+    return frozenset("".join(line for line in text.splitlines() if not line.startswith("#")))
+
+
+#: A right decoding of Chinese text is mostly common characters; a wrong one mostly rare ones.
+COMMON_SHARE = 0.35
+#: Two decodings closer than this in common share cannot be told apart.
+CLEAR_LEAD = 0.15
+
+
+def han_evidence(text: str) -> float:
+    """Share of common characters among the Han and private-use characters of a decoding."""
+    common = _common_chars()
+    han = pua = hits = 0
+    for ch in text:
+        if "\u4e00" <= ch <= "\u9fff":
+            han += 1
+            hits += ch in common
+        elif "\ue000" <= ch <= "\uf8ff":
+            pua += 1  # GB18030's user-defined area: Big5 bytes read as GB land here
+    return hits / (han + pua) if han + pua else 0.0
+
+
+def _gb_or_big5(data: bytes) -> tuple[str, str, list[str]] | None:
+    """GB18030 (GBK, GB2312) or Big5, decided by which reading looks like Chinese.
+
+    Both codecs accept most double-byte data, so "which one does not fail" decides nothing:
+    each candidate is scored by its share of common characters (simplified or traditional) and
+    of private-use code points. A reading without a clear lead is kept with a warning.
+    """
+    candidates = []
+    for encoding in ("gb18030", "cp950"):
+        try:
+            candidates.append((data.decode(encoding), encoding, []))
+        except UnicodeDecodeError:
+            # Cut mid-character, or a few stray bytes: keep what decodes.
+            damaged = _mostly(data, encoding)
+            if damaged:
+                candidates.append(damaged)
+    if not candidates:
+        return None
+    scored = sorted(((han_evidence(c[0]), c) for c in candidates), key=lambda x: -x[0])
+    share, (text, encoding, warnings) = scored[0]
+    name = {"gb18030": "GB18030", "cp950": "Big5"}[encoding]
+    if len(scored) > 1 and share - scored[1][0] < CLEAR_LEAD or share < COMMON_SHARE:
+        other = [{"gb18030": "GB18030", "cp950": "Big5"}[c[1]] for _s, c in scored[1:]]
+        doubt = f" or {other[0]}" if other else ""
+        warnings = [
+            *warnings,
+            f"the encoding is uncertain (read as {name}{doubt}; {share:.0%} common characters): "
+            "check the text, or save the file as UTF-8",
+        ]
+    return text, encoding, warnings
 
 
 def _mostly(data: bytes, encoding: str) -> tuple[str, str, list[str]] | None:
@@ -96,7 +148,7 @@ def _mostly(data: bytes, encoding: str) -> tuple[str, str, list[str]] | None:
         return None
     lines = [str(i) for i, ln in enumerate(lossy.split("\n"), 1) if "\ufffd" in ln]
     shown = ", ".join(lines[:5]) + (" …" if len(lines) > 5 else "")
-    name = "UTF-8" if encoding == "utf-8" else "GB18030/GBK"
+    name = {"utf-8": "UTF-8", "gb18030": "GB18030/GBK", "cp950": "Big5"}[encoding]
     return lossy, encoding, [f"invalid {name} bytes replaced with U+FFFD on line {shown}"]
 
 
@@ -147,37 +199,25 @@ def text_paragraphs(text: str, markdown: bool = False) -> list[SourceParagraph]:
 
 def read_document(path: Path) -> SourceDoc:
     """Read and split one file. Raises SkipFile with a reason for anything it cannot index."""
-    suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
-        text, encoding, warnings = decode_bytes(data)
-        fmt = "md" if suffix != ".txt" else "txt"
-        paras = text_paragraphs(text, markdown=fmt == "md")
-        return SourceDoc(path, fmt, encoding, paras, warnings=warnings)
-    return _read_rich(path, suffix)
+    from . import formats
 
-
-def _read_rich(path: Path, suffix: str) -> SourceDoc:
-    try:
-        from . import formats
-    except ImportError:  # pragma: no cover - formats ships with the package
-        raise SkipFile(f"unsupported format {suffix or '(no extension)'}") from None
     try:
         extracted = formats.extract(path)
-    except formats.UnsupportedFormat as exc:
-        raise SkipFile(str(exc)) from None
-    except formats.ExtractionError as exc:
+    except (formats.UnsupportedFormat, formats.ExtractionError) as exc:
         raise SkipFile(str(exc)) from None
     except OSError as exc:
         raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
     paras = [
-        SourceParagraph(b.text, line=None, page=b.page, heading_level=b.heading_level)
-        for b in extracted.blocks
+        SourceParagraph(b.text, b.line, b.page, b.heading_level, b.column) for b in extracted.blocks
     ]
-    return SourceDoc(path, suffix.lstrip("."), None, paras, title=extracted.title)
+    return SourceDoc(
+        path,
+        extracted.format,
+        extracted.encoding,
+        paras,
+        title=extracted.title,
+        warnings=list(extracted.warnings),
+    )
 
 
 def is_candidate(path: Path) -> bool:

@@ -7,7 +7,7 @@ from whoosh import columns, fields, scoring
 from .analysis import ChineseTokenizer, DictWords
 
 #: Bump whenever the Whoosh schema, the SQLite tables or the meaning of a stored value changes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: BM25F parameters of the `words` field, tuned for paragraph-length documents on the known-item
 #: evaluation (bench/eval_ranking.py). Read at search time: changing them needs no rebuild.
@@ -57,6 +57,12 @@ CREATE TABLE IF NOT EXISTS docs (
     region TEXT,
     level TEXT,
     meta TEXT NOT NULL DEFAULT '{}',
+    -- [[name, kind], ...] top first (kind: province, city, county, street); the deepest
+    -- known unit's division code.
+    region_path TEXT NOT NULL DEFAULT '[]',
+    adcode TEXT,
+    -- The manifest row the document was indexed with (JSON), or NULL.
+    manifest_row TEXT,
     dup_of TEXT,
     pid_start INTEGER NOT NULL,
     pid_end INTEGER NOT NULL

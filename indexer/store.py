@@ -5,6 +5,7 @@ Layout::
     INDEX_DIR/
         CURRENT           name of the generation readers use
         index.lock        held by the one indexing run allowed at a time
+        skipped.json      files the last runs skipped, so an unchanged one is reported once
         gen-000007/       one complete index: Whoosh files + store.sqlite + meta.json
 
 An indexing run writes a new generation next to the current one and switches CURRENT with an
@@ -43,6 +44,7 @@ from .schema import SCHEMA_VERSION
 CURRENT = "CURRENT"
 LOCK = "index.lock"
 META = "meta.json"
+SKIPPED = "skipped.json"
 SQLITE = "store.sqlite"
 WHOOSH = "whoosh"
 REBUILD_HINT = "Run: govsearch index --rebuild PATH..."
@@ -170,6 +172,24 @@ def remove_old_generations(root: Path) -> None:
             shutil.rmtree(gen, ignore_errors=True)
 
 
+def read_skipped(root: Path) -> dict[str, list[str]]:
+    """path → [identity, reason] of the files earlier runs skipped ({} if unknown or damaged)."""
+    try:
+        data = json.loads((root / SKIPPED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, list) and len(v) == 2}
+
+
+def write_skipped(root: Path, skipped: dict[str, list[str]]) -> None:
+    """Replace skipped.json atomically (written under the writer lock)."""
+    tmp = root / (SKIPPED + ".tmp")
+    tmp.write_text(json.dumps(skipped, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, root / SKIPPED)
+
+
 class WriteLock:
     """The index-wide writer lock; the OS releases it when its holder dies: never stale."""
 
@@ -247,10 +267,50 @@ class DocInfo:
     meta: dict
     pid_start: int
     pid_end: int
+    #: Names top first: ("广东省", "深圳市", "坪山区", "坪山街道"); () if unknown or national.
+    region_path: tuple[str, ...] = ()
+    #: The division code of the deepest unit the gazetteer knows (440310001, 440300 …).
+    adcode: str | None = None
+    #: The kind of each path element: province, city, county or street.
+    region_kinds: tuple[str, ...] = ()
 
     @property
     def paragraphs(self) -> int:
         return self.pid_end - self.pid_start
+
+    def _at(self, kind: str) -> str | None:
+        for name, k in zip(self.region_path, self.region_kinds, strict=False):
+            if k == kind:
+                return name
+        return None
+
+    @property
+    def province(self) -> str | None:
+        """The province-level unit (广东省, 北京市, 内蒙古自治区), or None."""
+        return self._at("province")
+
+    @property
+    def city(self) -> str | None:
+        """The prefecture-level unit (深圳市, 恩施土家族苗族自治州); None under a municipality."""
+        return self._at("city")
+
+    @property
+    def county(self) -> str | None:
+        """The county-level unit (坪山区, 仙桃市, 景宁畲族自治县), or None."""
+        return self._at("county")
+
+    @property
+    def street(self) -> str | None:
+        """The township-level unit (坪山街道), or None."""
+        return self._at("street")
+
+
+def _doc_info(r: tuple) -> DocInfo:
+    path = json.loads(r[10])
+    return DocInfo(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9],
+        tuple(name for name, _kind in path), r[11], tuple(kind for _name, kind in path),
+    )  # fmt: skip
 
 
 class IndexReader:
@@ -270,13 +330,10 @@ class IndexReader:
         self._whoosh_lock = threading.Lock()
         try:
             rows = self.sql(
-                "SELECT doc_id, path, format, title, year, region, level, meta, pid_start, pid_end"
-                " FROM docs ORDER BY pid_start"
+                "SELECT doc_id, path, format, title, year, region, level, meta, pid_start, pid_end,"
+                " region_path, adcode FROM docs ORDER BY pid_start"
             )
-            self.docs = [
-                DocInfo(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9])
-                for r in rows
-            ]
+            self.docs = [_doc_info(r) for r in rows]
             blob = self.sql("SELECT value FROM kv WHERE key = 'docnum_pids'")
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(

@@ -1,6 +1,6 @@
 """govsearch's search API: exact literal matching, BM25F ranking, highlights and facets."""
 
-from .query import FIELDS, MAX_QUERY_LENGTH, parse_query
+from .query import FIELDS, MAX_QUERY_LENGTH, FilterValueError, make_field, parse_query
 from .results import (
     JSON_SCHEMA_VERSION,
     Clause,
@@ -12,6 +12,7 @@ from .results import (
     Location,
     Paragraph,
     SearchResult,
+    Suggestion,
 )
 from .service import (
     SORTS,
@@ -20,6 +21,7 @@ from .service import (
     explain,
     get_document,
     open_index,
+    parse_paragraph_id,
     search,
     show,
     stats,
@@ -27,6 +29,7 @@ from .service import (
 
 __all__ = [
     "FIELDS",
+    "FilterValueError",
     "JSON_SCHEMA_VERSION",
     "MAX_QUERY_LENGTH",
     "SORTS",
@@ -40,10 +43,13 @@ __all__ = [
     "Location",
     "Paragraph",
     "SearchResult",
+    "Suggestion",
     "count",
     "explain",
     "get_document",
+    "make_field",
     "open_index",
+    "parse_paragraph_id",
     "parse_query",
     "search",
     "show",

@@ -2,15 +2,22 @@
 
 河长制 污染              both terms (AND)
 河长制 OR 湖长制          either
--扫黑 / NOT 扫黑          without
-"土地 整备"              phrase: the parts in this order, with nothing but spaces between
+-扫黑 / NOT 扫黑          without; the minus may be full width (－扫黑) and precede a phrase,
+                        a group or a filter (-"湖长制", -(a OR b), -year:2018)
+"土地 整备"              phrase: the parts in this order, with nothing but spaces between;
+                        “土地 整备” and ‘土地 整备’ (an input method's quotes) too
 ( … )                   grouping (ASCII parentheses; full-width （） are ordinary text)
 year:2018  year:2015..2020  region:坪山  title:政府工作报告  section:工作计划
+
+Mistakes are errors, not searches: AND AND, a lone -, --河长制, date:2024-13.
 """
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from govsearch.indexer import QueryError
@@ -73,35 +80,59 @@ class Or:
 
 Node = Term | Phrase | Field | Not | And | Or
 
+#: Double quotes: ASCII, full width, and the curly ones a Chinese input method types.
+_DQ = '"＂'
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
   | (?P<lparen>\()
   | (?P<rparen>\))
-  | (?P<field>(?P<fname>[A-Za-z_]+):(?:"(?P<fquoted>[^"]*)"|(?P<fvalue>[^\s()"]*)))
-  | (?P<phrase>"[^"]*")
-  | (?P<quote>")
-  | (?P<word>[^\s()"]+)
+  | (?P<minus>[-－])
+  | (?P<field>(?P<fname>[A-Za-z_]+)[:：]
+        (?:["＂](?P<fquoted>[^"＂]*)["＂]|“(?P<fcurly>[^“”"]*)”|(?P<fvalue>[^\s()"＂]*)))
+  | (?P<phrase>["＂][^"＂]*["＂])
+  | (?P<curly>“[^“”"＂]*”|‘[^‘’"＂]*’)
+  | (?P<quote>["＂])
+  | (?P<word>[^\s()"＂]+)
     """,
     re.VERBOSE,
 )
 
 
-def _tokens(query: str) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class Token:
+    """A piece of the query string: its kind, its text and where it stands in the query."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(query: str) -> list[Token]:
+    """The query's tokens, spaces dropped; a word, phrase or field keeps its span in `query`.
+
+    A phrase's text is its content without the quotes. Curly quotes (“…”, ‘…’) open a phrase
+    only at the start of a token, so text pasted from a document (落实“河长制”工作) stays literal.
+    """
     out = []
     for m in _TOKEN.finditer(query):
         kind = m.lastgroup
         if kind == "space":
             continue
         if m.group("field") is not None:
-            value = m.group("fquoted") if m.group("fquoted") is not None else m.group("fvalue")
-            out.append(("field", m.group("fname").lower() + "\0" + value))
+            value = next(
+                (v for v in (m.group("fquoted"), m.group("fcurly")) if v is not None),
+                m.group("fvalue"),
+            )
+            kind, text = "field", m.group("fname").lower() + "\0" + value
         elif kind == "quote":
             raise QueryError('unbalanced quote: add the closing " or remove the opening one')
-        elif m.group("phrase") is not None:
-            out.append(("phrase", m.group("phrase")[1:-1]))
+        elif kind in ("phrase", "curly"):
+            kind, text = "phrase", m.group(0)[1:-1]
         else:
-            out.append((kind or "word", m.group(0)))
+            kind, text = kind or "word", m.group(0)
+        out.append(Token(kind, text, m.start(), m.end()))
     return out
 
 
@@ -109,14 +140,43 @@ _YEAR_RANGE = re.compile(r"^(\d{4})?(?:\.\.(\d{4})?)?$")
 _DATE = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
 _DATE_RANGE = re.compile(rf"^({_DATE})?(?:\.\.({_DATE})?)?$")
 
+#: Chinese names of the levels (as the web UI labels them) that level: accepts too.
+LEVEL_ALIASES = {
+    "国家": "national", "国家级": "national", "全国": "national", "中央": "national",
+    "省": "provincial", "省级": "provincial",
+    "市": "city", "市级": "city", "地级": "city",
+    "区": "district", "县": "district", "区县": "district", "县级": "district", "区级": "district",
+    "街道": "street", "乡镇": "street", "街道乡镇": "street", "镇": "street", "乡": "street",
+}  # fmt: skip
 
-def _date_key(value: str, end: bool) -> str:
+
+class FilterValueError(QueryError):
+    """A filter value that cannot match anything; says why, for the query or for an option."""
+
+    def __init__(self, name: str, value: str, reason: str):
+        # `reason` may hold "{f}" where the filter's name belongs in an example (year:2015..).
+        super().__init__(f"{name}:{value} — {reason.format(f=name + ':')}")
+        self.name = name
+        self.value = value
+        self.option_reason = reason.format(f="")
+
+
+def _date_key(name: str, raw: str, value: str, end: bool) -> str:
     """A date prefix as a comparable YYYY-MM-DD bound (end=True: the last day it covers)."""
-    parts = value.split("-")
-    y = parts[0]
-    m = f"{int(parts[1]):02d}" if len(parts) > 1 else ("12" if end else "01")
-    d = f"{int(parts[2]):02d}" if len(parts) > 2 else ("31" if end else "01")
-    return f"{y}-{m}-{d}"
+    parts = [int(x) for x in value.split("-")]
+    year, month, day = parts[0], parts[1] if len(parts) > 1 else None, None
+    if len(parts) > 2:
+        day = parts[2]
+    try:
+        if month is None:
+            month = 12 if end else 1
+        if day is None:
+            day = calendar.monthrange(year, month)[1] if end else 1
+        return datetime.date(year, month, day).isoformat()
+    except (ValueError, calendar.IllegalMonthError):
+        raise FilterValueError(
+            name, raw, f"{value} is not a date (months run 1–12, days as in the calendar)"
+        ) from None
 
 
 def make_field(name: str, value: str) -> Field:
@@ -129,31 +189,34 @@ def make_field(name: str, value: str) -> Field:
         )
     value = value.strip()
     if not value:
-        raise QueryError(f"{name}: needs a value, e.g. {FIELDS[name].split(': ', 1)[-1]}")
+        example = FIELDS[name].split(": ", 1)[-1].replace(f"{name}:", "{f}")
+        raise FilterValueError(name, value, f"needs a value, e.g. {example}")
+    norm = normalize(value)
     if name == "year":
-        m = _YEAR_RANGE.match(normalize(value))
-        if not m or value in ("..",) or not (m.group(1) or m.group(2)):
-            raise QueryError(f"year:{value} — a year is 4 digits, or a range like year:2015..2020")
+        m = _YEAR_RANGE.match(norm)
+        if not m or not (m.group(1) or m.group(2)):
+            raise FilterValueError(name, value, "a year is 4 digits, or a range like {f}2015..2020")
         low = int(m.group(1)) if m.group(1) else None
         high = int(m.group(2)) if m.group(2) else None
-        if ".." not in value:
+        if ".." not in norm:
             high = low
         if low is not None and high is not None and low > high:
-            raise QueryError(f"year:{value} — the range is empty; write it as low..high")
+            raise FilterValueError(name, value, "the range is empty; write it as low..high")
         return Field(name, value, low, high)
     if name == "date":
-        m = _DATE_RANGE.match(normalize(value))
+        m = _DATE_RANGE.match(norm)
         if not m or not (m.group(1) or m.group(2)):
-            raise QueryError(
-                f"date:{value} — use YYYY, YYYY-MM, YYYY-MM-DD or a range like 2024-01..2024-06"
+            raise FilterValueError(
+                name, value, "use YYYY, YYYY-MM, YYYY-MM-DD or a range like 2024-01..2024-06"
             )
-        try:
-            low = _date_key(m.group(1), end=False) if m.group(1) else None
-            top = m.group(2) if ".." in value else m.group(1)
-            high = _date_key(top, end=True) if top else None
-        except ValueError:
-            raise QueryError(f"date:{value} — not a valid date") from None
+        low = _date_key(name, value, m.group(1), end=False) if m.group(1) else None
+        top = m.group(2) if ".." in norm else m.group(1)
+        high = _date_key(name, value, top, end=True) if top else None
+        if low is not None and high is not None and low > high:
+            raise FilterValueError(name, value, "the range is empty; write it as low..high")
         return Field(name, value, low, high)
+    if name == "level":
+        value = LEVEL_ALIASES.get(norm, value)
     return Field(name, value)
 
 
@@ -166,34 +229,53 @@ def _term_nodes(raw: str) -> Node:
     return nodes[0] if len(nodes) == 1 else And(nodes)
 
 
+OPERATORS = ("AND", "OR", "NOT")
+
+
 class _Parser:
-    def __init__(self, tokens: list[tuple[str, str]]):
+    def __init__(self, tokens: list[Token]):
         self.tokens = tokens
         self.i = 0
         self.depth = 0
 
-    def peek(self) -> tuple[str, str] | None:
+    def peek(self) -> Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
 
-    def take(self) -> tuple[str, str]:
+    def take(self) -> Token:
         tok = self.tokens[self.i]
         self.i += 1
         return tok
 
+    def peek_is(self, *words: str) -> bool:
+        tok = self.peek()
+        return tok is not None and tok.kind == "word" and tok.text in words
+
+    def at_end_of_group(self) -> bool:
+        tok = self.peek()
+        return tok is None or tok.kind == "rparen"
+
+    def no_operator_next(self, op: str) -> None:
+        """Two operators in a row (AND AND, OR AND, NOT OR) are a mistake, not a search."""
+        if self.peek_is("AND", "OR"):
+            second = self.peek().text  # type: ignore[union-attr]
+            why = " (terms side by side already mean AND)" if "AND" in (op, second) else ""
+            raise QueryError(f"{op} {second}: two operators in a row; remove one{why}")
+
     def parse(self) -> Node:
         node = self.or_expr()
-        if self.peek() is not None:
-            kind, text = self.peek()  # type: ignore[misc]
-            if kind == "rparen":
+        tok = self.peek()
+        if tok is not None:
+            if tok.kind == "rparen":
                 raise QueryError("unbalanced parenthesis: a ')' has no matching '('")
-            raise QueryError(f"unexpected {text!r}")
+            raise QueryError(f"unexpected {tok.text!r}")
         return node
 
     def or_expr(self) -> Node:
         children = [self.and_expr()]
-        while self.peek() == ("word", "OR"):
+        while self.peek_is("OR"):
             self.take()
-            if self.peek() is None or self.peek()[0] == "rparen":  # type: ignore[index]
+            self.no_operator_next("OR")
+            if self.at_end_of_group():
                 raise QueryError("OR needs a term on both sides, e.g. 河长制 OR 湖长制")
             children.append(self.and_expr())
         return children[0] if len(children) == 1 else Or(tuple(children))
@@ -201,42 +283,59 @@ class _Parser:
     def and_expr(self) -> Node:
         children = []
         while True:
-            tok = self.peek()
-            if tok is None or tok[0] == "rparen" or tok == ("word", "OR"):
+            if self.at_end_of_group() or self.peek_is("OR"):
                 break
-            if tok == ("word", "AND"):
+            if self.peek_is("AND"):
                 self.take()
                 if not children:
                     raise QueryError("AND needs a term on both sides, e.g. 河长制 AND 污染")
-                nxt = self.peek()
-                if nxt is None or nxt[0] == "rparen" or nxt == ("word", "OR"):
+                self.no_operator_next("AND")
+                if self.at_end_of_group():
                     raise QueryError("AND needs a term on both sides, e.g. 河长制 AND 污染")
                 continue
             children.append(self.unary())
         if not children:
-            tok = self.peek()
-            if tok == ("word", "OR"):
+            if self.peek_is("OR"):
                 raise QueryError("OR needs a term on both sides, e.g. 河长制 OR 湖长制")
-            if tok is not None and tok[0] == "rparen":
+            if self.peek() is not None:
                 raise QueryError("unbalanced parenthesis: a ')' has no matching '('")
             raise QueryError("empty query: type a word to search for, e.g. 河长制")
         return children[0] if len(children) == 1 else And(tuple(children))
 
     def unary(self) -> Node:
-        kind, text = self.peek()  # type: ignore[misc]
-        if text == "NOT" and kind == "word":
+        tok = self.peek()
+        assert tok is not None
+        if tok.kind == "word" and tok.text == "NOT":
             self.take()
-            if self.peek() is None or self.peek()[0] == "rparen":  # type: ignore[index]
+            self.no_operator_next("NOT")
+            if self.at_end_of_group():
                 raise QueryError("NOT needs a term after it, e.g. NOT 扫黑")
             return Not(self.unary())
-        if kind == "word" and text.startswith("-") and len(text) > 1:
+        if tok.kind == "minus":
             self.take()
-            return Not(_term_nodes(text[1:]))
+            nxt = self.peek()
+            if nxt is not None and nxt.kind == "minus" and nxt.start == tok.end:
+                dashes, end = tok.text, tok.end
+                for later in self.tokens[self.i :]:
+                    if later.start != end or later.kind not in ("minus", "word"):
+                        break
+                    dashes, end = dashes + later.text, later.end
+                word = dashes.lstrip("-－")
+                raise QueryError(
+                    f"'{dashes}': one '-' excludes a term (-{word or '扫黑'}); to search for "
+                    f'the dashes themselves, put them in quotes: "{dashes}"'
+                )
+            if nxt is None or nxt.start != tok.end or nxt.kind == "rparen":
+                raise QueryError(
+                    "a '-' on its own excludes nothing: write it right before a term (-扫黑), "
+                    'or put it in quotes to search for the dash: "-"'
+                )
+            return Not(self.unary())
         return self.primary()
 
     def primary(self) -> Node:
-        kind, text = self.take()
-        if kind == "lparen":
+        tok = self.take()
+        if tok.kind == "lparen":
             if self.peek() is None:
                 raise QueryError("unbalanced parenthesis: add the closing ')'")
             self.depth += 1
@@ -244,19 +343,19 @@ class _Parser:
                 raise QueryError(f"too many nested parentheses (the limit is {MAX_DEPTH})")
             node = self.or_expr()
             self.depth -= 1
-            if self.peek() is None or self.peek()[0] != "rparen":  # type: ignore[index]
+            if self.peek() is None or self.peek().kind != "rparen":  # type: ignore[union-attr]
                 raise QueryError("unbalanced parenthesis: add the closing ')'")
             self.take()
             return node
-        if kind == "phrase":
-            parts = tuple(normalize(text).split())
+        if tok.kind == "phrase":
+            parts = tuple(normalize(tok.text).split())
             if not parts:
                 raise QueryError('empty phrase "": put words between the quotes')
             return Term(parts[0]) if len(parts) == 1 else Phrase(parts)
-        if kind == "field":
-            name, value = text.split("\0", 1)
+        if tok.kind == "field":
+            name, value = tok.text.split("\0", 1)
             return make_field(name, value)
-        return _term_nodes(text)
+        return _term_nodes(tok.text)
 
 
 def parse_query(query: str) -> Node:
@@ -274,7 +373,7 @@ def parse_query(query: str) -> Node:
         )
     if not query.strip():
         raise QueryError("empty query: type a word to search for, e.g. 河长制")
-    return _Parser(_tokens(query)).parse()
+    return _Parser(tokenize(query)).parse()
 
 
 def positive_terms(node: Node, negated: bool = False) -> list[Term | Phrase]:
@@ -289,3 +388,62 @@ def positive_terms(node: Node, negated: bool = False) -> list[Term | Phrase]:
             out.extend(positive_terms(child, negated))
         return out
     return []
+
+
+@dataclass(frozen=True)
+class Trim:
+    """A term typed with punctuation at its edge, and how the query reads without it."""
+
+    #: The term as typed (a phrase without its quotes).
+    typed: str
+    #: What the term alone asks for.
+    node: Node
+    #: The span in the query to replace, and what to put there ("" drops the term).
+    start: int
+    end: int
+    replacement: str
+
+
+def _is_punctuation(ch: str) -> bool:
+    return unicodedata.category(ch).startswith("P")
+
+
+def _strip_punctuation(text: str) -> str:
+    start, end = 0, len(text)
+    while start < end and _is_punctuation(text[start]):
+        start += 1
+    while end > start and _is_punctuation(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def punctuation_trims(query: str) -> list[Trim]:
+    """Terms and phrases of a query that start or end with punctuation (河长制：, 《条例》).
+
+    An input method adds these easily; the literal contract searches for them as typed, and a
+    caller may offer the query without them when they match nothing.
+    """
+    try:
+        tokens = tokenize(query)
+        parse_query(query)
+    except QueryError:
+        return []
+    out = []
+    for i, tok in enumerate(tokens):
+        if tok.kind not in ("word", "phrase") or (tok.kind == "word" and tok.text in OPERATORS):
+            continue
+        trimmed = _strip_punctuation(tok.text)
+        if trimmed == tok.text:
+            continue
+        try:
+            node = _term_nodes(tok.text) if tok.kind == "word" else _Parser([tok]).primary()
+        except QueryError:
+            continue
+        start = tok.start
+        if tok.kind == "phrase" and trimmed:
+            trimmed = query[tok.start] + trimmed + query[tok.end - 1]
+        before = tokens[i - 1] if i else None
+        if not trimmed and before is not None and before.kind == "minus":
+            start = before.start  # dropping the term drops its minus too
+        out.append(Trim(tok.text, node, start, tok.end, trimmed))
+    return out

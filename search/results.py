@@ -42,7 +42,13 @@ class Hit:
     format: str = "txt"
     doc_type: str | None = None
     docno: str | None = None
+    #: The document's date (成文日期, YYYY-MM-DD or a prefix) and issuing body, when known.
+    date: str | None = None
+    issuer: str | None = None
     also_in: list[Location] = field(default_factory=list)
+    #: The region's place in the hierarchy, names top first; `region` is the name as given.
+    region_path: list[str] = field(default_factory=list)
+    adcode: str | None = None
 
     def to_dict(self) -> dict:
         """The JSON object for this hit (keys documented in the README)."""
@@ -51,6 +57,19 @@ class Hit:
         d["type"] = d.pop("doc_type")
         del d["column"]
         return d
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Another query to try: `terms` (as typed) match nothing because of their punctuation."""
+
+    query: str
+    #: Paragraphs the suggested query finds (with the same filters).
+    total: int
+    terms: list[str]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -66,6 +85,14 @@ class SearchResult:
     sort: str = "relevance"
     seconds: float = 0.0
     terms: list[str] = field(default_factory=list)
+    #: Queries to try instead (see search/suggest.py); empty when the query is fine as typed.
+    suggestions: list[Suggestion] = field(default_factory=list)
+    #: "doc" when hits are grouped by document (search(..., group="doc")), else None.
+    group: str | None = None
+    #: Grouped: how many hits the whole grouped list holds (pages are counted in these).
+    listed: int | None = None
+    #: Grouped: doc_id → its matching paragraphs not listed, for the documents on this page.
+    folded: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The JSON object of `govsearch search --format json` and /api/search."""
@@ -78,6 +105,12 @@ class SearchResult:
             "sort": self.sort,
             "hits": [h.to_dict() for h in self.hits],
             "facets": self.facets,
+            "suggestions": [s.to_dict() for s in self.suggestions],
+            **(
+                {"group": self.group, "listed": self.listed, "folded": self.folded}
+                if self.group
+                else {}
+            ),
         }
 
 
@@ -113,6 +146,8 @@ class Document:
     meta: dict
     paragraph_count: int
     paragraphs: list[Paragraph]
+    region_path: list[str] = field(default_factory=list)
+    adcode: str | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -135,6 +170,10 @@ class IndexStats:
     segmenter: str
     dictionary: str
     updated: str | None
+    provinces: dict[str, int] = field(default_factory=dict)
+    gazetteer: str | None = None
+    #: Documents whose regions were resolved with another gazetteer than the installed one.
+    needs_reindex: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -185,6 +224,7 @@ class Explanation:
     without_filters: int
     total: int
     folded_duplicates: int
+    suggestions: list[Suggestion] = field(default_factory=list)
     #: The page's hits with their score components, in rank order.
     ranking: list[HitScore] = field(default_factory=list)
 

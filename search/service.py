@@ -15,12 +15,13 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from govsearch.indexer import IndexReader, NotFound, QueryError
+from govsearch.indexer import IndexReader, NotFound, QueryError, UsageError
 from govsearch.indexer.analysis import query_grams
 from govsearch.indexer.store import decode_postings
 from govsearch.indexer.textnorm import find_all, merge_spans, normalize, to_source_spans
 
 from . import ranking
+from .grouping import PER_DOC, group_page
 from .query import And, Field, Node, Not, Or, Phrase, Term, make_field, parse_query, positive_terms
 from .results import (
     Clause,
@@ -32,10 +33,16 @@ from .results import (
     Location,
     Paragraph,
     SearchResult,
+    Suggestion,
 )
+from .suggest import punctuation_suggestions
+from .vocabulary import check_filter_values
 
 SORTS = ("relevance", "year")
-FACETS = ("year", "region", "level", "type")
+GROUPS = (None, "doc")
+FACETS = ("year", "region", "level", "type", "province", "city", "county")
+# Suffixes dropped from each level's name so that 广东深圳 finds 广东省 › 深圳市.
+_UNIT_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县)$")
 # Below this many candidates a term is checked against the text without more posting lists.
 VERIFY_DIRECTLY = 256
 
@@ -129,8 +136,10 @@ class _Evaluator:
             low = f.low if f.low is not None else -(10**9)
             high = f.high if f.high is not None else 10**9
             return self.docs_where(lambda d: d.year is not None and low <= d.year <= high)
-        if f.name in ("region", "title"):
-            return self.docs_where(lambda d: value in normalize(getattr(d, f.name) or ""))
+        if f.name == "region":
+            return self.docs_where(region_predicate(f.value))
+        if f.name == "title":
+            return self.docs_where(lambda d: value in normalize(d.title or ""))
         if f.name == "level":
             return self.docs_where(lambda d: normalize(d.level or "") == value)
         if f.name == "type":
@@ -184,6 +193,41 @@ class _Evaluator:
         raise TypeError(node)
 
 
+def _significant(code: str) -> str:
+    """An adcode without its trailing zero levels: 440300 → 4403, 440310001000 → 440310001."""
+    if len(code) == 12 and code.endswith("000"):
+        code = code[:9]
+    if len(code) == 6:
+        while len(code) > 2 and code.endswith("00"):
+            code = code[:-2]
+    return code
+
+
+def _region_keys(d) -> tuple[str, ...]:
+    """What region: compares against: the name as given, the path, the path in short forms."""
+    return (
+        normalize(d.region or ""),
+        normalize("".join(d.region_path)),
+        normalize("".join(_UNIT_SUFFIX.sub("", name) or name for name in d.region_path)),
+    )
+
+
+def region_predicate(value: str):
+    """Documents at or below a place: a name (深圳, 深圳市, 广东省深圳市) or an adcode (440300).
+
+    A name matches when it occurs in the region as the document gives it or in its path
+    (广东省深圳市坪山区坪山街道, or 广东深圳坪山坪山街道), so region:深圳 finds every document
+    under 深圳市 and region:坪山 still finds 坪山街道. A value that names no place matches
+    nothing (a street may be absent from the gazetteer: not an error).
+    """
+    raw = re.sub(r"\s+", "", value)
+    if raw.isdigit() and len(raw) in (2, 4, 6, 9, 12):
+        code = _significant(raw)
+        return lambda d: bool(d.adcode) and _significant(d.adcode).startswith(code)
+    norm = normalize(raw)
+    return lambda d: any(norm in key for key in _region_keys(d))
+
+
 def _date_start(date: str) -> str:
     return date if len(date) == 10 else date + "-01" if len(date) == 7 else date + "-01-01"
 
@@ -233,7 +277,7 @@ class _Ranker:
         self.r = reader
         self.matched = matched
         self.scores: dict[int, float] = {}
-        #: Base scores of the candidates that `_rerank` re-scored.
+        #: Base scores of the candidates that `_rerank` re-scored last.
         self.base: dict[int, float] = {}
         self.word_postings = 0
         self.query = self._whoosh_query(terms)
@@ -340,23 +384,27 @@ class _Ranker:
         return out if k is None else out[:k]
 
 
-def _ranked(
-    reader: IndexReader, terms: list[Term | Phrase], matched: set[int], sort: str, end: int | None
-) -> tuple[list[int], _Ranker]:
-    """The matches in page order (at least the first `end`), and the ranker with their scores."""
-    ranker = _Ranker(reader, terms, matched)
-    depth = None if end is None else max(end, ranking.RERANK_DEPTH)
+# -- reranking: the final order of the best candidates (search/ranking.py) -------------------
+
+
+def _rank(
+    reader: IndexReader,
+    terms: list[Term | Phrase],
+    ranker: _Ranker,
+    sort: str,
+    k: int | None,
+) -> list[int]:
+    """The first k matches (all for None) in page order: base order, its head re-ranked."""
+    ranker.scores.update(ranker.base)  # a repeated call starts again from the base scores
+    depth = None if k is None else max(k, ranking.RERANK_DEPTH)
     if sort == "year":
-        return _rerank(reader, terms, ranker.by_year(depth), ranker, by_year=True), ranker
-    if end is None:
-        ranker.score_all(matched)
-        order = sorted(matched, key=ranker.key)
+        return _rerank(reader, terms, ranker.by_year(depth), ranker, by_year=True)
+    if k is None:
+        ranker.score_all(ranker.matched)
+        order = sorted(ranker.matched, key=ranker.key)
     else:
         order = ranker.top(depth)  # type: ignore[arg-type]
-    return _rerank(reader, terms, order, ranker), ranker
-
-
-# -- reranking: the final order of the best candidates (search/ranking.py) -------------------
+    return _rerank(reader, terms, order, ranker)
 
 
 def _rerank(
@@ -422,27 +470,47 @@ def search(
     filters: Iterable[tuple[str, str]] = (),
     facets: bool = True,
     collapse: bool = True,
+    group: str | None = None,
 ) -> SearchResult:
     """Run a query: the exact matching set, ranked, one page of hits, facet counts.
 
     With collapse, a paragraph repeated word for word in a near-duplicate document (the same
-    report from two sources) is one hit, the copies listed in its `also_in`.
+    report from two sources) is one hit, the copies listed in its `also_in`. With group="doc",
+    the page lists each document's first two hits only (search/grouping.py) and `folded`
+    counts the rest per document.
     """
     started = time.perf_counter()
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+    if group not in GROUPS:
+        raise QueryError(f"unknown grouping {group!r}; use group='doc' or None")
     if offset < 0:
         raise QueryError("offset must be 0 or more")
     if limit is not None and limit < 0:
         raise QueryError("limit must be 0 or more")
+    filters = list(filters)
     node = build_query(query, year=year, region=region, filters=filters)
     reader = _reader(index)
-    matched = _Evaluator(reader).eval(node)
+    check_filter_values(reader, node)
+    evaluator = _Evaluator(reader)
+    matched = set(evaluator.eval(node))
     copies = _collapse(reader, matched) if collapse else {}
     terms = positive_terms(node)
+    ranker = _Ranker(reader, terms, matched)
     end = None if limit is None else offset + limit
-    order, ranker = _ranked(reader, terms, matched, sort, end)
-    page = order[offset:end]
+
+    def rank(k: int | None) -> list[int]:
+        return _rank(reader, terms, ranker, sort, k)
+
+    folded: dict[str, int] = {}
+    listed = None
+    if group == "doc":
+        per_doc = _per_doc(reader, matched)
+        page, listed = group_page(rank, lambda p: reader.doc_of(p).doc_id, per_doc, offset, limit)
+        shown = {reader.doc_of(p).doc_id for p in page}
+        folded = {d: per_doc[d] - PER_DOC for d in sorted(shown) if per_doc[d] > PER_DOC}
+    else:
+        page = rank(end)[offset:end]
     hits = _hits(reader, page, terms, ranker.scores, copies)
     facet_counts = _facets(reader, matched) if facets else {}
     return SearchResult(
@@ -455,7 +523,37 @@ def search(
         sort=sort,
         seconds=round(time.perf_counter() - started, 4),
         terms=[t.text if isinstance(t, Term) else " ".join(t.parts) for t in terms],
+        suggestions=_suggestions(reader, evaluator, query, year, region, filters, collapse),
+        group=group,
+        listed=listed,
+        folded=folded,
     )
+
+
+def _per_doc(reader: IndexReader, matched: set[int]) -> Counter:
+    """Matching paragraphs per doc_id."""
+    per_doc = Counter(map(reader.doc_numbers().__getitem__, matched))
+    return Counter({reader.docs[i].doc_id: n for i, n in per_doc.items()})
+
+
+def _suggestions(
+    reader: IndexReader,
+    evaluator: _Evaluator,
+    query: str,
+    year: str | None,
+    region: str | None,
+    filters: list[tuple[str, str]],
+    collapse: bool,
+) -> list[Suggestion]:
+    """Queries to offer beside the answer (search/suggest.py), counted with the same filters."""
+
+    def total(text: str) -> int:
+        matched = set(evaluator.eval(build_query(text, year=year, region=region, filters=filters)))
+        if collapse:
+            _collapse(reader, matched)
+        return len(matched)
+
+    return punctuation_suggestions(query, lambda node: len(evaluator.eval(node)), total)
 
 
 def count(
@@ -464,7 +562,8 @@ def count(
     """The number of hits `search` would report, without ranking."""
     node = build_query(query, **filters)  # type: ignore[arg-type]
     reader = _reader(index)
-    matched = _Evaluator(reader).eval(node)
+    check_filter_values(reader, node)
+    matched = set(_Evaluator(reader).eval(node))
     if collapse:
         _collapse(reader, matched)
     return len(matched)
@@ -521,12 +620,14 @@ def explain(
     """How a query was understood and ranked.
 
     Its parts, what each matches alone, what filters removed, and the score components of the
-    hits `search` would show on the same page.
+    hits `search` would show on the same page (ungrouped).
     """
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+    filters = list(filters)
     node = build_query(query, year=year, region=region, filters=filters)
     reader = _reader(index)
+    check_filter_values(reader, node)
     evaluator = _Evaluator(reader)
     clauses = []
     with reader.searcher() as searcher:
@@ -542,13 +643,16 @@ def explain(
                 kind, text, norm = "term", leaf.text, leaf.text
                 words = indexed_words(wreader, leaf.text)
             clauses.append(Clause(kind, text, norm, negated, len(evaluator.eval(leaf)), words))
-    matched = evaluator.eval(node)
+    matched = set(evaluator.eval(node))
     unfiltered = _without_fields(node)
     without = len(evaluator.eval(unfiltered)) if unfiltered is not None else len(matched)
-    folded = len(_collapse(reader, matched))
+    folded = sum(len(c) for c in _collapse(reader, matched).values())
+    suggestions = _suggestions(reader, evaluator, query, year, region, filters, True)
     end = None if limit is None else offset + limit
     scores = _score_details(reader, positive_terms(node), matched, sort, offset, end)
-    return Explanation(query, _render(node), clauses, without, len(matched), folded, scores)
+    return Explanation(
+        query, _render(node), clauses, without, len(matched), folded, suggestions, scores
+    )
 
 
 def _score_details(
@@ -560,8 +664,8 @@ def _score_details(
     end: int | None,
 ) -> list[HitScore]:
     """The score components of one page of hits, ranked as `search` ranks them."""
-    order, ranker = _ranked(reader, terms, matched, sort, end)
-    page = order[offset:end]
+    ranker = _Ranker(reader, terms, matched)
+    page = _rank(reader, terms, ranker, sort, end)[offset:end]
     words = ranker.word_scores(page)
     rows = reader.fetch(page, "paragraph, norm")
     out = []
@@ -652,6 +756,8 @@ def _hits(
                 year=d.year,
                 region=d.region,
                 level=d.level,
+                region_path=list(d.region_path),
+                adcode=d.adcode,
                 section=section,
                 paragraph=paragraph,
                 path=d.path,
@@ -664,10 +770,32 @@ def _hits(
                 column=column,
                 doc_type=d.meta.get("type"),
                 docno=d.meta.get("docno"),
+                date=d.meta.get("date"),
+                issuer=d.meta.get("issuer"),
                 also_in=_locations(reader, copies[pid]) if pid in copies else [],
             )
         )
     return hits
+
+
+def region_facets(d) -> dict[str, str]:
+    """The province, city and county facet keys of a document.
+
+    A city or county key is its whole path (广东省深圳市, 广东省深圳市坪山区), which is unique
+    and, given back as region:, selects exactly that unit. National documents count under 全国;
+    a document with no city (provincial ones, the districts of 北京市) has no city key.
+    """
+    keys: dict[str, str] = {}
+    if d.level == "national":
+        keys["province"] = "全国"
+        return keys
+    keys["province"] = d.province or "unknown"
+    path = ""
+    for name, kind in zip(d.region_path, d.region_kinds, strict=False):
+        path += name
+        if kind in ("city", "county"):
+            keys[kind] = path
+    return keys
 
 
 def _facets(reader: IndexReader, matched: set[int]) -> dict[str, dict[str, int]]:
@@ -679,6 +807,8 @@ def _facets(reader: IndexReader, matched: set[int]) -> dict[str, dict[str, int]]
         counts["region"][d.region or "unknown"] += n
         counts["level"][d.level or "unknown"] += n
         counts["type"][d.meta.get("type") or "unknown"] += n
+        for name, key in region_facets(d).items():
+            counts[name][key] += n
     out = {}
     for name, c in counts.items():
         if name == "year":
@@ -691,11 +821,22 @@ def _facets(reader: IndexReader, matched: set[int]) -> dict[str, dict[str, int]]
 # -- documents -------------------------------------------------------------------------------
 
 
-def _parse_id(pid_text: str) -> tuple[str, int | None]:
-    doc_id, sep, para = pid_text.strip().partition(":")
-    if sep and not para.isdigit():
-        raise NotFound(f"{pid_text!r} is not a paragraph id; ids look like 3f2a9c1b7d0e:14")
-    return doc_id, int(para) if sep else None
+_PARAGRAPH_ID = re.compile(r"([0-9a-f]{1,64})(?::([0-9]{1,9}))?")
+
+
+def parse_paragraph_id(pid_text: str) -> tuple[str, int | None]:
+    """`3f2a9c1b7d0e:14` → ("3f2a9c1b7d0e", 14); a document id alone → (id, None).
+
+    Anything else (`ID:0`, `ID:-1`, `ID:x`, a path) is a UsageError: it cannot name a paragraph,
+    which is a different answer from a well-formed id that this index does not hold (NotFound).
+    """
+    m = _PARAGRAPH_ID.fullmatch(pid_text.strip())
+    if m is None or (m.group(2) is not None and int(m.group(2)) < 1):
+        raise UsageError(
+            f"{pid_text!r} is not a paragraph id: ids look like 3f2a9c1b7d0e:14 (paragraphs "
+            "count from 1), as search prints them"
+        )
+    return m.group(1), int(m.group(2)) if m.group(2) is not None else None
 
 
 def get_document(
@@ -748,15 +889,28 @@ def get_document(
         path=d.path,
         format=d.format,
         meta=d.meta,
+        region_path=list(d.region_path),
+        adcode=d.adcode,
         paragraph_count=d.paragraphs,
         paragraphs=paragraphs,
     )
 
 
-def show(index: Index | Path | str, paragraph_id: str, *, context: int = 0) -> Document:
+def show(
+    index: Index | Path | str, paragraph_id: str, *, context: int = 0, query: str | None = None
+) -> Document:
     """The paragraph named by an id like 3f2a9c1b7d0e:14 with `context` paragraphs around it."""
-    doc_id, para = _parse_id(paragraph_id)
-    return get_document(index, doc_id, around=para or 1, context=context if para else 0)
+    doc_id, para = parse_paragraph_id(paragraph_id)
+    return get_document(
+        index, doc_id, around=para or 1, context=context if para else 0, query=query
+    )
+
+
+def _stale_documents(reader: IndexReader) -> int:
+    """How many documents were resolved with another gazetteer than the one installed."""
+    from govsearch.indexer.gazetteer import data_version  # a digest of the file, not a parse
+
+    return 0 if reader.meta.get("gazetteer") == data_version() else len(reader.docs)
 
 
 def stats(index: Index | Path | str) -> IndexStats:
@@ -766,10 +920,12 @@ def stats(index: Index | Path | str) -> IndexStats:
     years: Counter = Counter()
     regions: Counter = Counter()
     levels: Counter = Counter()
+    provinces: Counter = Counter()
     for d in reader.docs:
         years[str(d.year) if d.year is not None else "unknown"] += 1
         regions[d.region or "unknown"] += 1
         levels[d.level or "unknown"] += 1
+        provinces[region_facets(d)["province"]] += 1
     return IndexStats(
         index_dir=str(reader.root),
         documents=len(reader.docs),
@@ -777,9 +933,12 @@ def stats(index: Index | Path | str) -> IndexStats:
         years=dict(sorted(years.items(), reverse=True)),
         regions=dict(sorted(regions.items(), key=lambda kv: (-kv[1], kv[0]))),
         levels=dict(sorted(levels.items(), key=lambda kv: (-kv[1], kv[0]))),
+        provinces=dict(sorted(provinces.items(), key=lambda kv: (-kv[1], kv[0]))),
         size_bytes=size,
         schema_version=reader.meta["schema_version"],
         segmenter=reader.meta.get("segmenter", "?"),
         dictionary=reader.meta.get("dictionary", "?"),
         updated=reader.meta.get("updated"),
+        gazetteer=reader.meta.get("gazetteer"),
+        needs_reindex=_stale_documents(reader),
     )

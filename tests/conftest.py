@@ -88,6 +88,16 @@ def sample_paragraphs(corpus_sample) -> list[tuple[str, int, str]]:
     return out
 
 
+@pytest.fixture(scope="session")
+def corpus_index_no_manifest(tmp_path_factory) -> Path:
+    """The whole ../shared/corpus indexed without its manifest (about 30 s): inference alone."""
+    from bench.eval_metadata import build_without_manifest
+
+    index_dir = tmp_path_factory.mktemp("corpus-no-manifest")
+    build_without_manifest(CORPUS, index_dir)
+    return index_dir
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

@@ -246,3 +246,33 @@ def test_hostile_document_runs_nothing(page):
     assert page.input_value("input[name=q]") == "<script>alert(5)</script>"
     page.wait_for_timeout(200)  # let any (wrongly) injected handler fire
     assert page.problems == []
+
+
+def test_region_facet_drills_down_from_province_to_district(page):
+    page.goto("/?q=河长制")
+    facet = page.locator("section.facet-region")
+    assert facet.get_attribute("data-level") == "province"
+    assert facet.locator("h2").inner_text() == "地区 · 省份"
+    assert facet.locator("li").all_inner_texts() == ["广东省\n3"]
+    facet.get_by_role("link", name="广东省").click()
+    page.wait_for_url(re.compile(r"region="))
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["河长制"], "region": ["广东省"]}
+    assert page.inner_text(".total") == "3"
+    # One city (深圳市) is no choice, so its districts are offered next.
+    facet = page.locator("section.facet-region")
+    assert facet.get_attribute("data-level") == "county"
+    assert facet.locator("li").all_inner_texts() == ["坪山区\n2", "龙岗区\n1"]
+    facet.get_by_role("link", name="龙岗区").click()
+    page.wait_for_url(re.compile(r"%E9%BE%99%E5%B2%97"))
+    assert parse_qs(urlsplit(page.url).query)["region"] == ["广东省深圳市龙岗区"]
+    assert page.inner_text(".total") == "1"
+    assert page.locator(".chip").inner_text().startswith("地区：广东省深圳市龙岗区")
+    # The document says where it sits, and that its region was inferred from its text.
+    page.locator(".hit-title a").first.click()
+    page.wait_for_url(re.compile(r"/doc/"))
+    assert page.inner_text(".meta-region-path") == "广东省 › 深圳市 › 龙岗区 › XX街道 440307"
+    assert page.inner_text(".meta-region .source.inferred") == "据开头"
+    page.locator(".meta-region-path a", has_text="深圳市").click()
+    page.wait_for_url(re.compile(r"region="))
+    assert parse_qs(urlsplit(page.url).query) == {"region": ["广东省深圳市"]}
+    assert page.problems == []

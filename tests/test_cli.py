@@ -248,3 +248,43 @@ def test_explain_shows_parts_counts_and_filters(runner, seed_index):
     assert lines[4].split()[:3] == ["filter", "year:2018", "17"]
     assert lines[5] == "without filters: 2 paragraphs"
     assert lines[6].startswith("result:          1 paragraphs")
+
+
+def test_show_says_where_the_metadata_came_from(runner, seed_index):
+    hit = next(h for h in search(seed_index, "河长制").hits if h.region == "XX街道")
+    result = run(runner, "show", hit.id, "--no-color", index=seed_index, catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[:4] == [
+        "2020 · XX街道",
+        "  region path: 广东省 › 深圳市 › 龙岗区 › XX街道 (440307)",
+        "  sources: year from opening lines, region from opening lines, level from opening lines",
+        "  note: XX街道 is not in the gazetteer; placed by the text's mentions",
+    ]
+    data = json.loads(run(runner, "show", hit.id, "--format", "json", index=seed_index).stdout)
+    assert (data["region"], data["region_path"], data["adcode"]) == (
+        "XX街道", ["广东省", "深圳市", "龙岗区", "XX街道"], "440307"
+    )  # fmt: skip
+    assert data["meta"]["sources"] == {
+        "year": "opening lines", "region": "opening lines", "level": "opening lines"
+    }  # fmt: skip
+    assert data["meta"]["region_notes"] == [["placed_by_text", "XX街道"]]
+
+
+def test_search_json_has_region_levels(runner, seed_index):
+    result = run(runner, "search", "region:深圳 河长制", "--format", "json", index=seed_index)
+    data = json.loads(result.stdout)
+    assert (result.exit_code, data["total"]) == (0, 3)
+    assert data["facets"]["province"] == {"广东省": 3}
+    assert data["facets"]["city"] == {"广东省深圳市": 3}
+    assert data["facets"]["county"] == {"广东省深圳市坪山区": 2, "广东省深圳市龙岗区": 1}
+    assert [h["adcode"] for h in data["hits"]] == ["440307", "440310001", "440310001"]
+
+
+def test_stats_lists_provinces_and_the_gazetteer(runner, seed_index):
+    from govsearch.indexer.gazetteer import data_version
+
+    result = run(runner, "stats", index=seed_index, catch_exceptions=False)
+    lines = result.stdout.splitlines()
+    assert "provinces:   1 (广东省 2)" in lines
+    assert any(line.endswith(f"gazetteer {data_version()})") for line in lines)
+    assert result.stderr == ""

@@ -521,7 +521,9 @@ def test_pdf_garbage_raises(tmp_path: pathlib.Path) -> None:
 
 
 def test_supported_suffixes() -> None:
-    assert SUPPORTED_SUFFIXES == frozenset({".html", ".htm", ".docx", ".pdf"})
+    assert SUPPORTED_SUFFIXES == frozenset(
+        {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
+    )
 
 
 @pytest.mark.parametrize("name", ["page.HTM", "page.html"])
@@ -529,6 +531,9 @@ def test_extract_dispatches_html_by_suffix(tmp_path: pathlib.Path, name: str) ->
     path = tmp_path / name
     path.write_bytes(BR_RUNS_PAGE.encode("gb18030"))
     assert extract(path).blocks == BR_RUNS_BLOCKS
+
+
+ALL = ".docx, .htm, .html, .markdown, .md, .pdf, .txt"
 
 
 @pytest.mark.parametrize(
@@ -547,8 +552,8 @@ def test_extract_dispatches_html_by_suffix(tmp_path: pathlib.Path, name: str) ->
         ("a.dps", "WPS Presentation .dps format is not supported; export it as .pdf"),
         ("a.ofd", "OFD format is not supported; export it as .pdf"),
         ("a.caj", "CAJ format is not supported; export it as .pdf"),
-        ("a.zip", ".zip format is not supported; supported: .docx, .htm, .html, .pdf"),
-        ("README", "files without a suffix are not supported; supported: .docx, .htm, .html, .pdf"),
+        ("a.zip", ".zip format is not supported; supported: " + ALL),
+        ("README", "files without a suffix are not supported; supported: " + ALL),
     ],
 )
 def test_extract_unsupported_suffix(tmp_path: pathlib.Path, name: str, message: str) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
-from flask import Flask
+from flask import Flask, g, request
 
 from govsearch.search import Index
 
@@ -21,10 +24,19 @@ SECURITY_HEADERS = {
 }
 
 
+#: One line per request goes here when the app's ACCESS_LOG is on (`govsearch serve` without
+#: --quiet gives it a handler on stderr).
+access_log = logging.getLogger("govsearch.access")
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: GOVSEARCH_* environment variables first, then `config` (key INDEX)."""
+    """Build the app: GOVSEARCH_* environment variables first, then `config`.
+
+    Keys: INDEX (the index directory), PUBLIC (hide the server's file paths from pages and the
+    API), ACCESS_LOG (log one line per request to the govsearch.access logger).
+    """
     app = Flask(__name__)
-    app.config.update(INDEX=None)
+    app.config.update(INDEX=None, PUBLIC=False, ACCESS_LOG=False)
     app.config.from_prefixed_env("GOVSEARCH")
     if config:
         app.config.update(config)
@@ -50,4 +62,40 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             response.headers.setdefault(name, value)
         return response
 
+    if app.config["ACCESS_LOG"]:
+        app.before_request(_start_clock)
+        app.after_request(_log_request)
+
     return app
+
+
+def _start_clock() -> None:
+    g.started = time.perf_counter()
+
+
+def _printable(text: str) -> str:
+    """Control characters escaped, so a request cannot forge or split log lines."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def _log_request(response):
+    """Common Log Format plus the time taken: `HOST - - [DATE] "GET /?q=… HTTP/1.1" 200 512 3ms`"""
+    started = g.get("started")
+    took = f" {(time.perf_counter() - started) * 1000:.0f}ms" if started is not None else ""
+    target = request.path
+    if request.query_string:
+        # Decoded, so an operator reads ?q=河长制, not its percent-encoding.
+        target += "?" + unquote(request.query_string.decode("utf-8", "replace"), errors="replace")
+    size = response.calculate_content_length()
+    access_log.info(
+        '%s - - [%s] "%s %s %s" %s %s%s',
+        request.remote_addr or "-",
+        time.strftime("%d/%b/%Y:%H:%M:%S %z"),
+        request.method,
+        _printable(target),
+        request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+        response.status_code,
+        size if size is not None else "-",
+        took,
+    )
+    return response

@@ -7,6 +7,8 @@ from werkzeug.exceptions import HTTPException
 
 from govsearch.indexer import GovsearchError, IndexNotFound, NotFound, UsageError
 
+from . import public
+
 HEADINGS = {
     400: "查询有误",
     404: "找不到该页面或文件",
@@ -29,8 +31,14 @@ def status_of(exc: GovsearchError) -> int:
 
 def render_error(status: int, message: str):
     """The error response for the current request."""
+    if status >= 500 and public.is_public():
+        # The real message names server paths: it goes to the log, not to the visitor.
+        current_app.logger.error("%s %s: %s", status, request.path, message)
+        message = public.SERVER_ERROR
     if request.path == "/api" or request.path.startswith("/api/"):
         return {"error": message}, status
+    if message == public.SERVER_ERROR:
+        message = public.SERVER_ERROR_PAGE
     page = render_template(
         "error.html",
         status=status,

@@ -17,6 +17,7 @@ PER_PAGE = 20
 MAX_PER_PAGE = 100
 #: Facet filters, in the order their chips are shown.
 FILTERS = ("year", "region", "level", "type")
+GROUPS = ("", "doc", "none")
 _WHOLE = re.compile(r"[0-9]{1,18}")
 _DOC_ID = re.compile(r"[0-9a-f]{1,64}")
 
@@ -33,6 +34,9 @@ class SearchParams:
     region: str | None = None
     level: str | None = None
     type: str | None = None
+    #: "doc" (each document's first two hits, the rest counted) or "none" (every hit in rank
+    #: order); "" is the page's default: grouped on the search page, flat in the API.
+    group: str = ""
 
     @property
     def filters(self) -> list[tuple[str, str]]:
@@ -50,13 +54,17 @@ class SearchParams:
     def pages(self, total: int) -> int:
         return math.ceil(total / self.per_page)
 
+    def page_count(self, result: SearchResult) -> int:
+        """Pages of this result: grouped results are paged by the hits they list."""
+        return self.pages(result.listed if result.listed is not None else result.total)
+
     def url_args(self, **changes: str | int | None) -> dict[str, str | int]:
         """URL arguments for a link from this state; `page` is kept only when given."""
         state = {**asdict(replace(self, page=1)), **changes}
         defaults = asdict(SearchParams())
         return {k: v for k, v in state.items() if v not in (None, "") and v != defaults[k]}
 
-    def run(self, index: Index) -> SearchResult:
+    def run(self, index: Index, default_group: str = "none") -> SearchResult:
         """This state's page of results."""
         return search(
             index,
@@ -67,6 +75,7 @@ class SearchParams:
             year=self.year,
             region=self.region,
             filters=[(n, v) for n, v in self.filters if n in ("level", "type")],
+            group="doc" if (self.group or default_group) == "doc" else None,
         )
 
 
@@ -90,13 +99,25 @@ def parse_search_args(args: Mapping[str, str]) -> SearchParams:
         if len(value) > MAX_QUERY_LENGTH:
             raise QueryError(f"{name} is too long (the limit is {MAX_QUERY_LENGTH} characters)")
         filters[name] = value or None
+    group = args.get("group", "").strip()
+    if group not in GROUPS:
+        raise QueryError(f"group must be one of: {', '.join(GROUPS[1:])} (got {group[:40]!r})")
     return SearchParams(
         q=args.get("q", ""),
+        group=group,
         page=_whole_number(args, "page", 1),
         per_page=min(_whole_number(args, "per_page", PER_PAGE), MAX_PER_PAGE),
         sort=sort,
         **filters,
     )
+
+
+def search_state(args: Mapping[str, str]) -> SearchParams:
+    """The search a document page was opened from (for its way back); never an error."""
+    try:
+        return parse_search_args(args)
+    except QueryError:
+        return SearchParams(q=args.get("q", ""))
 
 
 def check_doc_id(doc_id: str) -> str:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, stream_template
 
-from govsearch.indexer import IndexNotFound
-from govsearch.search import Index, get_document, stats
+from govsearch.indexer import IndexNotFound, QueryError
+from govsearch.search import Document, Index, get_document, stats
 
+from . import public
 from .display import document_view
-from .params import check_doc_id, parse_search_args
+from .params import check_doc_id, parse_search_args, search_state
+from .payload import cap_hit_texts
 
 pages = Blueprint("pages", __name__)
 api = Blueprint("api", __name__)
@@ -40,32 +42,44 @@ def search_page():
     if params.is_blank:
         info = stats(current_index())
         return render_template("home.html", params=params, stats=info, examples=EXAMPLES)
-    result = params.run(current_index())
+    result = params.run(current_index(), default_group="doc")
     return render_template("results.html", params=params, result=result)
 
 
 @pages.get("/doc/<doc_id>")
 def document_page(doc_id: str):
-    q = request.args.get("q", "")
-    doc = get_document(current_index(), check_doc_id(doc_id), query=q if q.strip() else None)
-    return render_template("document.html", doc=doc, q=q, view=document_view(doc))
+    params = search_state(request.args)
+    doc, notice = readable_document(current_index(), check_doc_id(doc_id), params.q)
+    view = document_view(doc)
+    # Streamed: the browser shows the first paragraphs while a long document is still arriving.
+    page = stream_template("document.html", doc=doc, params=params, notice=notice, view=view)
+    return Response(page, mimetype="text/html")
+
+
+def readable_document(index: Index, doc_id: str, q: str) -> tuple[Document, str | None]:
+    """The document with q's matches marked; a q that does not parse leaves it unmarked, with
+    the reason, since the reader came for the document."""
+    try:
+        return get_document(index, doc_id, query=q if q.strip() else None), None
+    except QueryError as exc:
+        return get_document(index, doc_id), str(exc)
 
 
 @api.get("/search")
 def api_search():
     params = parse_search_args(request.args)
     result = params.run(current_index())
-    paging = {"page": params.page, "per_page": params.per_page, "pages": params.pages(result.total)}
-    return {**result.to_dict(), **paging}
+    paging = {"page": params.page, "per_page": params.per_page, "pages": params.page_count(result)}
+    return public.for_api(cap_hit_texts({**result.to_dict(), **paging}))
 
 
 @api.get("/doc/<doc_id>")
 def api_document(doc_id: str):
     q = request.args.get("q", "")
     doc = get_document(current_index(), check_doc_id(doc_id), query=q if q.strip() else None)
-    return doc.to_dict()
+    return public.for_api(doc.to_dict())
 
 
 @api.get("/stats")
 def api_stats():
-    return stats(current_index()).to_dict()
+    return public.for_api(stats(current_index()).to_dict())

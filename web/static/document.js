@@ -105,6 +105,18 @@
     );
   });
 
+  // The sticky bar wraps to two or three lines on a phone: paragraphs scrolled to must clear it.
+  function clearNav() {
+    if (!nav) return;
+    var height = nav.getBoundingClientRect().height;
+    document.documentElement.style.setProperty("--match-nav-height", Math.ceil(height) + "px");
+  }
+
   window.addEventListener("hashchange", follow);
+  window.addEventListener("resize", clearNav);
+  clearNav();
   follow();
+  var linked = target();
+  // The browser scrolled to the link before the bar was measured: place it again.
+  if (nav && linked && linked.scrollIntoView) linked.scrollIntoView();
 })();
