@@ -60,6 +60,8 @@ class Config:
     clause: float
     sentence: float
     contiguity: float
+    #: Candidates re-ranked (ranking.RERANK_DEPTH); 0 = none: the page comes from the base order.
+    depth: int
 
 
 def current() -> Config:
@@ -76,11 +78,12 @@ def current() -> Config:
         w.clause,
         w.sentence,
         w.contiguity,
+        ranking.RERANK_DEPTH,
     )
 
 
 #: Ranking on main before issue 9: BM25F (Whoosh's defaults), heading ×2, title ×1.5, no rerank.
-MAIN = Config("govsearch before issue 9 (main)", (1.0, 2.0, 1.5), 1.2, 0.75, 0.0, 0.0, 0.0)
+MAIN = Config("govsearch before issue 9 (main)", (1.0, 2.0, 1.5), 1.2, 0.75, 0.0, 0.0, 0.0, 0)
 
 
 def steps(final: Config) -> list[Config]:
@@ -94,7 +97,12 @@ def steps(final: Config) -> list[Config]:
 
     add("+ field weights tuned", boosts=final.boosts)
     add("+ BM25 k1, b tuned", k1=final.k1, b=final.b)
-    add("+ proximity (clause, sentence)", clause=final.clause, sentence=final.sentence)
+    add(
+        "+ re-ranking: proximity (clause, sentence)",
+        clause=final.clause,
+        sentence=final.sentence,
+        depth=final.depth,
+    )
     add("+ contiguity", contiguity=final.contiguity)
     if len(out) == 1:  # nothing changed since main
         out.append(final)
@@ -166,7 +174,7 @@ def configured(config: Config) -> Iterator[dict[str, list[float]]]:
     from govsearch.indexer import schema
     from govsearch.search import ranking, service
 
-    saved = schema.BM25_K1, schema.BM25_B, ranking.WEIGHTS, service._rerank
+    saved = schema.BM25_K1, schema.BM25_B, ranking.WEIGHTS, service._rerank, ranking.RERANK_DEPTH
     timings: dict[str, list[float]] = {"rerank": []}
 
     def timed_rerank(*args, **kwargs):
@@ -177,12 +185,14 @@ def configured(config: Config) -> Iterator[dict[str, list[float]]]:
             timings["rerank"].append(time.perf_counter() - t0)
 
     schema.BM25_K1, schema.BM25_B = config.k1, config.b
+    ranking.RERANK_DEPTH = config.depth
     ranking.WEIGHTS = ranking.Weights(config.clause, config.sentence, config.contiguity)
     service._rerank = timed_rerank
     try:
         yield timings
     finally:
-        schema.BM25_K1, schema.BM25_B, ranking.WEIGHTS, service._rerank = saved
+        (schema.BM25_K1, schema.BM25_B, ranking.WEIGHTS, service._rerank,
+         ranking.RERANK_DEPTH) = saved  # fmt: skip
 
 
 def ask_ours(index_dir: Path, config: Config, items: list[Item]) -> tuple[list, dict]:

@@ -17,8 +17,8 @@ and segmenter asks the same questions):
   words that occur in a handful of paragraphs (names, numbers in words, odd cuts: 80 % of the
   vocabulary has df < 10 here), below the common top 5 % (完善, 人民, 服务体系 …). On
   ../shared/corpus that is df 12–85 (优良率, 教育局, 最低工资, 吞吐量 …).
-- near: like hard, but both words from one clause of the target (text between ，。；：！？ and
-  their kin): the case proximity ranking is for.
+- near: like hard, but both words from one clause of the target (text between ，；：。！？;
+  the enumeration comma 、 stays inside a clause): the case proximity ranking is for.
 - adjacent: 2 words that stand next to each other in the target (consecutive in the cut, nothing
   between them), neither of them common (df at most the middling band's top), drawn at random
   from the target's such pairs: someone typing an expression with a space in it (人身 伤害),
@@ -55,7 +55,7 @@ TOP = 10
 TWIN_JACCARD = 0.8
 BAND = (80, 95)  # percentiles of the vocabulary's df that make a word "middling"
 _ELIGIBLE = re.compile(r"^[\u4e00-\u9fff]{2,}$")
-_CLAUSE_END = re.compile(r"[,，。;；:：!！?？、\n]")
+_CLAUSE_END = re.compile(r"[,，。;；:：!！?？\n]")  # as search/ranking.py: 、 lists inside a clause
 
 
 @dataclass(frozen=True)

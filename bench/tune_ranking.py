@@ -91,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{value:.4f}  {cells}  {config_text(config)}", flush=True)
         return value
 
-    best = replace(MAIN, label="tuned", clause=0.0, sentence=0.0, contiguity=0.0)
+    from govsearch.search.ranking import RERANK_DEPTH
+
+    best = replace(MAIN, label="tuned", depth=RERANK_DEPTH)
     t0 = time.perf_counter()
     grid = [{"boosts": tuple(floats(b))} for b in args.boosts.split(";") if b]
     best = pick(best, grid, objective)
