@@ -7,7 +7,7 @@ from whoosh import columns, fields, scoring
 from .analysis import ChineseTokenizer, DictWords
 
 #: Bump whenever the Whoosh schema, the SQLite tables or the meaning of a stored value changes.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: BM25F parameters of the `words` field, tuned for paragraph-length documents on the known-item
 #: evaluation (bench/eval_ranking.py). Read at search time: changing them needs no rebuild.
