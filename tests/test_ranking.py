@@ -15,7 +15,7 @@ from govsearch.indexer import build_index
 from govsearch.indexer.textnorm import normalize
 from govsearch.search import explain, open_index, search
 from govsearch.search.query import Phrase, Term
-from govsearch.search.ranking import Candidate, components, rerank
+from govsearch.search.ranking import Candidate, Weights, components, rerank
 
 #: One document whose paragraphs hold the same words (same base score), arranged differently.
 ARRANGED = [
@@ -42,11 +42,23 @@ def test_the_arranged_paragraphs_share_one_base_score(arranged):
     assert scores[0].bm25f > 0
 
 
-def test_contiguous_then_one_clause_then_one_sentence_then_apart(arranged):
+def test_contiguous_then_one_clause_then_the_rest(arranged):
     hits = search(arranged, "河长制 落实").hits
-    # Lines 2 and 5 (one clause each) tie: the earlier paragraph comes first.
+    # Lines 2 and 5 (one clause each) tie, and so do 3 and 4 (the shipped weights give one
+    # sentence nothing more than apart): the earlier paragraph comes first.
     assert [h.line for h in hits] == [1, 2, 5, 3, 4]
-    assert hits[0].score > hits[1].score == hits[2].score > hits[3].score > hits[4].score
+    assert hits[0].score > hits[1].score == hits[2].score > hits[3].score == hits[4].score
+    assert hits[3].score == explain(arranged, "河长制 落实").ranking[3].bm25f
+
+
+def test_one_sentence_beats_apart_when_weighted():
+    terms = [Term("河长制"), Term("落实")]
+    weights = Weights(clause=0.5, sentence=0.2, contiguity=0.0)
+    scores = [
+        components(terms, Candidate(1, 1.0, text), weights).total
+        for text in ("推进河长制全面落实。", "推进河长制,全面落实。", "推进河长制。全面落实。")
+    ]
+    assert scores == [1.5, 1.2, 1.0]
 
 
 def test_contiguity_follows_the_query_order(arranged):
