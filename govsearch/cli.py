@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 EXIT_HITS, EXIT_NO_HITS, EXIT_USAGE, EXIT_ENV, EXIT_INTERNAL = 0, 1, 2, 3, 4
-FORMATS = ("text", "json", "jsonl", "tsv", "vimgrep")
+FORMATS = ("text", "json", "jsonl", "tsv", "vimgrep", "csv", "xlsx")
 EXCERPT = 240
 
 
@@ -35,6 +35,19 @@ def _index_option(f):
         show_envvar=True,
         help="Index directory [default: the per-user data directory].",
     )(f)
+
+
+class _FileName(click.ParamType):
+    """A path to write or read, checked by the library (click.Path stats it, which fails on a
+    NUL in the name with a traceback)."""
+
+    name = "file"
+
+    def convert(self, value, param, ctx) -> Path:
+        return value if isinstance(value, Path) else Path(value)
+
+
+FILE_NAME = _FileName()
 
 
 def _resolve_index(index_dir: Path | None) -> Path:
@@ -318,6 +331,14 @@ def vimgrep_column(hit) -> int:
     "used for ranking, what filters removed, and each hit's score components.",
 )
 @click.option("--color/--no-color", default=None, help="Colour matches [default: on a terminal].")
+# No short -o: `-oa` must stay the query "without oa".
+@click.option("--output", type=FILE_NAME,
+              help="csv/xlsx: write to this file (xlsx needs one); written completely or not "
+              "at all.")  # fmt: skip
+@click.option("--force", is_flag=True, help="Replace the --output file if it exists.")
+@click.option("--base-url", envvar="GOVSEARCH_BASE_URL", show_envvar=True,
+              help="csv/xlsx: link each hit to the web UI at this address "
+              "(http://127.0.0.1:5000) instead of to its file.")  # fmt: skip
 @_index_option
 def search_cmd(
     query: tuple[str, ...],
@@ -331,6 +352,9 @@ def search_cmd(
     count_only: bool,
     explain: bool,
     color: bool | None,
+    output: Path | None,
+    force: bool,
+    base_url: str | None,
     index_dir: Path | None,
 ) -> None:
     """Search the index; every paragraph that contains the query is found.
@@ -348,14 +372,30 @@ def search_cmd(
       govsearch search 河长制
       govsearch search 河长制 --year 2015..2020 --format jsonl
       govsearch search '"黑臭水体" region:深圳' --count
+      govsearch search 河长制 --format xlsx --output 河长制.xlsx
+
+    csv (UTF-8 with BOM) and xlsx list every hit unless --limit is given.
 
     Exit status: 0 when something matched, 1 when nothing did, 2 for a bad query.
     """
     from govsearch.search import count, search
 
     _check_filter_options(year=year, region=region)
+    if output is not None and fmt not in ("csv", "xlsx"):
+        raise click.UsageError("--output works with --format csv or xlsx; redirect the others")
     target = _ensure_index(index_dir)
     text = " ".join(query)
+    if fmt in ("csv", "xlsx") and not (explain or count_only):
+        from govsearch.reports import export_search
+
+        explicit = click.get_current_context().get_parameter_source("limit")
+        limit_given = explicit is not None and explicit.name != "DEFAULT"
+        total = export_search(
+            target, text, fmt=fmt, limit=limit if limit_given and not all_hits else None,
+            offset=offset, sort=sort, year=year, region=region, output=output, force=force,
+            base_url=base_url,
+        )  # fmt: skip
+        sys.exit(EXIT_HITS if total else EXIT_NO_HITS)
     if explain:
         page = {"limit": None if all_hits else limit, "offset": offset, "sort": sort}
         _print_explanation(target, text, year, region, fmt, page)
@@ -683,6 +723,16 @@ def _log_requests_to_stderr() -> None:
     access_log.addHandler(handler)
     access_log.setLevel(logging.INFO)
     access_log.propagate = False
+
+
+def _add_report_commands() -> None:
+    from govsearch import reports
+
+    cli.add_command(reports.trend)
+    cli.add_command(reports.terms)
+
+
+_add_report_commands()
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ import sys
 import threading
 import zlib
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -358,6 +358,24 @@ class IndexReader:
             raise IndexCorrupt(
                 f"the index at {self.root} cannot be read ({exc}). {REBUILD_HINT}"
             ) from exc
+
+    def iter_sql(self, query: str, params: Iterable = ()) -> Iterator[tuple]:
+        """Rows of a read query, streamed (for scans too large to hold at once)."""
+        try:
+            # A connection of its own: the thread's shared one may be used while this is open.
+            conn = connect(self.gen, readonly=True)
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(
+                f"the index at {self.root} cannot be read ({exc}). {REBUILD_HINT}"
+            ) from exc
+        try:
+            yield from conn.execute(query, tuple(params))
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(
+                f"the index at {self.root} cannot be read ({exc}). {REBUILD_HINT}"
+            ) from exc
+        finally:
+            conn.close()
 
     def posting_blobs(self, grams: list[str]) -> list[bytes]:
         """The encoded posting lists of the grams that occur (missing grams are left out)."""

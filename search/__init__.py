@@ -26,8 +26,18 @@ from .service import (
     show,
     stats,
 )
+from .trend import BY, PER, Bucket, Series, SeriesTrend, Trend, TrendRow, parse_series, trend
 
 __all__ = [
+    "BY",
+    "PER",
+    "Bucket",
+    "Series",
+    "SeriesTrend",
+    "Trend",
+    "TrendRow",
+    "parse_series",
+    "trend",
     "FIELDS",
     "FilterValueError",
     "JSON_SCHEMA_VERSION",

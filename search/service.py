@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from govsearch.indexer import IndexReader, NotFound, QueryError, UsageError
@@ -528,6 +528,52 @@ def search(
         listed=listed,
         folded=folded,
     )
+
+
+def _ranked(reader: IndexReader, node: Node, sort: str, end: int | None, collapse: bool):
+    """The matching set, its folded copies, the positive terms, the ranker and the first
+    `end` paragraph ids in order (all of them for None)."""
+    matched = set(_Evaluator(reader).eval(node))
+    copies = _collapse(reader, matched) if collapse else {}
+    terms = positive_terms(node)
+    ranker = _Ranker(reader, terms, matched)
+    if sort == "year":
+        order = ranker.by_year(end)
+    elif end is None:
+        ranker.score_all(matched)
+        order = sorted(matched, key=ranker.key)
+    else:
+        order = ranker.top(end)
+    return matched, copies, terms, ranker, order
+
+
+def iter_hits(
+    index: Index | Path | str,
+    query: str,
+    *,
+    sort: str = "relevance",
+    year: str | None = None,
+    region: str | None = None,
+    filters: Iterable[tuple[str, str]] = (),
+    collapse: bool = True,
+    batch: int = 500,
+) -> tuple[int, Iterator[Hit]]:
+    """Every hit of a query in order, built `batch` at a time (for exports of any size).
+
+    Returns the total and an iterator; only the ranked ids are held, never all the hits.
+    """
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+    node = build_query(query, year=year, region=region, filters=filters)
+    reader = _reader(index)
+    check_filter_values(reader, node)
+    matched, copies, terms, ranker, order = _ranked(reader, node, sort, None, collapse)
+
+    def hits() -> Iterator[Hit]:
+        for i in range(0, len(order), batch):
+            yield from _hits(reader, order[i : i + batch], terms, ranker.scores, copies)
+
+    return len(matched), hits()
 
 
 def _per_doc(reader: IndexReader, matched: set[int]) -> Counter:

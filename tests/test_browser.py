@@ -248,6 +248,46 @@ def test_hostile_document_runs_nothing(page):
     assert page.problems == []
 
 
+def test_trend_chart_from_results_and_a_point_click(page, tmp_path):
+    page.goto("/?q=河长制")
+    page.click("a.to-trend")
+    page.wait_for_url(re.compile(r"/trend\?q="))
+    page.fill("textarea[name=q]", "河长制\n湖=湖长制")
+    page.click(".trend-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/trend\?q=.*%0A"))
+    # A textarea sends CRLF between lines; each line is a series.
+    assert parse_qs(urlsplit(page.url).query)["q"][0].splitlines() == ["河长制", "湖=湖长制"]
+    chart = page.locator("svg.trend-chart")
+    assert chart.is_visible()
+    box = chart.bounding_box()
+    assert box["width"] > 600 and box["height"] > 200
+    assert page.locator("svg.trend-chart g.series").count() == 2
+    assert page.locator("svg.trend-chart polyline").count() >= 1
+    assert page.locator(".legend-item").all_inner_texts()[0].startswith("河长制")
+    assert page.locator(".legend-label").all_inner_texts() == ["河长制", "湖"]
+    # The legend's samples differ in shape as well as colour.
+    swatches = page.locator(".legend-item svg.swatch")
+    assert swatches.nth(0).inner_html() != swatches.nth(1).inner_html()
+    _save(page, tmp_path, "trend-seeds.png")
+
+    # A point of the first series opens the results of that year: the same count.
+    point = page.locator('svg.trend-chart a.point[data-series="0"]').first
+    year, paragraphs = point.get_attribute("data-year"), point.get_attribute("data-paragraphs")
+    point.click()
+    page.wait_for_url(re.compile(r"year="))
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["河长制"], "year": [year]}
+    assert page.inner_text(".total") == paragraphs
+    assert all(m.startswith(f"{year}年") for m in page.locator(".hit-meta").all_inner_texts())
+
+    # Back on the chart, the normalised view keeps the series in the URL.
+    page.go_back()
+    page.click(".per-toggle >> text=文件占比")
+    page.wait_for_url(re.compile(r"per=share-of-documents"))
+    assert page.locator("svg.trend-chart g.series").count() == 2
+    assert "%" in page.locator("svg.trend-chart .ytick").first.text_content()
+    assert page.problems == []
+
+
 def test_region_facet_drills_down_from_province_to_district(page):
     page.goto("/?q=河长制")
     facet = page.locator("section.facet-region")

@@ -288,3 +288,22 @@ def test_stats_lists_provinces_and_the_gazetteer(runner, seed_index):
     assert "provinces:   1 (广东省 2)" in lines
     assert any(line.endswith(f"gazetteer {data_version()})") for line in lines)
     assert result.stderr == ""
+
+
+def test_query_path_and_server_never_load_the_gazetteer(seed_index):
+    # Regions are resolved at index time; searching, showing and serving read what was stored.
+    code = (
+        "import sys; from govsearch.cli import main\n"
+        "from govsearch.indexer import gazetteer as g\n"
+        "runs = (['search','region:深圳 河长制','--format','json'], ['show','x:1'], ['stats'])\n"
+        "for argv in runs:\n"
+        f"    sys.argv=['govsearch', *argv, '--index', {str(seed_index)!r}]\n"
+        "    try:\n        main()\n    except SystemExit:\n        pass\n"
+        "from govsearch.web import create_app\n"
+        f"client = create_app({{'INDEX': {str(seed_index)!r}}}).test_client()\n"
+        "assert client.get('/?q=河长制&region=广东省').status_code == 200\n"
+        "assert g.gazetteer.cache_info().currsize == 0, 'gazetteer parsed'\n"
+        "print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip().endswith("ok"), out.stderr

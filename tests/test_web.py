@@ -317,22 +317,31 @@ def test_page_beyond_the_results(client):
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "chinese"),
     [
-        ("page=0", "page must be a whole number, 1 or more (got &#39;0&#39;)"),
-        ("page=-1", "page must be a whole number, 1 or more (got &#39;-1&#39;)"),
-        ("page=abc", "page must be a whole number, 1 or more (got &#39;abc&#39;)"),
-        ("page=1.5", "page must be a whole number, 1 or more (got &#39;1.5&#39;)"),
-        ("per_page=-5", "per_page must be a whole number, 1 or more (got &#39;-5&#39;)"),
-        ("sort=date", "unknown sort &#39;date&#39;; use one of: relevance, year"),
-        ("year=abc", "year:abc — a year is 4 digits, or a range like year:2015..2020"),
+        ("page=0", "page must be a whole number, 1 or more (got &#39;0&#39;)",
+         "页码必须是不小于 1 的整数（收到的是 0）。"),
+        ("page=-1", "page must be a whole number, 1 or more (got &#39;-1&#39;)",
+         "页码必须是不小于 1 的整数（收到的是 -1）。"),
+        ("page=abc", "page must be a whole number, 1 or more (got &#39;abc&#39;)",
+         "页码必须是不小于 1 的整数（收到的是 abc）。"),
+        ("page=1.5", "page must be a whole number, 1 or more (got &#39;1.5&#39;)",
+         "页码必须是不小于 1 的整数（收到的是 1.5）。"),
+        ("per_page=-5", "per_page must be a whole number, 1 or more (got &#39;-5&#39;)",
+         "每页条数必须是不小于 1 的整数（收到的是 -5）。"),
+        ("sort=date", "unknown sort &#39;date&#39;; use one of: relevance, year",
+         "不支持的排序方式 date；可用：relevance, year。"),
+        ("year=abc", "year:abc — a year is 4 digits, or a range like year:2015..2020",
+         "“abc”不是有效的年份：年份是 4 位数字，或写成 2015..2020 这样的范围。"),
     ],
-)
-def test_bad_parameters_are_400_above_the_box(client, args, message):
+)  # fmt: skip
+def test_bad_parameters_are_400_above_the_box(client, args, message, chinese):
     response = client.get(f"/?q=河长制&{args}")
     assert response.status_code == 400
     html = html_of(response)
-    assert f'<span class="error-message">{message}</span>' in html
+    # The page speaks Chinese; the library's English message stays available beneath it.
+    assert f'<span class="error-message">{chinese}</span>' in html
+    assert f"<summary>英文原文</summary><code>{message}</code>" in html
     assert html.index("error-message") < html.index('name="q" value="河长制"')
 
 
@@ -341,10 +350,8 @@ def test_malformed_query_is_400_with_the_message(client):
     assert response.status_code == 400
     html = html_of(response)
     assert "<strong>查询有误：</strong>" in html
-    assert (
-        '<span class="error-message">unbalanced parenthesis: add the closing &#39;)&#39;</span>'
-        in html
-    )
+    assert '<span class="error-message">括号不成对：请补上右括号“)”。</span>' in html
+    assert "<code>unbalanced parenthesis: add the closing &#39;)&#39;</code>" in html
     assert 'value="(河长制"' in html
     assert "Traceback" not in html
     response = client.get('/?q="土地')
@@ -427,9 +434,9 @@ def test_document_errors(client, ids):
     html = html_of(response)
     assert "<h1>找不到该页面或文件</h1>" in html
     assert (
-        '<p class="error-message">no document with id &#39;abcdef0123&#39; in this index; '
-        "search for it first</p>"
+        '<p class="error-message">索引中没有编号为 abcdef0123 的文件：请先搜索找到它。</p>'
     ) in html
+    assert "no document with id &#39;abcdef0123&#39; in this index; search for it first" in html
     assert '<a class="back-link" href="/">← 返回搜索首页</a>' in html
     for bad in ["ZZZ", "..", "a" * 65, "abc%00", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd"]:
         assert client.get(f"/doc/{bad}").status_code == 404, bad
@@ -440,9 +447,10 @@ def test_document_errors(client, ids):
 def test_unknown_page_and_method(client):
     response = client.get("/nothing-here")
     assert response.status_code == 404
-    assert '<p class="error-message">no such page: /nothing-here</p>' in html_of(response)
+    assert '<p class="error-message">没有这个页面：/nothing-here</p>' in html_of(response)
     response = client.post("/")
     assert response.status_code == 405
+    assert '<p class="error-message">此页面不支持 POST 请求。</p>' in html_of(response)
     assert "method POST is not allowed here" in html_of(response)
 
 
@@ -536,7 +544,10 @@ def test_missing_index_is_503(tmp_path):
     response = client.get("/?q=河长制")
     assert response.status_code == 503
     html = html_of(response)
-    assert "<h1>索引暂不可用</h1>" in html and f'<p class="error-message">{message}</p>' in html
+    assert "<h1>索引暂不可用</h1>" in html
+    chinese = f"{empty} 处还没有索引。管理员请运行：govsearch index PATH... --index {empty}"
+    assert f'<p class="error-message">{chinese}</p>' in html
+    assert f"<code>{message}</code>" in html
     assert client.get("/").status_code == 503
     # Once the index exists, the same app serves it.
     build_index(SEEDS, empty)
@@ -583,7 +594,7 @@ def test_library_and_unexpected_errors_are_500_without_traceback(app, monkeypatc
     response = client.get("/")
     assert response.status_code == 500
     html = html_of(response)
-    assert '<p class="error-message">internal error: the server log has the details</p>' in html
+    assert '<p class="error-message">服务器内部出错，详情已记录在服务器日志中。</p>' in html
     assert "secret internals" not in html and "Traceback" not in html
     assert (
         response.headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]
