@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
 
 from .query import Phrase, Term
 
@@ -86,9 +88,13 @@ def _pattern(unit: Term | Phrase) -> re.Pattern[str]:
     return re.compile(r"\s*".join(re.escape(p) for p in unit.parts))
 
 
-def _units(terms: list[Term | Phrase]) -> list[re.Pattern[str]]:
-    """One pattern per distinct query term or phrase, in query order."""
-    return [_pattern(t) for t in dict.fromkeys(terms)]
+@lru_cache(maxsize=256)
+def _compiled(terms: tuple[Term | Phrase, ...]) -> tuple[list[re.Pattern], list[re.Pattern]]:
+    """One pattern per distinct query term or phrase in query order, and one per adjacent pair
+    of them back to back (only whitespace between)."""
+    units = [_pattern(t) for t in dict.fromkeys(terms)]
+    pairs = [re.compile(f"(?:{a.pattern})\\s*(?:{b.pattern})") for a, b in pairwise(units)]
+    return units, pairs
 
 
 def _occurrences(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
@@ -127,28 +133,20 @@ def _span_kind(norm: str, window: tuple[int, int]) -> str:
     return ""
 
 
-def _contiguous_pairs(units: list[re.Pattern[str]], norm: str) -> int:
-    """Adjacent query units that occur back to back, in the query's order."""
-    pairs = 0
-    for a, b in zip(units, units[1:], strict=False):
-        if re.search(f"(?:{a.pattern})\\s*(?:{b.pattern})", norm):
-            pairs += 1
-    return pairs
-
-
 def components(
     terms: list[Term | Phrase], candidate: Candidate, weights: Weights | None = None
 ) -> Components:
     """The parts of a candidate's final score."""
     w = weights or WEIGHTS
     base = candidate.score
-    units = _units(terms)
+    units, pair_patterns = _compiled(tuple(terms))
     if base <= 0 or len(units) < 2:
         return Components(base)
-    spans = [occ for occ in (_occurrences(u, candidate.norm) for u in units) if occ]
-    span = _span_kind(candidate.norm, _tightest(spans)) if len(spans) >= 2 else ""
+    norm = candidate.norm
+    spans = [occ for occ in (_occurrences(u, norm) for u in units) if occ]
+    span = _span_kind(norm, _tightest(spans)) if len(spans) >= 2 else ""
     near = w.clause if span == "clause" else w.sentence if span == "sentence" else 0.0
-    pairs = _contiguous_pairs(units, candidate.norm)
+    pairs = sum(1 for p in pair_patterns if p.search(norm))
     return Components(
         base,
         proximity=base * near,
@@ -156,6 +154,14 @@ def components(
         span=span,
         contiguous_pairs=pairs,
     )
+
+
+def reorders(terms: list[Term | Phrase]) -> bool:
+    """Whether `rerank` can change anything for these terms (two or more distinct ones).
+
+    Retrieval skips fetching the candidates' text when it cannot.
+    """
+    return len(set(terms)) >= 2
 
 
 def rerank(terms: list[Term | Phrase], candidates: list[Candidate]) -> dict[int, float]:

@@ -396,7 +396,9 @@ def _rank(
 ) -> list[int]:
     """The first k matches (all for None) in page order: base order, its head re-ranked."""
     ranker.scores.update(ranker.base)  # a repeated call starts again from the base scores
-    depth = None if k is None else max(k, ranking.RERANK_DEPTH)
+    depth = k
+    if k is not None and ranking.reorders(terms):
+        depth = max(k, ranking.RERANK_DEPTH)
     if sort == "year":
         return _rerank(reader, terms, ranker.by_year(depth), ranker, by_year=True)
     if k is None:
@@ -419,7 +421,7 @@ def _rerank(
     The base scores of the re-scored candidates stay in `ranker.base` (for --explain).
     """
     head = order[: ranking.RERANK_DEPTH]
-    if not head or not terms:
+    if not head or not ranking.reorders(terms):
         return order
     rows = reader.fetch(head, "norm")
     candidates = [ranking.Candidate(p, ranker.scores.get(p, 0.0), rows[p][0]) for p in head]
