@@ -459,7 +459,7 @@ def _print_score_details(scores, offset: int) -> None:
         if s.reranked:
             span = {"clause": "one clause", "sentence": "one sentence"}.get(s.span, "apart")
             line += f" + {s.proximity:.4f} proximity ({span})"
-            line += f" + {s.contiguity:.4f} contiguity ({s.contiguous_pairs} pairs adjacent)"
+            line += f" + {s.contiguity:.4f} contiguity ({s.contiguous_pairs} pairs back to back)"
         else:
             line += " (not re-ranked)"
         click.echo(line)

@@ -236,7 +236,7 @@ def test_cli_explain_prints_each_hits_components(runner, arranged):
     pattern = re.compile(
         r"  \[(\d)\] (\w+:\d+)  ([\d.]+) = ([\d.]+) bm25f \(河长制 ([\d.]+), 落实 ([\d.]+)\)"
         r" \+ ([\d.]+) proximity \((one clause|one sentence|apart)\)"
-        r" \+ ([\d.]+) contiguity \((\d) pairs adjacent\)$"
+        r" \+ ([\d.]+) contiguity \((\d) pairs back to back\)$"
     )
     parsed = [pattern.match(r) for r in rows]
     assert all(parsed), rows
