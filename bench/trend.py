@@ -93,9 +93,8 @@ def child_trend(index: str, n: int, repeats: int) -> dict:
 
 
 def child_export(index: str, fmt: str, out: str) -> dict:
-    from govsearch.search import open_index, search
+    from govsearch.search import iter_hits, open_index, search
     from govsearch.search.export import hit_table, write_csv, write_xlsx
-    from govsearch.search.service import iter_hits
 
     handle = open_index(index)
     search(handle, "河长制")
@@ -225,7 +224,9 @@ def main(argv=None) -> None:
         work.mkdir(parents=True, exist_ok=True)
     from bench.measure import machine
 
-    results: dict = {"machine": machine(), "commit": _commit(), "trend": {}, "export": {}}
+    # The machine may be shared: its load beside the figures says how quiet the run was.
+    results: dict = {"machine": machine(), "commit": _commit(), "trend": {}, "export": {},
+                     "load_average_start": os.getloadavg()}  # fmt: skip
     indexes = {"1x": args.index or build(1, work)}
     if not args.skip_10x:
         indexes["10x"] = args.index_10x or build(10, work)
@@ -250,6 +251,7 @@ def main(argv=None) -> None:
     if args.screenshot:
         log("screenshot of the trend page")
         screenshot(indexes["1x"], REPO / "docs" / "screenshots" / "trend.png")
+    results["load_average_end"] = os.getloadavg()
     print_table(results)
     out = HERE / "results" / "trend.json"
     out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -175,7 +175,8 @@ def index(
     fmt: str,
     index_dir: Path | None,
 ) -> None:
-    """Index files and directories (recursively): .txt .md .html .docx .pdf.
+    """Index files and directories (recursively): .txt .md .html .docx .pdf .doc .wps .ofd,
+    and scans (.png .jpg .tif, image-only PDF pages) with the ocr extra.
 
     Re-running indexes only what changed, drops files that disappeared from an indexed
     directory, and never duplicates a paragraph. An interrupted run leaves the previous
@@ -237,10 +238,20 @@ class _progress_bar:
 
     def __init__(self) -> None:
         self.bar = None
+        self.ocr_bar = None
 
     def __call__(self, p) -> None:
         from tqdm import tqdm
 
+        if p.stage == "ocr":
+            if self.ocr_bar is None:
+                self.ocr_bar = tqdm(
+                    total=p.pages_total, unit="page", desc="OCR", file=sys.stderr, leave=False
+                )
+            self.ocr_bar.n = p.pages_done
+            self.ocr_bar.set_postfix_str(Path(p.path).name, refresh=False)
+            self.ocr_bar.refresh()
+            return
         if self.bar is None:
             self.bar = tqdm(total=p.files_total, unit="file", file=sys.stderr, leave=False)
         if p.stage == "committing":
@@ -250,8 +261,9 @@ class _progress_bar:
         self.bar.refresh()
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        for bar in (self.ocr_bar, self.bar):
+            if bar is not None:
+                bar.close()
 
 
 # -- search --------------------------------------------------------------------------------
@@ -496,6 +508,9 @@ def _print_text(result, color: bool) -> None:
         where = f"{_display_path(hit.path)}:{hit.line}" if hit.line else _display_path(hit.path)
         if hit.page:
             where += f" (page {hit.page})"
+        if hit.ocr:
+            # Recognised text may hold misread characters: say so where the hit is named.
+            where += f"  [OCR {hit.ocr_confidence:.0%}]"
         body, spans = excerpt(hit.text, hit.matches)
         # color=: click drops ANSI codes on a pipe unless told; --color means "keep them".
         click.echo(click.style(f"[{n}] ", bold=True) + head if color else f"[{n}] {head}",

@@ -80,7 +80,7 @@ def _emit(fmt: str, output: Path | None, force: bool, write_text, write_csv, wri
               help="Bucket by this; repeat for a cross table (--by year --by level) "
               "[default: year].")  # fmt: skip
 @click.option("--year", help="Only documents of this year or range: 2015..2025.")
-@click.option("--region", help="Only regions whose name contains this: 山东省.")
+@click.option("--region", help="Only this region and the places in it, as search --region: 山东省.")
 @click.option("--per", type=click.Choice(["none", "10k-paragraphs", "share-of-documents"]),
               default="none", show_default=True,
               help="What the text output draws: matching paragraphs, per 10,000 paragraphs of "
@@ -274,7 +274,7 @@ def _key_text(value) -> str:
 @click.command()
 @click.option("--compare", nargs=2, metavar="FIRST SECOND", required=True,
               help="Two years or ranges: 2024 2025, or 2011..2015 2016..2020.")  # fmt: skip
-@click.option("--region", help="Only regions whose name contains this: 全国, 山东省.")
+@click.option("--region", help="Only this region and the places in it, as search --region: 全国.")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
               help="Terms per list.")  # fmt: skip
 @click.option("--min-count", type=click.IntRange(min=1), default=3, show_default=True,
@@ -304,8 +304,8 @@ def terms(
       govsearch terms --compare 2024 2025 --region 全国
       govsearch terms --compare 2011..2015 2016..2020 --top 50 --format xlsx -o 词语.xlsx
     """
+    from govsearch.search import compare_terms
     from govsearch.search.export import terms_table, write_csv, write_xlsx
-    from govsearch.search.terms import compare_terms
 
     target = _ensure_index(index_dir)
     first, second = compare
@@ -357,8 +357,8 @@ def export_search(
     """`search --format csv|xlsx`: every hit (or --limit of them) streamed into a table."""
     import itertools
 
+    from govsearch.search import iter_hits
     from govsearch.search.export import file_link, hit_table, web_link, write_csv, write_xlsx
-    from govsearch.search.service import iter_hits
 
     def table():
         total, hits = iter_hits(target, text, sort=sort, year=year, region=region)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
-from . import store
+from . import ocrcache, store
 from .analysis import (
     DictWords,
     builtin_dictionary,
@@ -27,7 +27,7 @@ from .analysis import (
     load_dictionary,
     segmenter,
 )
-from .errors import UsageError
+from .errors import GovsearchError, UsageError
 from .gazetteer import data_version as gazetteer_version
 from .inference import describe
 from .ingest import SkipFile, SourceDoc, discover, is_inside, read_document
@@ -64,13 +64,15 @@ class SkippedFile:
 
 @dataclass(frozen=True)
 class Progress:
-    """Reported after each file."""
+    """Reported after each file, and after each page during OCR (stage "ocr")."""
 
     files_done: int
     files_total: int
     paragraphs: int
     path: str
     stage: str = "reading"
+    pages_done: int = 0
+    pages_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -161,12 +163,26 @@ def build_index(
     manifest_obj = load_manifest(Path(manifest)) if manifest and not drop_manifest else None
     new_user_words = load_dictionary(user_dict)[len(builtin_dictionary()) :] if user_dict else None
 
+    # Scanned pages are recognised before the lock is taken: OCR takes minutes, the writes don't.
+    ocrcache.recognize_scans(
+        paths, index_dir, manifest_obj or _manifest_for_ocr(index_dir, drop_manifest), progress
+    )
     with store.WriteLock(index_dir, lock_timeout):
         report = _build_locked(
             paths, index_dir, manifest_obj, drop_manifest, new_user_words, rebuild, progress,
             started,
         )  # fmt: skip
         return replace(report, skipped=_remember_skipped(index_dir, paths, report, rebuild))
+
+
+def _manifest_for_ocr(index_dir: Path, drop_manifest: bool) -> Manifest | None:
+    """The remembered manifest, read without the lock, so OCR skips files it does not list."""
+    if drop_manifest:
+        return None
+    try:
+        return _remembered_manifest(store.current_generation(index_dir))
+    except GovsearchError:
+        return None  # a damaged index is reported (or rebuilt) under the lock
 
 
 def _remembered_manifest(gen: Path | None) -> Manifest | None:
@@ -336,6 +352,7 @@ def _build_locked(
         shutil.rmtree(gen, ignore_errors=True)
         raise
     store.remove_old_generations(index_dir)
+    ocrcache.prune(index_dir, gen)
     return _report(
         index_dir, gen, indexed, unchanged, len(removed), skipped, added, warnings, started, full,
         duplicates, notes,
@@ -455,11 +472,17 @@ def _write_generation(
     try:
         for old in dropped:
             writer.delete_by_term("doc_id", old.doc_id)
+            conn.execute(
+                "DELETE FROM ocr WHERE pid IN (SELECT pid FROM paras WHERE doc_id = ?)",
+                (old.doc_id,),
+            )
             conn.execute("DELETE FROM paras WHERE doc_id = ?", (old.doc_id,))
             conn.execute("DELETE FROM docs WHERE doc_id = ?", (old.doc_id,))
+        recognize = ocrcache.OcrCache(gen.parent)
         for n, pending in enumerate(to_index, 1):
+            recognize.remember(pending.path, pending.sha256)
             try:
-                src = read_document(pending.path)
+                src = read_document(pending.path, recognize)
             except SkipFile as exc:
                 skipped.append(SkippedFile(str(pending.path), str(exc)))
                 continue
@@ -629,6 +652,14 @@ def _add_document(
             (pid, doc_id, paragraph, line, column, page, sid, text, norm),
         )
         pid += 1
+    conn.executemany(
+        "INSERT INTO ocr VALUES (?, ?)",
+        [
+            (first_pid + i, p.ocr_confidence)
+            for i, p in enumerate(src.paragraphs)
+            if p.ocr_confidence is not None
+        ],
+    )
     conn.execute(
         "INSERT OR REPLACE INTO docs (doc_id, path, root, sha256, fingerprint, format, encoding,"
         " size, title, year, region, level, meta, region_path, adcode, manifest_row, pid_start,"

@@ -22,6 +22,8 @@ class SourceParagraph:
     heading_level: int | None = None
     #: UTF-8 byte offset of the paragraph's first character in its source line (text files).
     column: int = 0
+    #: The OCR engine's confidence (0–1) for recognised text; None for a text layer.
+    ocr_confidence: float | None = None
 
 
 @dataclass
@@ -197,18 +199,22 @@ def text_paragraphs(text: str, markdown: bool = False) -> list[SourceParagraph]:
     return out
 
 
-def read_document(path: Path) -> SourceDoc:
-    """Read and split one file. Raises SkipFile with a reason for anything it cannot index."""
+def read_document(path: Path, recognize=None) -> SourceDoc:
+    """Read and split one file. Raises SkipFile with a reason for anything it cannot index.
+
+    `recognize` recognises scanned pages (build passes the index's OCR cache).
+    """
     from . import formats
 
     try:
-        extracted = formats.extract(path)
+        extracted = formats.extract(path, recognize=recognize)
     except (formats.UnsupportedFormat, formats.ExtractionError) as exc:
         raise SkipFile(str(exc)) from None
     except OSError as exc:
         raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
     paras = [
-        SourceParagraph(b.text, b.line, b.page, b.heading_level, b.column) for b in extracted.blocks
+        SourceParagraph(b.text, b.line, b.page, b.heading_level, b.column, b.ocr_confidence)
+        for b in extracted.blocks
     ]
     return SourceDoc(
         path,

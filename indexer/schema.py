@@ -7,7 +7,7 @@ from whoosh import columns, fields, scoring
 from .analysis import ChineseTokenizer, DictWords
 
 #: Bump whenever the Whoosh schema, the SQLite tables or the meaning of a stored value changes.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: BM25F parameters of the `words` field, tuned for paragraph-length documents on the known-item
 #: evaluation (bench/eval_ranking.py; Whoosh's defaults were 1.2 and 0.75). Full length
@@ -91,6 +91,11 @@ CREATE TABLE IF NOT EXISTS grams (
     gram TEXT PRIMARY KEY,
     postings BLOB NOT NULL
 ) WITHOUT ROWID;
+-- Paragraphs recognised by OCR, with the engine's confidence (0-1); text layers have no row.
+CREATE TABLE IF NOT EXISTS ocr (
+    pid INTEGER PRIMARY KEY,
+    confidence REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS kv (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL

@@ -20,12 +20,14 @@ from .service import (
     count,
     explain,
     get_document,
+    iter_hits,
     open_index,
     parse_paragraph_id,
     search,
     show,
     stats,
 )
+from .terms import TermChange, TermComparison, compare_terms
 from .trend import BY, PER, Bucket, Series, SeriesTrend, Trend, TrendRow, parse_series, trend
 
 __all__ = [
@@ -38,6 +40,10 @@ __all__ = [
     "TrendRow",
     "parse_series",
     "trend",
+    "TermChange",
+    "TermComparison",
+    "compare_terms",
+    "iter_hits",
     "FIELDS",
     "FilterValueError",
     "JSON_SCHEMA_VERSION",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import os
 import tempfile
@@ -210,7 +211,7 @@ def atomic_output(path: Path, *, force: bool = False) -> Iterator[Path]:
 HIT_COLUMNS = (
     "rank", "id", "doc_id", "title", "year", "region", "level", "type", "docno", "section",
     "paragraph", "location", "path", "line", "page", "text", "matched", "score", "also_in",
-    "link",
+    "ocr_confidence", "link",
 )  # fmt: skip
 HIT_WIDTHS = {"id": 18, "title": 30, "region": 12, "section": 24, "location": 30, "text": 80,
               "matched": 14, "also_in": 24, "link": 30}  # fmt: skip
@@ -236,10 +237,15 @@ def web_link(base_url: str, query: str) -> Callable[[Hit], str]:
 
 def file_link(hit: Hit) -> str:
     """A file:// URI of the hit's source (a link that opens the document where it lives)."""
+    return _file_uri(hit.path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_uri(path: str) -> str:
     try:
-        return Path(hit.path).as_uri()
+        return Path(path).as_uri()
     except ValueError:  # not an absolute path
-        return hit.path
+        return path
 
 
 def hit_table(hits: Iterable[Hit], link: Callable[[Hit], str] = file_link) -> Table:
@@ -252,7 +258,7 @@ def hit_table(hits: Iterable[Hit], link: Callable[[Hit], str] = file_link) -> Ta
             yield [
                 rank, h.id, h.doc_id, h.title, h.year, h.region, h.level, h.doc_type, h.docno,
                 h.section, h.paragraph, location(h), h.path, h.line, h.page, h.text,
-                matched or None, h.score, also or None, link(h),
+                matched or None, h.score, also or None, h.ocr_confidence, link(h),
             ]  # fmt: skip
 
     return Table("结果", HIT_COLUMNS, rows(), links=("link",), widths=HIT_WIDTHS)

@@ -747,7 +747,7 @@ def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[
             spans.extend(find_all(norm, t.text))
         else:
             spans.extend(m.span() for m in phrase_pattern(t).finditer(norm))
-    return merge_spans(to_source_spans(text, merge_spans(spans)))
+    return merge_spans(to_source_spans(text, merge_spans(spans), norm))
 
 
 def _collapse(reader: IndexReader, matched: set[int]) -> dict[int, list[int]]:
@@ -790,11 +790,11 @@ def _hits(
     rows = reader.fetch(
         page,
         "paragraph, line, page, text, norm, (SELECT path FROM sections s WHERE s.sid = paras.sid), "
-        "col",
+        f"col, {_OCR_COLUMN}",
     )
     hits = []
     for pid in page:
-        paragraph, line, pageno, text, norm, section, column = rows[pid]
+        paragraph, line, pageno, text, norm, section, column, confidence = rows[pid]
         d = reader.doc_of(pid)
         hits.append(
             Hit(
@@ -821,9 +821,14 @@ def _hits(
                 date=d.meta.get("date"),
                 issuer=d.meta.get("issuer"),
                 also_in=_locations(reader, copies[pid]) if pid in copies else [],
+                ocr_confidence=confidence,
             )
         )
     return hits
+
+
+# The OCR confidence of a paragraph, NULL for text layers (see the ocr table in schema.py).
+_OCR_COLUMN = "(SELECT confidence FROM ocr o WHERE o.pid = paras.pid)"
 
 
 def region_facets(d) -> dict[str, str]:
@@ -912,7 +917,7 @@ def get_document(
     terms = positive_terms(parse_query(query)) if query and query.strip() else []
     rows = reader.sql(
         "SELECT paragraph, line, page, text, norm, "
-        "(SELECT path FROM sections s WHERE s.sid = paras.sid) "
+        f"(SELECT path FROM sections s WHERE s.sid = paras.sid), {_OCR_COLUMN} "
         "FROM paras WHERE doc_id = ? AND paragraph BETWEEN ? AND ? ORDER BY paragraph",
         (doc_id, first, last),
     )
@@ -925,8 +930,9 @@ def get_document(
             section=section,
             text=text,
             matches=match_spans(text, norm, terms) if terms else [],
+            ocr_confidence=confidence,
         )
-        for p, line, page, text, norm, section in rows
+        for p, line, page, text, norm, section, confidence in rows
     ]
     return Document(
         doc_id=d.doc_id,

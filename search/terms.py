@@ -39,6 +39,8 @@ METHOD = (
 SIGNIFICANT = 3.84
 #: Candidates per list recounted exactly, as a multiple of --top.
 RECOUNT = 3
+#: Candidates checked for being new, at most, as a multiple of --top.
+NEW_SCAN = 25
 #: Function words of two or more characters (single characters are left out anyway).
 STOP_WORDS = frozenset(
     """
@@ -207,11 +209,26 @@ def compare_terms(
         key=lambda w: (-seen_b[w], w),
     )
     evaluator = _Evaluator(reader)
-    exact: dict[str, tuple[int, int, set[int]]] = {}
-    for w in dict.fromkeys(rising[:want] + falling[:want] + fresh[:want]):
+    exact: dict[str, tuple[int, int]] = {}
+
+    def recount(w: str) -> set[int]:
         pids = evaluator.term(w)
-        exact[w] = (len(pids & a), len(pids & b), pids)
-    changes = {w: _change(w, ka, na, kb, nb) for w, (ka, kb, _p) in exact.items()}
+        exact[w] = (len(pids & a), len(pids & b))
+        return pids
+
+    for w in dict.fromkeys(rising[:want] + falling[:want]):
+        recount(w)
+    # New terms: most candidates that the segmenter never saw in the first period still occur
+    # earlier (inside other words, or in other years), so keep checking until enough are found.
+    earlier = _earlier(reader, b_start, region)
+    new_words = []
+    for checked, w in enumerate(fresh):
+        if len(new_words) >= want or checked >= NEW_SCAN * top:
+            break
+        pids = recount(w)
+        if exact[w][0] == 0 and exact[w][1] >= min_count and not pids & earlier:
+            new_words.append(w)
+    changes = {w: _change(w, ka, na, kb, nb) for w, (ka, kb) in exact.items()}
 
     def keep(c: TermChange) -> bool:
         return abs(c.log_likelihood) >= SIGNIFICANT and max(c.first, c.second) >= min_count
@@ -229,15 +246,7 @@ def compare_terms(
     down = [c for c in changes.values() if c.log_likelihood < 0 and keep(c)]
     up.sort(key=lambda c: (-c.log_likelihood, c.term))
     down.sort(key=lambda c: (c.log_likelihood, c.term))
-    earlier = _earlier(reader, b_start, region)
-    new = [
-        changes[w]
-        for w in fresh[:want]
-        if w in changes
-        and exact[w][0] == 0
-        and exact[w][1] >= min_count
-        and not exact[w][2] & earlier
-    ]
+    new = [changes[w] for w in new_words if w in changes]
     new.sort(key=lambda c: (-c.second, c.term))
     return TermComparison(
         first=first,

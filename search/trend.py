@@ -40,7 +40,6 @@ BATCH_SERIES = 64
 #: Above this share of the index, reading every paragraph in order beats looking them up.
 SCAN_SHARE = 0.15
 _LABEL = re.compile(r"^([^\s=\"():]{1,64})=(?=\S)")
-UNKNOWN = None
 
 
 @dataclass(frozen=True)
@@ -278,7 +277,7 @@ class _Scope:
             for i in members:
                 self.bucket_of[i] = b
             counted = [self.doc_paragraphs[i] for i in members]
-            title = docs[members[0]].title if by == ("doc",) or "doc" in by else None
+            title = docs[members[0]].title if "doc" in by else None
             self.buckets.append(Bucket(key, sum(counted), sum(1 for n in counted if n > 0), title))
         self.docs = docs
 

@@ -178,8 +178,10 @@ def test_bad_files_are_skipped_and_counted(tmp_path):
     assert r.files_indexed == 1 and r.files_skipped == 4
     assert reasons["bin.txt"] == "binary file (contains NUL bytes), not text"
     assert reasons["empty.txt"] == "no text in the file"
-    assert "not supported" in reasons["old.doc"] and ".doc" in reasons["old.doc"]
-    assert "not supported" in reasons["image.png"]
+    assert reasons["old.doc"] == (
+        "old.doc is not a Word 97–2003 or WPS file (no such signature in its content)"
+    )
+    assert reasons["image.png"].startswith("image.png is not a readable image (")
 
 
 def test_manifest_metadata_wins_and_limits_directory_walks(tmp_path):

@@ -58,7 +58,7 @@ def expected_rows(index_dir: Path, source: Path) -> list[list]:
         rows.append([
             rank, hit.id, hit.doc_id, "关于河长制的通知", 2018, "深圳市", "city", "通知", None,
             hit.section, line, f"{source}:{line}", str(source), line, None, text, "河长制",
-            hit.score, None, source.as_uri(),
+            hit.score, None, None, source.as_uri(),
         ])  # fmt: skip
     assert len(rows) == 6 and {r[10] for r in rows} == {1, 2, 3, 4, 5, 6}
     return rows

@@ -134,3 +134,22 @@ def test_cli_text_csv_and_xlsx(runner, terms_index, tmp_path):
     missing = runner.invoke(cli, ["terms", "--index", str(terms_index)])
     assert missing.exit_code == 2
     assert "Missing option '--compare'" in missing.stderr
+
+
+def test_new_terms_do_not_depend_on_top(tmp_path):
+    # Five words rise from nothing in 2020 to five paragraphs in 2021 but were already in 2019:
+    # not new. 林长制 (three paragraphs) is. The new list is searched until it is full, not cut
+    # to the first 3 × --top candidates.
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    older = "保护生态环境。推进乡村振兴。加快城市更新。\n"
+    texts = {"a.txt": (2019, older), "b.txt": (2020, "其他内容。\n" * 3),
+             "c.txt": (2021, older * 5 + "林长制。\n" * 3)}  # fmt: skip
+    rows = []
+    for name, (year, text) in texts.items():
+        (corpus / name).write_text(text, "utf-8")
+        rows.append(json.dumps({"file": name, "title": f"{year}年报告", "year": year}))
+    (corpus / "manifest.jsonl").write_text("\n".join(rows) + "\n", "utf-8")
+    build_index([corpus], tmp_path / "i", manifest=corpus / "manifest.jsonl")
+    one = compare_terms(tmp_path / "i", "2020", "2021", top=1, min_count=2)
+    assert [(t.term, t.first, t.second) for t in one.new] == [("林长制", 0, 3)]

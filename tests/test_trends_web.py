@@ -225,3 +225,29 @@ def test_filter_values_no_document_has_are_worded_in_chinese(client, query):
     page = html_of(client.get("/", query_string={"q": query}))
     assert f'<span class="error-message">{to_chinese(message)}</span>' in page
     assert re.search(r"[\u4e00-\u9fff]", to_chinese(message))
+
+
+def test_a_public_server_exports_file_names_not_server_paths(tiny_index):
+    client = create_app({"TESTING": True, "INDEX": str(tiny_index), "PUBLIC": True}).test_client()
+    raw = client.get("/export.csv?q=河长制").get_data().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(raw)))
+    assert rows and str(tiny_index.parent) not in raw
+    assert {r["path"] for r in rows} == {"a.txt", "b.txt"}
+    assert {r["location"] for r in rows} == {"a.txt:1", "a.txt:2", "b.txt:2"}
+
+
+def test_document_page_words_a_bad_query_in_chinese(client, tiny_index):
+    doc_id = search(tiny_index, "河长制").hits[0].doc_id
+    html = html_of(client.get(f"/doc/{doc_id}?q=(河长制"))
+    assert '<span class="notice-message">括号不成对：请补上右括号“)”。</span>' in html
+    assert "<code>unbalanced parenthesis: add the closing &#39;)&#39;</code>" in html
+
+
+def test_each_province_tile_lands_on_as_many_results(sample_index):
+    client = create_app({"TESTING": True, "INDEX": str(sample_index)}).test_client()
+    html = html_of(client.get("/trend?q=河长制 OR 发展"))
+    tiles = re.findall(r'<a class="tile" href="([^"]+)"><title>[^：]+：(\d+) 段', html)
+    assert len(tiles) >= 3
+    for href, paragraphs in tiles:
+        page = html_of(client.get(unescape(href)))
+        assert f'<strong class="total">{paragraphs}</strong>' in page, href

@@ -83,6 +83,8 @@ def _unexpected(exc: Exception):
 
 
 def register(app: Flask) -> None:
+    # Templates word any library message they show in Chinese: {{ message|zh }}.
+    app.jinja_env.filters["zh"] = to_chinese
     app.register_error_handler(GovsearchError, _library_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

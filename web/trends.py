@@ -16,7 +16,16 @@ from urllib.parse import quote
 from flask import Blueprint, Response, render_template, request, url_for
 
 from govsearch.indexer import QueryError
-from govsearch.search import PER, SeriesTrend, Trend, TrendRow, parse_series, trend
+from govsearch.search import (
+    PER,
+    Hit,
+    SeriesTrend,
+    Trend,
+    TrendRow,
+    iter_hits,
+    parse_series,
+    trend,
+)
 from govsearch.search.export import (
     csv_chunks,
     hit_table,
@@ -24,8 +33,8 @@ from govsearch.search.export import (
     web_link,
     write_xlsx,
 )
-from govsearch.search.service import iter_hits
 
+from . import public
 from .chart import fmt_value, line_chart, province_tiles, swatch
 from .messages import to_chinese
 from .params import parse_search_args
@@ -157,8 +166,16 @@ def search_download(fmt: str):
         current_index(), params.q, sort=params.sort, year=params.year, region=params.region,
         filters=[(n, v) for n, v in params.filters if n in ("level", "type")],
     )  # fmt: skip
+    if public.is_public():
+        hits = map(_without_server_paths, hits)
     table = hit_table(hits, web_link(request.url_root, params.q))
     return _download(fmt, [table], params.q or "检索结果")
+
+
+def _without_server_paths(hit: Hit) -> Hit:
+    """A public server names source files, never where they lie on its disk."""
+    also = [replace(a, path=public.file_name(a.path)) for a in hit.also_in]
+    return replace(hit, path=public.file_name(hit.path), also_in=also)
 
 
 def _filename(stem: str, fmt: str) -> str:
