@@ -15,7 +15,13 @@ The features reward a multi-term query whose terms stand together in the paragra
 
 Each feature multiplies the base score: final = base × (1 + proximity + contiguity). So a
 fragment-only candidate (base 0) stays at 0, below every whole-word match, and the components
-of a score (base, base × proximity, base × contiguity) add up to it.
+of a score (base, base × proximity, base × contiguity) add up to it. Bonuses never lower a
+score, so candidates below the re-scored head stay below it.
+
+For the retrieval side: `reorders(terms)` is false for fewer than two distinct terms, and then
+`rerank` would return the base scores unchanged; skip fetching the candidates' text (and
+retrieving more than the page) in that case. `components` gives one candidate's parts (for
+--explain).
 """
 
 from __future__ import annotations
