@@ -172,33 +172,38 @@ class Captured:
 
 def capture(index: Path, config: Config, items) -> list[Captured]:
     """Run every question once and keep what re-ranking saw (the head and its base scores)."""
-    from govsearch.search import ranking, service
+    from govsearch.search import open_index, ranking
 
-    seen: list[Captured] = []
-    original = service._rerank
+    calls: list[tuple] = []
+    original = ranking.rerank
 
-    def spy(reader, terms, order, ranker, by_year=False):
-        head = order[: ranking.RERANK_DEPTH]
-        rows = reader.fetch(head, "norm, line")
+    def spy(terms, candidates):
+        calls.append((terms, candidates))
+        return original(terms, candidates)
+
+    ranking.rerank = spy
+    try:
+        answers, _t = ask_ours(index, config, items)
+    finally:
+        ranking.rerank = original
+    if len(calls) != len(items):
+        raise SystemExit("a question did not reach re-ranking; cannot tune offline")
+    reader = open_index(index).reader()
+    seen = []
+    for terms, candidates in calls:
+        head = [c.pid for c in candidates]
+        lines = reader.fetch(head, "line")
+        docs = {p: reader.doc_of(p) for p in head}
         seen.append(
             Captured(
                 terms,
                 head,
-                {p: ranker.scores.get(p, 0.0) for p in head},
-                {p: rows[p][0] for p in head},
-                {p: ranker.year_key(p) for p in head},
-                {p: (Path(reader.doc_of(p).path).name, rows[p][1]) for p in head},
+                {c.pid: c.score for c in candidates},
+                {c.pid: c.norm for c in candidates},
+                {p: -d.year if d.year is not None else 10**6 for p, d in docs.items()},
+                {p: (Path(d.path).name, lines[p][0]) for p, d in docs.items()},
             )
         )
-        return original(reader, terms, order, ranker, by_year)
-
-    service._rerank = spy
-    try:
-        answers, _t = ask_ours(index, config, items)
-    finally:
-        service._rerank = original
-    if len(seen) != len(items):
-        raise SystemExit("a question did not reach re-ranking; cannot tune offline")
     offline = [c.top(config) for c in seen]
     if offline != answers:  # the offline order must be the search path's own
         raise SystemExit("offline re-ranking disagrees with search(); fix Captured.top")
