@@ -157,8 +157,11 @@ def query_grams(term: str) -> list[str]:
 PART_SEPARATOR = "\x1f"
 #: Weight of a word found in each part. Whoosh's Frequency format sums token boosts into the
 #: posting weight, so folding heading and title words into the one field with these weights
-#: is BM25F's weighted term frequency, at the cost of one posting per distinct word.
-PART_BOOSTS = (1.0, 2.0, 1.5)
+#: is BM25F's weighted term frequency, at the cost of one posting per distinct word. A part
+#: weighed 0 is not indexed at all. Tuned on the known-item evaluation (bench/eval_ranking.py):
+#: heading and title words made finding a paragraph by its own words worse at every weight
+#: tried (main had heading ×2, title ×1.5), so only the paragraph's words rank it.
+PART_BOOSTS = (1.0, 0.0, 0.0)
 
 
 def indexed_value(text: str, heading: str | None, title: str | None) -> str:
@@ -214,6 +217,9 @@ class ChineseTokenizer(Tokenizer):
         offset = start_char
         seg = self._segmenter()
         for part, boost in zip(value.split(PART_SEPARATOR), PART_BOOSTS, strict=False):
+            if boost <= 0:  # a part weighed 0 is left out, from the field's length too
+                offset += len(part) + 1
+                continue
             for word, start, end in seg.tokenize(normalize(part)):
                 if not _is_word(word):
                     continue

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import schema
 from .errors import (
     GovsearchError,
     IndexCorrupt,
@@ -534,7 +535,8 @@ class IndexReader:
         try:
             searcher = getattr(self._local, "searcher", None)
             if searcher is None:
-                searcher = self._local.searcher = self.whoosh().searcher()
+                weighting = schema.weighting()
+                searcher = self._local.searcher = self.whoosh().searcher(weighting=weighting)
                 with self._cache_lock:
                     self._searchers.append(searcher)
             yield searcher

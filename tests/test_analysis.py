@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from govsearch.indexer import analysis
 from govsearch.indexer.analysis import (
     PART_SEPARATOR,
     ChineseTokenizer,
@@ -65,12 +66,29 @@ def test_tokenizer_positions_and_offsets():
     assert "，" not in [t[0] for t in tokens] and "," not in [t[0] for t in tokens]
 
 
-def test_heading_and_title_words_carry_their_boost():
+def test_heading_and_title_words_carry_their_boost(monkeypatch):
+    monkeypatch.setattr(analysis, "PART_BOOSTS", (1.0, 2.0, 1.5))
     tok = ChineseTokenizer(builtin_dictionary())
     value = indexed_value("推进治水", "一、河长制", "某市政府工作报告")
     assert value.count(PART_SEPARATOR) == 2
     boosts = {t.text: t.boost for t in tok(value)}
     assert boosts["治水"] == 1.0 and boosts["河长制"] == 2.0 and boosts["政府工作报告"] == 1.5
+
+
+def test_a_part_weighed_zero_is_left_out(monkeypatch):
+    monkeypatch.setattr(analysis, "PART_BOOSTS", (1.0, 0.0, 1.5))
+    tok = ChineseTokenizer(builtin_dictionary())
+    value = indexed_value("推进治水", "一、河长制", "某市政府工作报告")
+    tokens = {t.text: (t.boost, t.startchar, t.endchar) for t in tok(value, chars=True)}
+    assert "河长制" not in tokens and tokens["治水"][0] == 1.0
+    boost, start, end = tokens["政府工作报告"]
+    assert boost == 1.5 and value[start:end] == "政府工作报告"
+
+
+def test_the_shipped_weights_rank_by_the_paragraphs_own_words():
+    tok = ChineseTokenizer(builtin_dictionary())
+    words = {t.text for t in tok(indexed_value("推进治水", "一、河长制", "某市政府工作报告"))}
+    assert "治水" in words and not words & {"河长制", "政府工作报告"}
 
 
 def test_policy_words_stay_whole_and_give_their_parts():
