@@ -608,7 +608,7 @@ def serve(
     if not quiet:
         _log_requests_to_stderr()
     if debug:
-        server.check_port_free(host, port)
+        server.check_port_free(host, port)  # Flask binds late: ask before announcing
         _say_serving(target, host, port)
         app.run(host=host, port=port, debug=True)
         return
