@@ -70,11 +70,43 @@
     var mark = marks[i];
     var para = paragraphOf(mark);
     // replace(): stepping through matches should not fill the Back button's history.
-    if (para && location.hash !== "#" + para.id) location.replace("#" + para.id);
+    if (para && location.hash !== "#" + para.id) {
+      ownHashChange = true;
+      location.replace("#" + para.id);
+    }
     markTarget(para);
     setCurrent(i);
-    mark.scrollIntoView({ block: "center" });
+    place(mark, { block: "center" });
   }
+
+  // Paragraphs off screen are not laid out (content-visibility), so their heights are
+  // estimates until they come near: an element scrolled to moves when its neighbours take their
+  // real size. Keep it in place while the page settles, until the reader scrolls themselves.
+  var settling = null;
+  function place(el, options) {
+    if (settling) settling.disconnect();
+    el.scrollIntoView(options);
+    var box = document.querySelector(".paragraphs");
+    if (!box || !window.ResizeObserver) return;
+    var observer = new ResizeObserver(function () {
+      el.scrollIntoView(options);
+    });
+    observer.observe(box);
+    settling = observer;
+    setTimeout(function () {
+      observer.disconnect();
+    }, 2000);
+  }
+
+  ["wheel", "touchstart", "keydown", "mousedown"].forEach(function (type) {
+    window.addEventListener(
+      type,
+      function () {
+        if (settling) settling.disconnect();
+      },
+      { passive: true }
+    );
+  });
 
   if (nav) {
     nav.addEventListener("click", function (event) {
@@ -112,11 +144,18 @@
     document.documentElement.style.setProperty("--match-nav-height", Math.ceil(height) + "px");
   }
 
-  window.addEventListener("hashchange", follow);
+  var ownHashChange = false;
+  window.addEventListener("hashchange", function () {
+    follow();
+    var el = target();
+    // A link the reader followed (not step() naming the paragraph it scrolled to).
+    if (el && !ownHashChange) place(el);
+    ownHashChange = false;
+  });
   window.addEventListener("resize", clearNav);
   clearNav();
   follow();
   var linked = target();
-  // The browser scrolled to the link before the bar was measured: place it again.
-  if (nav && linked && linked.scrollIntoView) linked.scrollIntoView();
+  // The browser scrolled to the link before the bar was measured and the page laid out.
+  if (linked && linked.scrollIntoView) place(linked);
 })();
