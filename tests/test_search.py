@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -271,6 +272,57 @@ def test_duplicate_reports_fold_identical_paragraphs(sample):
         for loc in hit.also_in:
             assert normalize(by_id[loc.id].text) == normalize(hit.text)
             assert "0085_" in loc.path and "0042_" in hit.path
+
+
+@pytest.fixture(scope="module")
+def years_by_path(corpus_sample) -> dict[str, int]:
+    """Each file's year from the manifest (the seeds' from their titles): the range oracle."""
+    rows = [
+        json.loads(x)
+        for x in (corpus_sample / "manifest.jsonl").read_text("utf-8").split("\n")
+        if x
+    ]
+    years = {str(corpus_sample / r["file"]): r["year"] for r in rows}
+    years.update({str(p): {"000_": 2020, "003_": 2018}[p.name[:4]] for p in SEEDS})
+    return years
+
+
+@pytest.mark.parametrize(
+    ("query", "low", "high"),
+    [
+        ("year:2016..", 2016, 9999),  # open-ended: the lower bound is all there is
+        ("year:2015..", 2015, 9999),
+        ("year:..2014", 0, 2014),
+        ("year:2014..2016", 2014, 2016),  # both ends hold documents in the sample
+        ("发展 year:2016..", 2016, 9999),
+        ("发展 year:..2007", 0, 2007),
+        ("发展 -year:2016..", 0, 2015),
+    ],
+)
+def test_year_ranges_are_exact(sample, sample_paragraphs, years_by_path, query, low, high):
+    term = query.split()[0] if " " in query else ""
+    expected = {
+        (p, ln)
+        for p, ln, norm in sample_paragraphs
+        if low <= years_by_path[p] <= high and normalize(term) in norm
+    }
+    years = {years_by_path[p] for p, _ln in expected}
+    held = set(years_by_path.values())
+    assert all(bound in years for bound in (low, high) if bound in held)  # the edges count
+    assert expected and _keys(search(sample, query, limit=None, facets=False)) == expected
+
+
+def test_a_copy_that_matches_is_listed_when_its_original_does_not(sample, corpus_sample):
+    # 0085 repeats 0042 (the 2010 report); only the copy's title reads 2010年国务院….
+    copy = corpus_sample / "0085_8df526cee2e686b8.txt"
+    lines = copy.read_text("utf-8").split("\n")
+    expected = {(str(copy), n) for n, ln in enumerate(lines, 1) if "经济" in normalize(ln)}
+    plain = search(sample, "经济", limit=None, facets=False)
+    folded = {(loc.path, loc.line) for h in plain.hits for loc in h.also_in}
+    assert folded & expected  # unfiltered, some of these are folded under the original
+    filtered = search(sample, "经济 title:2010年国务院", limit=None, facets=False)
+    assert {(h.path, h.line) for h in filtered.hits} == expected
+    assert filtered.total == len(expected) and not any(h.also_in for h in filtered.hits)
 
 
 def test_count_equals_total(sample):
