@@ -404,6 +404,13 @@ def test_api_search_is_the_library_result_plus_paging(client, web_index):
         hit.update(text_truncated=False, text_offset=0, text_length=len(hit["text"]))
     assert response.get_json() == {**expected, "page": 1, "per_page": 20, "pages": 1}
     assert list(response.get_json())[-3:] == ["page", "per_page", "pages"]
+    # Pinned, not only passed through: the policy's opening paragraph leads.
+    first = response.get_json()["hits"][0]
+    assert (first["title"], first["year"], first["region"], first["level"], first["type"]) == (
+        "关于全面推行河长制的实施意见", 2016, "深圳市", "city", "意见"
+    )  # fmt: skip
+    assert (first["paragraph"], first["line"], first["matches"]) == (2, 2, [[5, 8], [11, 14]])
+    assert response.get_json()["facets"]["year"] == {"2020": 1, "2019": 1, "2018": 2, "2016": 3}
 
 
 def test_api_search_paging(client):
@@ -465,7 +472,10 @@ def test_api_document(client, web_index, ids):
 def test_api_stats(client, web_index):
     response = client.get("/api/stats")
     assert response.get_json() == json.loads(json.dumps(stats(web_index).to_dict()))
-    assert response.get_json()["documents"] == 5
+    body = response.get_json()
+    # 29 seed paragraphs + 7 policy + 5 hostile + 45 paging.
+    assert (body["documents"], body["paragraphs"]) == (5, 86)
+    assert body["years"] == {"2020": 1, "2019": 1, "2018": 1, "2017": 1, "2016": 1}
 
 
 # -- errors from the index -----------------------------------------------------------------
@@ -684,6 +694,18 @@ def test_highlight_round_trips(text, spans):
     out = str(highlight(text, spans))
     marked = re.findall(r"<mark>(.*?)</mark>", out, flags=re.S)
     assert [unescape(m) for m in marked] == [text[s:e] for s, e in clean_spans(text, spans)]
+    # Independently of clean_spans: the marked characters are exactly those the spans cover.
+    covered = {i for s, e in spans for i in range(max(0, s), min(len(text), e))}
+    inside, at, in_mark = set(), 0, False
+    for piece in re.split(r"(</?mark>)", out):
+        if piece in ("<mark>", "</mark>"):
+            in_mark = piece == "<mark>"
+            continue
+        plain = unescape(piece)
+        if in_mark:
+            inside.update(range(at, at + len(plain)))
+        at += len(plain)
+    assert inside == covered
     assert unescape(re.sub(r"</?mark>", "", out)) == text
     assert "<" not in re.sub(r"</?mark>", "", out)
 
