@@ -567,6 +567,8 @@ def stats(fmt: str, index_dir: Path | None) -> None:
 @click.option(
     "--public",
     is_flag=True,
+    envvar="GOVSEARCH_PUBLIC",
+    show_envvar=True,
     help="Hide the server's file paths from pages and the API (file names only): for a port "
     "others can reach.",
 )
