@@ -628,8 +628,11 @@ def _log_requests_to_stderr() -> None:
 
     from govsearch.web import access_log
 
+    if any(getattr(h, "govsearch_stderr", False) for h in access_log.handlers):
+        return  # serve invoked again in one process (tests): one line per request still
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.govsearch_stderr = True  # type: ignore[attr-defined]
     access_log.addHandler(handler)
     access_log.setLevel(logging.INFO)
     access_log.propagate = False
