@@ -19,6 +19,7 @@ from govsearch.indexer import (
     build_index,
     store,
 )
+from govsearch.indexer.metadata import make_doc_id
 from govsearch.indexer.textnorm import normalize
 from govsearch.search import count, search, stats
 
@@ -375,15 +376,45 @@ def test_also_in_names_the_copys_line(tmp_path):
 def test_duplicates_are_reported_by_the_run_that_finds_them(tmp_path):
     source = (CORPUS / "0042_19f7d683c7fa4ac2.txt").read_text("utf-8")
     docs = tmp_path / "docs"
-    _write(docs / "a.txt", source)
+    # The original's id (from its path) sorts after both copies': the original of a group must
+    # not depend on how ids sort (it once did, so a copy of a copy could be named the source).
+    a = next(
+        docs / f"a{n}.txt"
+        for n in range(1000)
+        if make_doc_id(docs / f"a{n}.txt")
+        > max(make_doc_id(docs / "b.txt"), make_doc_id(docs / "d.txt"))
+    )
+    _write(a, source)
     _write(docs / "b.txt", source.replace("\n", "\n\n"))
     first = build_index([docs], tmp_path / "ix")
-    assert [Path(d.path).name for d in first.duplicates] == ["b.txt"]
+    assert [(Path(d.path).name, Path(d.same_as).name) for d in first.duplicates] == [
+        ("b.txt", a.name)
+    ]
     _write(docs / "c.txt", "另一份文件\n推行河长制\n")
     second = build_index([docs], tmp_path / "ix")
     assert second.files_indexed == 1 and second.duplicates == []  # not news any more
     _write(docs / "d.txt", source)
     third = build_index([docs], tmp_path / "ix")
     assert [(Path(d.path).name, Path(d.same_as).name) for d in third.duplicates] == [
-        ("d.txt", "a.txt")
+        ("d.txt", a.name)
     ]
+
+
+def test_skips_are_remembered_across_runs_on_other_paths(tmp_path):
+    docs = tmp_path / "docs"
+    _write(docs / "a.txt", "推行河长制\n")
+    bad = docs / "old.doc"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0")
+    other = _write(tmp_path / "other.txt", "另一份文件\n")
+    ix = tmp_path / "ix"
+    reason = "old Word .doc format is not supported; save it as .docx"
+    first = build_index([docs], ix)
+    assert [(s.path, s.reason, s.repeated) for s in first.skipped] == [(str(bad), reason, False)]
+    assert build_index([other], ix).skipped == []  # a run elsewhere keeps what it did not see
+    again = build_index([docs], ix)
+    assert [(s.path, s.repeated) for s in again.skipped] == [(str(bad), True)]
+    bad.unlink()
+    assert build_index([docs], ix).skipped == []  # gone, and forgotten
+    bad.write_bytes(b"\xd0\xcf\x11\xe0")
+    back = build_index([docs], ix)
+    assert [(s.path, s.repeated) for s in back.skipped] == [(str(bad), False)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -374,3 +375,36 @@ def test_stats(seed_index):
     assert s.regions == {"XX街道": 1, "坪山街道": 1}
     assert s.size_bytes > 0
     assert len(SEEDS) == 2
+
+
+def _grouped(ids: list[str], per_doc: int = 2) -> list[str]:
+    """The oracle: the flat ranked list with each document's first `per_doc` hits kept."""
+    seen: Counter = Counter()
+    out = []
+    for pid in ids:
+        seen[pid.split(":")[0]] += 1
+        if seen[pid.split(":")[0]] <= per_doc:
+            out.append(pid)
+    return out
+
+
+@pytest.mark.parametrize("sort", ["relevance", "year"])
+def test_grouped_pages_follow_the_flat_order(sample, sort):
+    # At city level one regulation (汕头市河长制条例) holds most hits for 河长制 and ranks first.
+    query = "河长制 level:city"
+    flat = [h.id for h in search(sample, query, sort=sort, limit=None, facets=False).hits]
+    per_doc = Counter(i.split(":")[0] for i in flat)
+    assert len(per_doc) > 2 and max(per_doc.values()) > 30
+    expected = _grouped(flat)
+    whole = search(sample, query, sort=sort, group="doc", limit=None, facets=False)
+    assert [h.id for h in whole.hits] == expected
+    assert (whole.listed, whole.total) == (len(expected), len(flat))
+    for size in (1, 2, 3):
+        pages = [
+            search(sample, query, sort=sort, group="doc", limit=size, offset=at, facets=False)
+            for at in range(0, len(expected) + size, size)
+        ]
+        assert [h.id for page in pages for h in page.hits] == expected
+        for page in pages:
+            shown = {h.doc_id for h in page.hits}
+            assert page.folded == {d: per_doc[d] - 2 for d in shown if per_doc[d] > 2}

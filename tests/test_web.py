@@ -955,3 +955,20 @@ def test_access_log_one_line_per_request(web_index, caplog):
     caplog.clear()
     create_app({"TESTING": True, "INDEX": str(web_index)}).test_client().get("/api/stats")
     assert not [r for r in caplog.records if r.name == "govsearch.access"]
+
+
+def test_cap_text_windows_deep_matches():
+    from govsearch.web.payload import cap_text
+
+    text = "甲" * 10_000 + "河长制" + "乙" * 1_795 + "河长制" + "丙" * 10_000
+    first, second = 10_000, 11_798
+    capped = cap_text(text, [[first, first + 3], [second, second + 3]])
+    assert capped["text_truncated"] and capped["text_offset"] == first - 200
+    assert capped["text_length"] == len(text)
+    # The second match straddles the 2,000-character mark: the window grows to keep it whole.
+    assert capped["matches"] == [[200, 203], [1998, 2001]]
+    assert [capped["text"][s:e] for s, e in capped["matches"]] == ["河长制", "河长制"]
+    assert capped["text"] == text[first - 200 : second + 3]
+    tail = cap_text(text, [[len(text) - 3, len(text)]])
+    assert tail["text_offset"] == len(text) - 2000 and tail["text"] == text[-2000:]
+    assert tail["matches"] == [[1997, 2000]]

@@ -70,43 +70,11 @@
     var mark = marks[i];
     var para = paragraphOf(mark);
     // replace(): stepping through matches should not fill the Back button's history.
-    if (para && location.hash !== "#" + para.id) {
-      ownHashChange = true;
-      location.replace("#" + para.id);
-    }
+    if (para && location.hash !== "#" + para.id) location.replace("#" + para.id);
     markTarget(para);
     setCurrent(i);
-    place(mark, { block: "center" });
+    mark.scrollIntoView({ block: "center" });
   }
-
-  // Paragraphs off screen are not laid out (content-visibility), so their heights are
-  // estimates until they come near: an element scrolled to moves when its neighbours take their
-  // real size. Keep it in place while the page settles, until the reader scrolls themselves.
-  var settling = null;
-  function place(el, options) {
-    if (settling) settling.disconnect();
-    el.scrollIntoView(options);
-    var box = document.querySelector(".paragraphs");
-    if (!box || !window.ResizeObserver) return;
-    var observer = new ResizeObserver(function () {
-      el.scrollIntoView(options);
-    });
-    observer.observe(box);
-    settling = observer;
-    setTimeout(function () {
-      observer.disconnect();
-    }, 2000);
-  }
-
-  ["wheel", "touchstart", "keydown", "mousedown"].forEach(function (type) {
-    window.addEventListener(
-      type,
-      function () {
-        if (settling) settling.disconnect();
-      },
-      { passive: true }
-    );
-  });
 
   if (nav) {
     nav.addEventListener("click", function (event) {
@@ -144,18 +112,17 @@
     document.documentElement.style.setProperty("--match-nav-height", Math.ceil(height) + "px");
   }
 
-  var ownHashChange = false;
   window.addEventListener("hashchange", function () {
-    follow();
+    // Moving the highlight hides the previous paragraph's match links: if they were above the
+    // new target, it would slide up under the bar. Keep it where the browser put it.
     var el = target();
-    // A link the reader followed (not step() naming the paragraph it scrolled to).
-    if (el && !ownHashChange) place(el);
-    ownHashChange = false;
+    var before = el ? el.getBoundingClientRect().top : 0;
+    follow();
+    if (el) window.scrollBy(0, el.getBoundingClientRect().top - before);
   });
   window.addEventListener("resize", clearNav);
+  // Its height changes as the CJK fonts arrive and lines wrap: measure it whenever it does.
+  if (nav && window.ResizeObserver) new ResizeObserver(clearNav).observe(nav);
   clearNav();
   follow();
-  var linked = target();
-  // The browser scrolled to the link before the bar was measured and the page laid out.
-  if (linked && linked.scrollIntoView) place(linked);
 })();
