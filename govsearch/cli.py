@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 EXIT_HITS, EXIT_NO_HITS, EXIT_USAGE, EXIT_ENV, EXIT_INTERNAL = 0, 1, 2, 3, 4
-FORMATS = ("text", "json", "jsonl", "tsv", "vimgrep")
+FORMATS = ("text", "json", "jsonl", "tsv", "vimgrep", "csv", "xlsx")
 EXCERPT = 240
 
 
@@ -35,6 +35,19 @@ def _index_option(f):
         show_envvar=True,
         help="Index directory [default: the per-user data directory].",
     )(f)
+
+
+class _FileName(click.ParamType):
+    """A path to write or read, checked by the library (click.Path stats it, which fails on a
+    NUL in the name with a traceback)."""
+
+    name = "file"
+
+    def convert(self, value, param, ctx) -> Path:
+        return value if isinstance(value, Path) else Path(value)
+
+
+FILE_NAME = _FileName()
 
 
 def _resolve_index(index_dir: Path | None) -> Path:
@@ -138,7 +151,8 @@ def cli() -> None:
     "--manifest",
     type=click.Path(dir_okay=False, path_type=Path),
     help="JSONL or CSV with columns file,title,year,region[,level]; with it, a directory "
-    "walk indexes only the files the manifest lists.",
+    "walk indexes only the files the manifest lists. Kept in the index: later runs reuse it; "
+    "`--manifest none` drops it.",
 )
 @click.option(
     "--dict",
@@ -161,7 +175,8 @@ def index(
     fmt: str,
     index_dir: Path | None,
 ) -> None:
-    """Index files and directories (recursively): .txt .md .html .docx .pdf.
+    """Index files and directories (recursively): .txt .md .html .docx .pdf .doc .wps .ofd,
+    and scans (.png .jpg .tif, image-only PDF pages) with the ocr extra.
 
     Re-running indexes only what changed, drops files that disappeared from an indexed
     directory, and never duplicates a paragraph. An interrupted run leaves the previous
@@ -197,6 +212,8 @@ def index(
         )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     for dup in report.duplicates:
         click.echo(
             f"note: {dup.path} repeats {dup.same_as} ({dup.shared:.0%} of its clauses); "
@@ -221,10 +238,20 @@ class _progress_bar:
 
     def __init__(self) -> None:
         self.bar = None
+        self.ocr_bar = None
 
     def __call__(self, p) -> None:
         from tqdm import tqdm
 
+        if p.stage == "ocr":
+            if self.ocr_bar is None:
+                self.ocr_bar = tqdm(
+                    total=p.pages_total, unit="page", desc="OCR", file=sys.stderr, leave=False
+                )
+            self.ocr_bar.n = p.pages_done
+            self.ocr_bar.set_postfix_str(Path(p.path).name, refresh=False)
+            self.ocr_bar.refresh()
+            return
         if self.bar is None:
             self.bar = tqdm(total=p.files_total, unit="file", file=sys.stderr, leave=False)
         if p.stage == "committing":
@@ -234,8 +261,9 @@ class _progress_bar:
         self.bar.refresh()
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        for bar in (self.ocr_bar, self.bar):
+            if bar is not None:
+                bar.close()
 
 
 # -- search --------------------------------------------------------------------------------
@@ -315,6 +343,14 @@ def vimgrep_column(hit) -> int:
     "used for ranking, what filters removed.",
 )
 @click.option("--color/--no-color", default=None, help="Colour matches [default: on a terminal].")
+# No short -o: `-oa` must stay the query "without oa".
+@click.option("--output", type=FILE_NAME,
+              help="csv/xlsx: write to this file (xlsx needs one); written completely or not "
+              "at all.")  # fmt: skip
+@click.option("--force", is_flag=True, help="Replace the --output file if it exists.")
+@click.option("--base-url", envvar="GOVSEARCH_BASE_URL", show_envvar=True,
+              help="csv/xlsx: link each hit to the web UI at this address "
+              "(http://127.0.0.1:5000) instead of to its file.")  # fmt: skip
 @_index_option
 def search_cmd(
     query: tuple[str, ...],
@@ -328,6 +364,9 @@ def search_cmd(
     count_only: bool,
     explain: bool,
     color: bool | None,
+    output: Path | None,
+    force: bool,
+    base_url: str | None,
     index_dir: Path | None,
 ) -> None:
     """Search the index; every paragraph that contains the query is found.
@@ -345,14 +384,30 @@ def search_cmd(
       govsearch search 河长制
       govsearch search 河长制 --year 2015..2020 --format jsonl
       govsearch search '"黑臭水体" region:深圳' --count
+      govsearch search 河长制 --format xlsx --output 河长制.xlsx
+
+    csv (UTF-8 with BOM) and xlsx list every hit unless --limit is given.
 
     Exit status: 0 when something matched, 1 when nothing did, 2 for a bad query.
     """
     from govsearch.search import count, search
 
     _check_filter_options(year=year, region=region)
+    if output is not None and fmt not in ("csv", "xlsx"):
+        raise click.UsageError("--output works with --format csv or xlsx; redirect the others")
     target = _ensure_index(index_dir)
     text = " ".join(query)
+    if fmt in ("csv", "xlsx") and not (explain or count_only):
+        from govsearch.reports import export_search
+
+        explicit = click.get_current_context().get_parameter_source("limit")
+        limit_given = explicit is not None and explicit.name != "DEFAULT"
+        total = export_search(
+            target, text, fmt=fmt, limit=limit if limit_given and not all_hits else None,
+            offset=offset, sort=sort, year=year, region=region, output=output, force=force,
+            base_url=base_url,
+        )  # fmt: skip
+        sys.exit(EXIT_HITS if total else EXIT_NO_HITS)
     if explain:
         _print_explanation(target, text, year, region, fmt)
         return
@@ -434,6 +489,9 @@ def _print_text(result, color: bool) -> None:
         where = f"{_display_path(hit.path)}:{hit.line}" if hit.line else _display_path(hit.path)
         if hit.page:
             where += f" (page {hit.page})"
+        if hit.ocr:
+            # Recognised text may hold misread characters: say so where the hit is named.
+            where += f"  [OCR {hit.ocr_confidence:.0%}]"
         body, spans = excerpt(hit.text, hit.matches)
         # color=: click drops ANSI codes on a pipe unless told; --color means "keep them".
         click.echo(click.style(f"[{n}] ", bold=True) + head if color else f"[{n}] {head}",
@@ -511,11 +569,32 @@ def show(
     use_color = _use_color(color)
     meta = " · ".join(str(x) for x in (doc.title, doc.year, doc.region) if x is not None)
     click.echo(meta or Path(doc.path).name)
+    for line in provenance_lines(doc):
+        click.echo(f"  {line}")
     for p in doc.paragraphs:
         where = f"{_display_path(doc.path)}:{p.line}" if p.line else _display_path(doc.path)
         marker = ">" if p.paragraph == para else " "
         click.echo(f"{marker} [{p.paragraph}] {where}" + (f"  {p.section}" if p.section else ""))
         click.echo(f"    {mark(p.text, p.matches, use_color)}", color=use_color)
+
+
+SOURCE_FIELDS = ("title", "year", "region", "level", "type")
+
+
+def provenance_lines(doc) -> list[str]:
+    """Where the region sits, and where each metadata field came from (a fact or a guess)."""
+    lines = []
+    if doc.region_path:
+        code = f" ({doc.adcode})" if doc.adcode else ""
+        lines.append(f"region path: {' › '.join(doc.region_path)}{code}")
+    sources = doc.meta.get("sources", {})
+    given = [f"{name} from {sources[name]}" for name in SOURCE_FIELDS if name in sources]
+    if given:
+        lines.append("sources: " + ", ".join(given))
+    from govsearch.indexer.regions import note_text
+
+    lines.extend(f"note: {note_text(n)}" for n in doc.meta.get("region_notes", []))
+    return lines
 
 
 @cli.command()
@@ -544,12 +623,21 @@ def stats(fmt: str, index_dir: Path | None) -> None:
     click.echo(f"paragraphs:  {s.paragraphs}")
     click.echo(f"years:       {span}")
     click.echo(f"regions:     {len(s.regions)} ({top_regions})")
+    top_provinces = ", ".join(f"{r} {n}" for r, n in list(s.provinces.items())[:8])
+    click.echo(f"provinces:   {len(s.provinces)} ({top_provinces})")
     click.echo(f"levels:      {', '.join(f'{k} {v}' for k, v in s.levels.items())}")
     click.echo(f"size:        {s.size_bytes / 1e6:.1f} MB")
     click.echo(
-        f"schema:      {s.schema_version} (segmenter {s.segmenter}, dictionary {s.dictionary})"
+        f"schema:      {s.schema_version} (segmenter {s.segmenter}, dictionary {s.dictionary}, "
+        f"gazetteer {s.gazetteer})"
     )
     click.echo(f"updated:     {s.updated}")
+    if s.needs_reindex:
+        click.echo(
+            f"warning: {s.needs_reindex} documents need re-indexing: their regions were resolved "
+            "with another version of the gazetteer. Run: govsearch index PATH...",
+            err=True,
+        )
 
 
 # -- serve ---------------------------------------------------------------------------------
@@ -636,6 +724,16 @@ def _log_requests_to_stderr() -> None:
     access_log.addHandler(handler)
     access_log.setLevel(logging.INFO)
     access_log.propagate = False
+
+
+def _add_report_commands() -> None:
+    from govsearch import reports
+
+    cli.add_command(reports.trend)
+    cli.add_command(reports.terms)
+
+
+_add_report_commands()
 
 
 def main() -> None:

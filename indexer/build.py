@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
-from . import store
+from . import ocrcache, store
 from .analysis import (
     DictWords,
     builtin_dictionary,
@@ -27,16 +27,17 @@ from .analysis import (
     load_dictionary,
     segmenter,
 )
-from .errors import UsageError
+from .errors import GovsearchError, UsageError
+from .gazetteer import data_version as gazetteer_version
+from .inference import describe
 from .ingest import SkipFile, SourceDoc, discover, is_inside, read_document
 from .metadata import (
     Manifest,
     SectionTracker,
-    guess_region,
-    guess_title,
-    guess_year,
     load_manifest,
     make_doc_id,
+    manifest_from_json,
+    manifest_to_json,
 )
 from .schema import SCHEMA_VERSION, SQLITE_DDL, whoosh_schema
 from .textnorm import normalize
@@ -63,13 +64,15 @@ class SkippedFile:
 
 @dataclass(frozen=True)
 class Progress:
-    """Reported after each file."""
+    """Reported after each file, and after each page during OCR (stage "ocr")."""
 
     files_done: int
     files_total: int
     paragraphs: int
     path: str
     stage: str = "reading"
+    pages_done: int = 0
+    pages_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ class IndexReport:
     warnings: list[str] = field(default_factory=list)
     full_rebuild: bool = False
     duplicates: list[Duplicate] = field(default_factory=list)
+    #: Things the run did on the user's behalf that are not problems (a remembered manifest).
+    notes: list[str] = field(default_factory=list)
 
 
 class _Pending(NamedTuple):
@@ -118,8 +123,16 @@ class _Existing:
     fingerprint: str
 
 
-def _fingerprint(sha: str, row: dict | None, digest: str) -> str:
-    payload = json.dumps([SCHEMA_VERSION, sha, row, digest], ensure_ascii=False, sort_keys=True)
+#: `--manifest none`: drop the manifest remembered in the index.
+NO_MANIFEST = "none"
+#: Where a generation keeps the manifest its documents were indexed with.
+MANIFEST_FILE = "manifest.json"
+
+
+def _fingerprint(sha: str, row: dict | None, digest: str, gazetteer: str = "") -> str:
+    payload = json.dumps(
+        [SCHEMA_VERSION, sha, row, digest, gazetteer], ensure_ascii=False, sort_keys=True
+    )
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()
 
 
@@ -127,13 +140,17 @@ def build_index(
     paths: Iterable[Path],
     index_dir: Path,
     *,
-    manifest: Path | None = None,
+    manifest: Path | str | None = None,
     user_dict: Path | None = None,
     rebuild: bool = False,
     progress: Callable[[Progress], None] | None = None,
     lock_timeout: float = 2.0,
 ) -> IndexReport:
-    """Index files and directories (recursively) into index_dir, incrementally unless rebuild."""
+    """Index files and directories (recursively) into index_dir, incrementally unless rebuild.
+
+    A manifest is remembered in the index: later runs without one reuse it (and say so);
+    `manifest="none"` drops it, a new one replaces it.
+    """
     started = time.perf_counter()
     index_dir = Path(index_dir)
     paths = [Path(p) for p in paths]
@@ -142,14 +159,42 @@ def build_index(
     for p in paths:
         if not p.exists():
             raise UsageError(f"no such file or directory: {p}")
-    manifest_obj = load_manifest(manifest) if manifest else None
+    drop_manifest = manifest is not None and str(manifest) == NO_MANIFEST
+    manifest_obj = load_manifest(Path(manifest)) if manifest and not drop_manifest else None
     new_user_words = load_dictionary(user_dict)[len(builtin_dictionary()) :] if user_dict else None
 
+    # Scanned pages are recognised before the lock is taken: OCR takes minutes, the writes don't.
+    ocrcache.recognize_scans(
+        paths, index_dir, manifest_obj or _manifest_for_ocr(index_dir, drop_manifest), progress
+    )
     with store.WriteLock(index_dir, lock_timeout):
         report = _build_locked(
-            paths, index_dir, manifest_obj, new_user_words, rebuild, progress, started
-        )
+            paths, index_dir, manifest_obj, drop_manifest, new_user_words, rebuild, progress,
+            started,
+        )  # fmt: skip
         return replace(report, skipped=_remember_skipped(index_dir, paths, report, rebuild))
+
+
+def _manifest_for_ocr(index_dir: Path, drop_manifest: bool) -> Manifest | None:
+    """The remembered manifest, read without the lock, so OCR skips files it does not list."""
+    if drop_manifest:
+        return None
+    try:
+        return _remembered_manifest(store.current_generation(index_dir))
+    except GovsearchError:
+        return None  # a damaged index is reported (or rebuilt) under the lock
+
+
+def _remembered_manifest(gen: Path | None) -> Manifest | None:
+    """The manifest a generation was built with, if any."""
+    if gen is None or not (gen / MANIFEST_FILE).exists():
+        return None
+    try:
+        return manifest_from_json((gen / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError) as exc:
+        raise store.IndexCorrupt(
+            f"the index at {gen.parent} is damaged ({MANIFEST_FILE}: {exc}). {store.REBUILD_HINT}"
+        ) from exc
 
 
 def _identity(path: str) -> str:
@@ -186,6 +231,7 @@ def _build_locked(
     paths: list[Path],
     index_dir: Path,
     manifest: Manifest | None,
+    drop_manifest: bool,
     new_user_words: DictWords | None,
     rebuild: bool,
     progress: Callable[[Progress], None] | None,
@@ -206,12 +252,37 @@ def _build_locked(
     )
     words = builtin_dictionary() + tuple(user_words)  # type: ignore[operator]
     digest = dictionary_digest(words)
+    gazetteer = gazetteer_version()
     existing: dict[str, _Existing] = {}
     warnings: list[str] = []
+    notes: list[str] = []
+    remembered = _remembered_manifest(current)
+    if manifest is None and not drop_manifest and remembered is not None:
+        manifest = remembered
+        notes.append(
+            f"using the manifest remembered from an earlier run ({remembered.source}, "
+            f"{len(remembered.rows)} rows); pass --manifest none to index without it"
+        )
+    elif drop_manifest and remembered is not None:
+        notes.append(
+            f"dropped the remembered manifest ({remembered.source}); its documents get their "
+            "metadata from their own text"
+        )
+    elif manifest is not None and remembered is not None and manifest.rows != remembered.rows:
+        notes.append(f"{manifest.source} replaces the manifest remembered from an earlier run")
+    manifest_changed = (manifest.rows if manifest else None) != (
+        remembered.rows if remembered else None
+    )
     full = current is None
     if current is not None:
         if old_meta.get("dictionary") != digest:
             warnings.append("the dictionary changed: re-indexing every document")
+            full = True
+        elif old_meta.get("gazetteer") != gazetteer:
+            warnings.append(
+                "the gazetteer of place names changed: re-indexing every document so that "
+                "their regions are resolved with it"
+            )
             full = True
         conn = store.connect(current, readonly=True)
         try:
@@ -245,7 +316,7 @@ def _build_locked(
         if manifest is not None and row is None and root is not None:
             skipped.append(SkippedFile(key, "not listed in the manifest"))
             continue
-        fp = _fingerprint(sha, row, digest)
+        fp = _fingerprint(sha, row, digest, gazetteer)
         old = existing.get(key)
         if not full and old is not None and old.fingerprint == fp:
             unchanged += 1
@@ -260,24 +331,31 @@ def _build_locked(
     ]
     replaced = [existing[str(p.path)] for p in to_index if str(p.path) in existing]
 
-    if not full and not to_index and not removed:
-        return _report(index_dir, current, 0, unchanged, 0, skipped, 0, warnings, started, full)
+    if not full and not to_index and not removed and not manifest_changed:
+        return _report(
+            index_dir, current, 0, unchanged, 0, skipped, 0, warnings, started, full, None, notes
+        )
 
     duplicates: list[Duplicate] = []
     gen = store.new_generation(index_dir, None if full else current)
     try:
         indexed, added = _write_generation(
-            gen, full, words, user_words, digest, old_meta, to_index,
+            gen, full, words, user_words, digest, gazetteer, old_meta, to_index,
             replaced + removed, skipped, warnings, duplicates, progress,
         )  # fmt: skip
+        if manifest is not None:
+            (gen / MANIFEST_FILE).write_text(manifest_to_json(manifest), encoding="utf-8")
+        else:
+            (gen / MANIFEST_FILE).unlink(missing_ok=True)
         store.publish(index_dir, gen)
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
         raise
     store.remove_old_generations(index_dir)
+    ocrcache.prune(index_dir, gen)
     return _report(
         index_dir, gen, indexed, unchanged, len(removed), skipped, added, warnings, started, full,
-        duplicates,
+        duplicates, notes,
     )  # fmt: skip
 
 
@@ -293,6 +371,7 @@ def _report(
     started: float,
     full: bool,
     duplicates: list[Duplicate] | None = None,
+    notes: list[str] | None = None,
 ) -> IndexReport:
     docs_total = paras_total = 0
     if gen is not None:
@@ -317,6 +396,7 @@ def _report(
         warnings=warnings,
         full_rebuild=full,
         duplicates=duplicates or [],
+        notes=notes or [],
     )
 
 
@@ -330,44 +410,16 @@ def _remove_unpublished(index_dir: Path) -> None:
 
 def _document_rows(src: SourceDoc, row: dict | None, doc_id: str) -> tuple[dict, list[tuple]]:
     """Document metadata and (paragraph, line, column, page, section, text, norm) rows."""
-    first = src.paragraphs[0].text if src.paragraphs else None
-    row = row or {}
-    title = row.get("title") or src.title or guess_title(first)
-    year = row.get("year") or guess_year(title, src.path.name, first)
-    region = row.get("region") or guess_region(title, first)
-    level = row.get("level")
-    extra: dict = {}
-    try:
-        from . import docmeta
-    except ImportError:  # pragma: no cover
-        docmeta = None
-    if docmeta is not None:
-        head = "\n".join(p.text for p in src.paragraphs[:20])
-        tail = "\n".join(p.text for p in src.paragraphs[-8:])
-        level = level or docmeta.infer_level(region)
-        docno = docmeta.find_docno(head)
-        extra = {
-            "docno": docno,
-            "docno_key": docmeta.normalize_docno(docno) if docno else None,
-            "issuer": docmeta.find_issuer(head, title),
-            "date": docmeta.find_date(tail) or docmeta.find_date(head),
-            "type": docmeta.infer_doc_type(title),
-        }
-        if year is None and extra["date"]:
-            year = int(extra["date"][:4])
-    tracker = SectionTracker(title)
+    texts = [p.text for p in src.paragraphs]
+    doc = describe(texts, src.path.name, src.title, row)
+    doc["doc_id"] = doc_id
+    if src.encoding:
+        doc["meta"]["encoding"] = src.encoding
+    tracker = SectionTracker(doc["title"])
     rows = []
     for i, p in enumerate(src.paragraphs, 1):
         section = tracker.feed(p.text, p.heading_level)
         rows.append((i, p.line, p.column, p.page, section, p.text, normalize(p.text)))
-    doc = {
-        "doc_id": doc_id,
-        "title": title,
-        "year": year,
-        "region": region,
-        "level": level,
-        "meta": {k: v for k, v in extra.items() if v is not None},
-    }
     return doc, rows
 
 
@@ -377,6 +429,7 @@ def _write_generation(
     words: DictWords,
     user_words: DictWords,
     digest: str,
+    gazetteer: str,
     old_meta: dict,
     to_index: list[_Pending],
     dropped: list[_Existing],
@@ -419,11 +472,17 @@ def _write_generation(
     try:
         for old in dropped:
             writer.delete_by_term("doc_id", old.doc_id)
+            conn.execute(
+                "DELETE FROM ocr WHERE pid IN (SELECT pid FROM paras WHERE doc_id = ?)",
+                (old.doc_id,),
+            )
             conn.execute("DELETE FROM paras WHERE doc_id = ?", (old.doc_id,))
             conn.execute("DELETE FROM docs WHERE doc_id = ?", (old.doc_id,))
+        recognize = ocrcache.OcrCache(gen.parent)
         for n, pending in enumerate(to_index, 1):
+            recognize.remember(pending.path, pending.sha256)
             try:
-                src = read_document(pending.path)
+                src = read_document(pending.path, recognize)
             except SkipFile as exc:
                 skipped.append(SkippedFile(str(pending.path), str(exc)))
                 continue
@@ -431,8 +490,10 @@ def _write_generation(
             if not src.paragraphs:
                 skipped.append(SkippedFile(str(pending.path), "no text in the file"))
                 continue
-            fingerprint = _fingerprint(pending.sha256, pending.row, digest)
-            count = _add_document(writer, conn, sections, src, pending, fingerprint, next_pid)
+            fingerprint = _fingerprint(pending.sha256, pending.row, digest, gazetteer)
+            count = _add_document(
+                writer, conn, sections, src, pending, fingerprint, next_pid, warnings
+            )
             next_pid += count
             indexed += 1
             added += count
@@ -480,6 +541,7 @@ def _write_generation(
         {
             "schema_version": SCHEMA_VERSION,
             "dictionary": digest,
+            "gazetteer": gazetteer,
             "user_dictionary": [list(w) for w in user_words],
             "segmenter": segmenter(words).engine,
             "next_pid": next_pid,
@@ -573,10 +635,12 @@ def _add_document(
     pending: _Pending,
     fingerprint: str,
     first_pid: int,
+    warnings: list[str],
 ) -> int:
     """Write one document's paragraphs to Whoosh and the store; returns how many."""
     doc_id = make_doc_id(pending.path)
     doc, rows = _document_rows(src, pending.row, doc_id)
+    warnings.extend(f"{pending.path}: {w}" for w in doc["warnings"])
     pid = first_pid
     for paragraph, line, column, page, section, text, norm in rows:
         sid = _section_id(conn, sections, section)
@@ -590,12 +654,23 @@ def _add_document(
             (pid, doc_id, paragraph, line, column, page, sid, text, norm),
         )
         pid += 1
+    conn.executemany(
+        "INSERT INTO ocr VALUES (?, ?)",
+        [
+            (first_pid + i, p.ocr_confidence)
+            for i, p in enumerate(src.paragraphs)
+            if p.ocr_confidence is not None
+        ],
+    )
     conn.execute(
-        "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+        "INSERT OR REPLACE INTO docs (doc_id, path, root, sha256, fingerprint, format, encoding,"
+        " size, title, year, region, level, meta, region_path, adcode, manifest_row, pid_start,"
+        " pid_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (doc_id, str(pending.path), str(pending.root) if pending.root else None, pending.sha256,
          fingerprint, src.format, src.encoding, pending.size, doc["title"], doc["year"],
-         doc["region"], doc["level"], json.dumps(doc["meta"], ensure_ascii=False), first_pid,
-         pid),
+         doc["region"], doc["level"], json.dumps(doc["meta"], ensure_ascii=False),
+         json.dumps(doc["region_path"], ensure_ascii=False), doc["adcode"],
+         json.dumps(pending.row, ensure_ascii=False) if pending.row else None, first_pid, pid),
     )  # fmt: skip
     return pid - first_pid
 

@@ -7,6 +7,8 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 
@@ -20,6 +22,8 @@ class SourceParagraph:
     heading_level: int | None = None
     #: UTF-8 byte offset of the paragraph's first character in its source line (text files).
     column: int = 0
+    #: The OCR engine's confidence (0–1) for recognised text; None for a text layer.
+    ocr_confidence: float | None = None
 
 
 @dataclass
@@ -69,20 +73,72 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     damaged = _mostly(data, "utf-8")
     if damaged:
         return damaged
-    try:
-        return data.decode("gb18030"), "gb18030", []
-    except UnicodeDecodeError:
-        pass
-    # GBK cut mid-character, or with a few stray bytes: keep what decodes.
-    damaged = _mostly(data, "gb18030")
-    if damaged:
-        return damaged
+    chosen = _gb_or_big5(data)
+    if chosen:
+        return chosen
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is not None and best.encoding and best.chaos < 0.2 and _looks_like_text(str(best)):
         return str(best), best.encoding, []
     raise SkipFile("cannot detect the text encoding (not UTF-8, UTF-16, GB18030/GBK or Big5)")
+
+
+@cache
+def _common_chars() -> frozenset[str]:
+    text = resources.files("govsearch.indexer").joinpath("data/common_chars.txt").read_text("utf-8")
+    return frozenset("".join(line for line in text.splitlines() if not line.startswith("#")))
+
+
+#: A right decoding of Chinese text is mostly common characters; a wrong one mostly rare ones.
+COMMON_SHARE = 0.35
+#: Two decodings closer than this in common share cannot be told apart.
+CLEAR_LEAD = 0.15
+
+
+def han_evidence(text: str) -> float:
+    """Share of common characters among the Han and private-use characters of a decoding."""
+    common = _common_chars()
+    han = pua = hits = 0
+    for ch in text:
+        if "\u4e00" <= ch <= "\u9fff":
+            han += 1
+            hits += ch in common
+        elif "\ue000" <= ch <= "\uf8ff":
+            pua += 1  # GB18030's user-defined area: Big5 bytes read as GB land here
+    return hits / (han + pua) if han + pua else 0.0
+
+
+def _gb_or_big5(data: bytes) -> tuple[str, str, list[str]] | None:
+    """GB18030 (GBK, GB2312) or Big5, decided by which reading looks like Chinese.
+
+    Both codecs accept most double-byte data, so "which one does not fail" decides nothing:
+    each candidate is scored by its share of common characters (simplified or traditional) and
+    of private-use code points. A reading without a clear lead is kept with a warning.
+    """
+    candidates = []
+    for encoding in ("gb18030", "cp950"):
+        try:
+            candidates.append((data.decode(encoding), encoding, []))
+        except UnicodeDecodeError:
+            # Cut mid-character, or a few stray bytes: keep what decodes.
+            damaged = _mostly(data, encoding)
+            if damaged:
+                candidates.append(damaged)
+    if not candidates:
+        return None
+    scored = sorted(((han_evidence(c[0]), c) for c in candidates), key=lambda x: -x[0])
+    share, (text, encoding, warnings) = scored[0]
+    name = {"gb18030": "GB18030", "cp950": "Big5"}[encoding]
+    if len(scored) > 1 and share - scored[1][0] < CLEAR_LEAD or share < COMMON_SHARE:
+        other = [{"gb18030": "GB18030", "cp950": "Big5"}[c[1]] for _s, c in scored[1:]]
+        doubt = f" or {other[0]}" if other else ""
+        warnings = [
+            *warnings,
+            f"the encoding is uncertain (read as {name}{doubt}; {share:.0%} common characters): "
+            "check the text, or save the file as UTF-8",
+        ]
+    return text, encoding, warnings
 
 
 def _mostly(data: bytes, encoding: str) -> tuple[str, str, list[str]] | None:
@@ -94,7 +150,7 @@ def _mostly(data: bytes, encoding: str) -> tuple[str, str, list[str]] | None:
         return None
     lines = [str(i) for i, ln in enumerate(lossy.split("\n"), 1) if "\ufffd" in ln]
     shown = ", ".join(lines[:5]) + (" …" if len(lines) > 5 else "")
-    name = "UTF-8" if encoding == "utf-8" else "GB18030/GBK"
+    name = {"utf-8": "UTF-8", "gb18030": "GB18030/GBK", "cp950": "Big5"}[encoding]
     return lossy, encoding, [f"invalid {name} bytes replaced with U+FFFD on line {shown}"]
 
 
@@ -143,18 +199,22 @@ def text_paragraphs(text: str, markdown: bool = False) -> list[SourceParagraph]:
     return out
 
 
-def read_document(path: Path) -> SourceDoc:
-    """Read and split one file. Raises SkipFile with a reason for anything it cannot index."""
+def read_document(path: Path, recognize=None) -> SourceDoc:
+    """Read and split one file. Raises SkipFile with a reason for anything it cannot index.
+
+    `recognize` recognises scanned pages (build passes the index's OCR cache).
+    """
     from . import formats
 
     try:
-        extracted = formats.extract(path)
+        extracted = formats.extract(path, recognize=recognize)
     except (formats.UnsupportedFormat, formats.ExtractionError) as exc:
         raise SkipFile(str(exc)) from None
     except OSError as exc:
         raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
     paras = [
-        SourceParagraph(b.text, b.line, b.page, b.heading_level, b.column) for b in extracted.blocks
+        SourceParagraph(b.text, b.line, b.page, b.heading_level, b.column, b.ocr_confidence)
+        for b in extracted.blocks
     ]
     return SourceDoc(
         path,

@@ -25,6 +25,9 @@ class Manifest:
     base: Path
     by_path: dict[str, dict]
     by_name: dict[str, dict]
+    #: The file it was read from (kept in the index, shown when a later run reuses it).
+    source: str = ""
+    rows: tuple[dict, ...] = ()
 
     def lookup(self, path: Path) -> dict | None:
         """The row for a source file, matched by relative path first, then by file name."""
@@ -81,12 +84,29 @@ def load_manifest(path: Path) -> Manifest:
             if not isinstance(row, dict):
                 raise ManifestError(f"{path}:{i}: each line must be a JSON object")
             rows.append(_clean_row(row, f"{path}:{i}"))
+    return make_manifest(rows, path.resolve().parent, str(path.resolve()))
+
+
+def make_manifest(rows: list[dict], base: Path, source: str) -> Manifest:
+    """A Manifest over cleaned rows whose file names are relative to base."""
     by_path = {Path(r["file"]).as_posix(): r for r in rows}
     names: dict[str, list[dict]] = {}
     for r in rows:
         names.setdefault(Path(r["file"]).name, []).append(r)
     by_name = {name: rs[0] for name, rs in names.items() if len(rs) == 1}
-    return Manifest(path.resolve().parent, by_path, by_name)
+    return Manifest(Path(base), by_path, by_name, source, tuple(rows))
+
+
+def manifest_to_json(manifest: Manifest) -> str:
+    """The manifest as stored in an index generation (manifest.json)."""
+    payload = {"source": manifest.source, "base": str(manifest.base), "rows": list(manifest.rows)}
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True)
+
+
+def manifest_from_json(text: str) -> Manifest:
+    """Inverse of manifest_to_json."""
+    payload = json.loads(text)
+    return make_manifest(payload["rows"], Path(payload["base"]), payload["source"])
 
 
 # -- ids ------------------------------------------------------------------------------------
@@ -98,82 +118,9 @@ def make_doc_id(path: Path) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
-# -- heuristics -----------------------------------------------------------------------------
-
-_YEAR = re.compile(r"(?<![0-9A-Za-z])(1[89]\d\d|20\d\d)(?![0-9A-Za-z])")
-_YEAR_NIAN = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)年")
-_DOC_WORDS = (
-    "报告", "总结", "计划", "规划", "通知", "意见", "办法", "条例", "决定", "决议", "方案",
-    "纪要", "公告", "通告", "细则", "规定", "要点", "纲要", "批复", "通报", "讲话", "白皮书",
-)  # fmt: skip
-_SENTENCE_END = re.compile(r"[。；！？;!?]")
-
-
 def nfkc(text: str) -> str:
     """Width-fold text for pattern matching (full-width digits and brackets become ASCII)."""
     return unicodedata.normalize("NFKC", text)
-
-
-def guess_title(first: str | None) -> str | None:
-    """The first paragraph when it reads like a title: short, no sentence ends, a document word."""
-    if not first:
-        return None
-    text = first.strip()
-    if len(text) > 60 or _SENTENCE_END.search(text) or heading_of(text) is not None:
-        return None
-    if any(w in text for w in _DOC_WORDS):
-        return text
-    return None
-
-
-def guess_year(title: str | None, filename: str, first: str | None) -> int | None:
-    """The document's own year: from the title, the file name, or the opening paragraph."""
-    if title:
-        m = _YEAR.search(nfkc(title))
-        if m:
-            return int(m.group(1))
-    m = _YEAR.search(nfkc(filename))
-    if m:
-        return int(m.group(1))
-    if first:
-        m = _YEAR_NIAN.search(nfkc(first))
-        if m:
-            return int(m.group(1))
-    return None
-
-
-_REGION_SUFFIX = "特别行政区|自治区|自治州|自治县|自治旗|街道|新区|省|市|县|区|镇|乡|旗|盟"
-_REGION_SEGMENT = re.compile(rf"[\u4e00-\u9fffA-Za-z]{{2,10}}?(?:{_REGION_SUFFIX})")
-_BOUNDARY = set(' \t,，。、；;:：(（“"《「0123456789年月日')
-# Characters that occur in phrases such as 在区委区政府 or 关于印发 but not in place names.
-_NOT_IN_PLACE = set("在和的了是对与及委党政府我辖该这其届次于发施通知各全本面向坚持深入")
-
-
-def _region_at(text: str, start: int) -> str | None:
-    parts = []
-    pos = start
-    while True:
-        m = _REGION_SEGMENT.match(text, pos)
-        if not m or any(ch in _NOT_IN_PLACE for ch in m.group(0)):
-            break
-        parts.append(m.group(0))
-        pos = m.end()
-    return "".join(parts) or None
-
-
-def guess_region(title: str | None, first: str | None) -> str | None:
-    """The issuing government named at a word boundary in the title or opening paragraph."""
-    for text in (title, first):
-        if not text:
-            continue
-        if "国务院" in text or "中华人民共和国" in text or "全国人民代表大会" in text:
-            return "全国"
-        for i in range(len(text)):
-            if i == 0 or text[i - 1] in _BOUNDARY:
-                region = _region_at(text, i)
-                if region:
-                    return region
-    return None
 
 
 # -- headings -------------------------------------------------------------------------------

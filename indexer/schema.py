@@ -7,7 +7,7 @@ from whoosh import columns, fields
 from .analysis import ChineseTokenizer, DictWords
 
 #: Bump whenever the Whoosh schema, the SQLite tables or the meaning of a stored value changes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
 
 def whoosh_schema(words: DictWords) -> fields.Schema:
@@ -47,6 +47,12 @@ CREATE TABLE IF NOT EXISTS docs (
     region TEXT,
     level TEXT,
     meta TEXT NOT NULL DEFAULT '{}',
+    -- [[name, kind], ...] top first (kind: province, city, county, street); the deepest
+    -- known unit's division code.
+    region_path TEXT NOT NULL DEFAULT '[]',
+    adcode TEXT,
+    -- The manifest row the document was indexed with (JSON), or NULL.
+    manifest_row TEXT,
     dup_of TEXT,
     pid_start INTEGER NOT NULL,
     pid_end INTEGER NOT NULL
@@ -73,6 +79,11 @@ CREATE TABLE IF NOT EXISTS grams (
     gram TEXT PRIMARY KEY,
     postings BLOB NOT NULL
 ) WITHOUT ROWID;
+-- Paragraphs recognised by OCR, with the engine's confidence (0-1); text layers have no row.
+CREATE TABLE IF NOT EXISTS ocr (
+    pid INTEGER PRIMARY KEY,
+    confidence REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS kv (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL

@@ -26,7 +26,7 @@ import sys
 import threading
 import zlib
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -266,10 +266,50 @@ class DocInfo:
     meta: dict
     pid_start: int
     pid_end: int
+    #: Names top first: ("广东省", "深圳市", "坪山区", "坪山街道"); () if unknown or national.
+    region_path: tuple[str, ...] = ()
+    #: The division code of the deepest unit the gazetteer knows (440310001, 440300 …).
+    adcode: str | None = None
+    #: The kind of each path element: province, city, county or street.
+    region_kinds: tuple[str, ...] = ()
 
     @property
     def paragraphs(self) -> int:
         return self.pid_end - self.pid_start
+
+    def _at(self, kind: str) -> str | None:
+        for name, k in zip(self.region_path, self.region_kinds, strict=False):
+            if k == kind:
+                return name
+        return None
+
+    @property
+    def province(self) -> str | None:
+        """The province-level unit (广东省, 北京市, 内蒙古自治区), or None."""
+        return self._at("province")
+
+    @property
+    def city(self) -> str | None:
+        """The prefecture-level unit (深圳市, 恩施土家族苗族自治州); None under a municipality."""
+        return self._at("city")
+
+    @property
+    def county(self) -> str | None:
+        """The county-level unit (坪山区, 仙桃市, 景宁畲族自治县), or None."""
+        return self._at("county")
+
+    @property
+    def street(self) -> str | None:
+        """The township-level unit (坪山街道), or None."""
+        return self._at("street")
+
+
+def _doc_info(r: tuple) -> DocInfo:
+    path = json.loads(r[10])
+    return DocInfo(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9],
+        tuple(name for name, _kind in path), r[11], tuple(kind for _name, kind in path),
+    )  # fmt: skip
 
 
 class IndexReader:
@@ -289,13 +329,10 @@ class IndexReader:
         self._whoosh_lock = threading.Lock()
         try:
             rows = self.sql(
-                "SELECT doc_id, path, format, title, year, region, level, meta, pid_start, pid_end"
-                " FROM docs ORDER BY pid_start"
+                "SELECT doc_id, path, format, title, year, region, level, meta, pid_start, pid_end,"
+                " region_path, adcode FROM docs ORDER BY pid_start"
             )
-            self.docs = [
-                DocInfo(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9])
-                for r in rows
-            ]
+            self.docs = [_doc_info(r) for r in rows]
             blob = self.sql("SELECT value FROM kv WHERE key = 'docnum_pids'")
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(
@@ -320,6 +357,24 @@ class IndexReader:
             raise IndexCorrupt(
                 f"the index at {self.root} cannot be read ({exc}). {REBUILD_HINT}"
             ) from exc
+
+    def iter_sql(self, query: str, params: Iterable = ()) -> Iterator[tuple]:
+        """Rows of a read query, streamed (for scans too large to hold at once)."""
+        try:
+            # A connection of its own: the thread's shared one may be used while this is open.
+            conn = connect(self.gen, readonly=True)
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(
+                f"the index at {self.root} cannot be read ({exc}). {REBUILD_HINT}"
+            ) from exc
+        try:
+            yield from conn.execute(query, tuple(params))
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(
+                f"the index at {self.root} cannot be read ({exc}). {REBUILD_HINT}"
+            ) from exc
+        finally:
+            conn.close()
 
     def posting_blobs(self, grams: list[str]) -> list[bytes]:
         """The encoded posting lists of the grams that occur (missing grams are left out)."""

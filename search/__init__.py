@@ -19,14 +19,30 @@ from .service import (
     count,
     explain,
     get_document,
+    iter_hits,
     open_index,
     parse_paragraph_id,
     search,
     show,
     stats,
 )
+from .terms import TermChange, TermComparison, compare_terms
+from .trend import BY, PER, Bucket, Series, SeriesTrend, Trend, TrendRow, parse_series, trend
 
 __all__ = [
+    "BY",
+    "PER",
+    "Bucket",
+    "Series",
+    "SeriesTrend",
+    "Trend",
+    "TrendRow",
+    "parse_series",
+    "trend",
+    "TermChange",
+    "TermComparison",
+    "compare_terms",
+    "iter_hits",
     "FIELDS",
     "FilterValueError",
     "JSON_SCHEMA_VERSION",

@@ -46,10 +46,21 @@ class Hit:
     date: str | None = None
     issuer: str | None = None
     also_in: list[Location] = field(default_factory=list)
+    #: The region's place in the hierarchy, names top first; `region` is the name as given.
+    region_path: list[str] = field(default_factory=list)
+    adcode: str | None = None
+    #: The OCR engine's confidence (0–1) when the paragraph was recognised from a scan.
+    ocr_confidence: float | None = None
+
+    @property
+    def ocr(self) -> bool:
+        """Whether the text comes from OCR (and may hold misread characters)."""
+        return self.ocr_confidence is not None
 
     def to_dict(self) -> dict:
         """The JSON object for this hit (keys documented in the README)."""
         d = asdict(self)
+        d["ocr"] = self.ocr
         d["matches"] = [list(m) for m in self.matches]
         d["type"] = d.pop("doc_type")
         del d["column"]
@@ -122,9 +133,17 @@ class Paragraph:
     section: str | None
     text: str
     matches: list[tuple[int, int]] = field(default_factory=list)
+    #: The OCR engine's confidence (0–1) when the paragraph was recognised from a scan.
+    ocr_confidence: float | None = None
+
+    @property
+    def ocr(self) -> bool:
+        """Whether the text comes from OCR."""
+        return self.ocr_confidence is not None
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d["ocr"] = self.ocr
         d["matches"] = [list(m) for m in self.matches]
         return d
 
@@ -143,6 +162,8 @@ class Document:
     meta: dict
     paragraph_count: int
     paragraphs: list[Paragraph]
+    region_path: list[str] = field(default_factory=list)
+    adcode: str | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -165,6 +186,10 @@ class IndexStats:
     segmenter: str
     dictionary: str
     updated: str | None
+    provinces: dict[str, int] = field(default_factory=dict)
+    gazetteer: str | None = None
+    #: Documents whose regions were resolved with another gazetteer than the installed one.
+    needs_reindex: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from govsearch.indexer import IndexReader, NotFound, QueryError, UsageError
@@ -38,7 +38,9 @@ from .vocabulary import check_filter_values
 
 SORTS = ("relevance", "year")
 GROUPS = (None, "doc")
-FACETS = ("year", "region", "level", "type")
+FACETS = ("year", "region", "level", "type", "province", "city", "county")
+# Suffixes dropped from each level's name so that 广东深圳 finds 广东省 › 深圳市.
+_UNIT_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县)$")
 # Below this many candidates a term is checked against the text without more posting lists.
 VERIFY_DIRECTLY = 256
 
@@ -132,8 +134,10 @@ class _Evaluator:
             low = f.low if f.low is not None else -(10**9)
             high = f.high if f.high is not None else 10**9
             return self.docs_where(lambda d: d.year is not None and low <= d.year <= high)
-        if f.name in ("region", "title"):
-            return self.docs_where(lambda d: value in normalize(getattr(d, f.name) or ""))
+        if f.name == "region":
+            return self.docs_where(region_predicate(f.value))
+        if f.name == "title":
+            return self.docs_where(lambda d: value in normalize(d.title or ""))
         if f.name == "level":
             return self.docs_where(lambda d: normalize(d.level or "") == value)
         if f.name == "type":
@@ -185,6 +189,41 @@ class _Evaluator:
                 result -= self.eval(c)
             return result
         raise TypeError(node)
+
+
+def _significant(code: str) -> str:
+    """An adcode without its trailing zero levels: 440300 → 4403, 440310001000 → 440310001."""
+    if len(code) == 12 and code.endswith("000"):
+        code = code[:9]
+    if len(code) == 6:
+        while len(code) > 2 and code.endswith("00"):
+            code = code[:-2]
+    return code
+
+
+def _region_keys(d) -> tuple[str, ...]:
+    """What region: compares against: the name as given, the path, the path in short forms."""
+    return (
+        normalize(d.region or ""),
+        normalize("".join(d.region_path)),
+        normalize("".join(_UNIT_SUFFIX.sub("", name) or name for name in d.region_path)),
+    )
+
+
+def region_predicate(value: str):
+    """Documents at or below a place: a name (深圳, 深圳市, 广东省深圳市) or an adcode (440300).
+
+    A name matches when it occurs in the region as the document gives it or in its path
+    (广东省深圳市坪山区坪山街道, or 广东深圳坪山坪山街道), so region:深圳 finds every document
+    under 深圳市 and region:坪山 still finds 坪山街道. A value that names no place matches
+    nothing (a street may be absent from the gazetteer: not an error).
+    """
+    raw = re.sub(r"\s+", "", value)
+    if raw.isdigit() and len(raw) in (2, 4, 6, 9, 12):
+        code = _significant(raw)
+        return lambda d: bool(d.adcode) and _significant(d.adcode).startswith(code)
+    norm = normalize(raw)
+    return lambda d: any(norm in key for key in _region_keys(d))
 
 
 def _date_start(date: str) -> str:
@@ -427,6 +466,52 @@ def search(
     )
 
 
+def _ranked(reader: IndexReader, node: Node, sort: str, end: int | None, collapse: bool):
+    """The matching set, its folded copies, the positive terms, the ranker and the first
+    `end` paragraph ids in order (all of them for None)."""
+    matched = set(_Evaluator(reader).eval(node))
+    copies = _collapse(reader, matched) if collapse else {}
+    terms = positive_terms(node)
+    ranker = _Ranker(reader, terms, matched)
+    if sort == "year":
+        order = ranker.by_year(end)
+    elif end is None:
+        ranker.score_all(matched)
+        order = sorted(matched, key=ranker.key)
+    else:
+        order = ranker.top(end)
+    return matched, copies, terms, ranker, order
+
+
+def iter_hits(
+    index: Index | Path | str,
+    query: str,
+    *,
+    sort: str = "relevance",
+    year: str | None = None,
+    region: str | None = None,
+    filters: Iterable[tuple[str, str]] = (),
+    collapse: bool = True,
+    batch: int = 500,
+) -> tuple[int, Iterator[Hit]]:
+    """Every hit of a query in order, built `batch` at a time (for exports of any size).
+
+    Returns the total and an iterator; only the ranked ids are held, never all the hits.
+    """
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+    node = build_query(query, year=year, region=region, filters=filters)
+    reader = _reader(index)
+    check_filter_values(reader, node)
+    matched, copies, terms, ranker, order = _ranked(reader, node, sort, None, collapse)
+
+    def hits() -> Iterator[Hit]:
+        for i in range(0, len(order), batch):
+            yield from _hits(reader, order[i : i + batch], terms, ranker.scores, copies)
+
+    return len(matched), hits()
+
+
 def _per_doc(reader: IndexReader, matched: set[int]) -> Counter:
     """Matching paragraphs per doc_id."""
     per_doc = Counter(map(reader.doc_numbers().__getitem__, matched))
@@ -547,7 +632,7 @@ def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[
             spans.extend(find_all(norm, t.text))
         else:
             spans.extend(m.span() for m in phrase_pattern(t).finditer(norm))
-    return merge_spans(to_source_spans(text, merge_spans(spans)))
+    return merge_spans(to_source_spans(text, merge_spans(spans), norm))
 
 
 def _collapse(reader: IndexReader, matched: set[int]) -> dict[int, list[int]]:
@@ -590,11 +675,11 @@ def _hits(
     rows = reader.fetch(
         page,
         "paragraph, line, page, text, norm, (SELECT path FROM sections s WHERE s.sid = paras.sid), "
-        "col",
+        f"col, {_OCR_COLUMN}",
     )
     hits = []
     for pid in page:
-        paragraph, line, pageno, text, norm, section, column = rows[pid]
+        paragraph, line, pageno, text, norm, section, column, confidence = rows[pid]
         d = reader.doc_of(pid)
         hits.append(
             Hit(
@@ -604,6 +689,8 @@ def _hits(
                 year=d.year,
                 region=d.region,
                 level=d.level,
+                region_path=list(d.region_path),
+                adcode=d.adcode,
                 section=section,
                 paragraph=paragraph,
                 path=d.path,
@@ -619,9 +706,34 @@ def _hits(
                 date=d.meta.get("date"),
                 issuer=d.meta.get("issuer"),
                 also_in=_locations(reader, copies[pid]) if pid in copies else [],
+                ocr_confidence=confidence,
             )
         )
     return hits
+
+
+# The OCR confidence of a paragraph, NULL for text layers (see the ocr table in schema.py).
+_OCR_COLUMN = "(SELECT confidence FROM ocr o WHERE o.pid = paras.pid)"
+
+
+def region_facets(d) -> dict[str, str]:
+    """The province, city and county facet keys of a document.
+
+    A city or county key is its whole path (广东省深圳市, 广东省深圳市坪山区), which is unique
+    and, given back as region:, selects exactly that unit. National documents count under 全国;
+    a document with no city (provincial ones, the districts of 北京市) has no city key.
+    """
+    keys: dict[str, str] = {}
+    if d.level == "national":
+        keys["province"] = "全国"
+        return keys
+    keys["province"] = d.province or "unknown"
+    path = ""
+    for name, kind in zip(d.region_path, d.region_kinds, strict=False):
+        path += name
+        if kind in ("city", "county"):
+            keys[kind] = path
+    return keys
 
 
 def _facets(reader: IndexReader, matched: set[int]) -> dict[str, dict[str, int]]:
@@ -633,6 +745,8 @@ def _facets(reader: IndexReader, matched: set[int]) -> dict[str, dict[str, int]]
         counts["region"][d.region or "unknown"] += n
         counts["level"][d.level or "unknown"] += n
         counts["type"][d.meta.get("type") or "unknown"] += n
+        for name, key in region_facets(d).items():
+            counts[name][key] += n
     out = {}
     for name, c in counts.items():
         if name == "year":
@@ -688,7 +802,7 @@ def get_document(
     terms = positive_terms(parse_query(query)) if query and query.strip() else []
     rows = reader.sql(
         "SELECT paragraph, line, page, text, norm, "
-        "(SELECT path FROM sections s WHERE s.sid = paras.sid) "
+        f"(SELECT path FROM sections s WHERE s.sid = paras.sid), {_OCR_COLUMN} "
         "FROM paras WHERE doc_id = ? AND paragraph BETWEEN ? AND ? ORDER BY paragraph",
         (doc_id, first, last),
     )
@@ -701,8 +815,9 @@ def get_document(
             section=section,
             text=text,
             matches=match_spans(text, norm, terms) if terms else [],
+            ocr_confidence=confidence,
         )
-        for p, line, page, text, norm, section in rows
+        for p, line, page, text, norm, section, confidence in rows
     ]
     return Document(
         doc_id=d.doc_id,
@@ -713,6 +828,8 @@ def get_document(
         path=d.path,
         format=d.format,
         meta=d.meta,
+        region_path=list(d.region_path),
+        adcode=d.adcode,
         paragraph_count=d.paragraphs,
         paragraphs=paragraphs,
     )
@@ -728,6 +845,13 @@ def show(
     )
 
 
+def _stale_documents(reader: IndexReader) -> int:
+    """How many documents were resolved with another gazetteer than the one installed."""
+    from govsearch.indexer.gazetteer import data_version  # a digest of the file, not a parse
+
+    return 0 if reader.meta.get("gazetteer") == data_version() else len(reader.docs)
+
+
 def stats(index: Index | Path | str) -> IndexStats:
     """Counts and facts about an index."""
     reader = _reader(index)
@@ -735,10 +859,12 @@ def stats(index: Index | Path | str) -> IndexStats:
     years: Counter = Counter()
     regions: Counter = Counter()
     levels: Counter = Counter()
+    provinces: Counter = Counter()
     for d in reader.docs:
         years[str(d.year) if d.year is not None else "unknown"] += 1
         regions[d.region or "unknown"] += 1
         levels[d.level or "unknown"] += 1
+        provinces[region_facets(d)["province"]] += 1
     return IndexStats(
         index_dir=str(reader.root),
         documents=len(reader.docs),
@@ -746,9 +872,12 @@ def stats(index: Index | Path | str) -> IndexStats:
         years=dict(sorted(years.items(), reverse=True)),
         regions=dict(sorted(regions.items(), key=lambda kv: (-kv[1], kv[0]))),
         levels=dict(sorted(levels.items(), key=lambda kv: (-kv[1], kv[0]))),
+        provinces=dict(sorted(provinces.items(), key=lambda kv: (-kv[1], kv[0]))),
         size_bytes=size,
         schema_version=reader.meta["schema_version"],
         segmenter=reader.meta.get("segmenter", "?"),
         dictionary=reader.meta.get("dictionary", "?"),
         updated=reader.meta.get("updated"),
+        gazetteer=reader.meta.get("gazetteer"),
+        needs_reindex=_stale_documents(reader),
     )

@@ -124,6 +124,42 @@ def long_index(tmp_path_factory, long_doc) -> Path:
     return index_dir
 
 
+@pytest.fixture(scope="session")
+def corpus_index_no_manifest(tmp_path_factory) -> Path:
+    """The whole ../shared/corpus indexed without its manifest (about 30 s): inference alone."""
+    from bench.eval_metadata import build_without_manifest
+
+    index_dir = tmp_path_factory.mktemp("corpus-no-manifest")
+    build_without_manifest(CORPUS, index_dir)
+    return index_dir
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+# A tiny index for trend output checked by hand. 2016: two paragraphs with 河长制 (one
+# twice); 2017: no document; 2018: one with 湖长制, one with 河长制 and 湖长制; 2019: a
+# document without either.
+TINY_DOCS = {
+    "a.txt": (2016, "甲市", "全面推行河长制。\n落实河长制，河长制办公室。\n其他工作。\n"),
+    "b.txt": (2018, "乙省", "推行湖长制。\n河长制和湖长制。\n"),
+    "c.txt": (2019, "乙省", "加强生态保护。\n"),
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_index(tmp_path_factory) -> Path:
+    """Three one-year documents (2016, 2018, 2019) of two regions."""
+    corpus = tmp_path_factory.mktemp("trend-corpus")
+    rows = []
+    for name, (year, region, text) in TINY_DOCS.items():
+        (corpus / name).write_text(text, "utf-8")
+        rows.append({"file": name, "title": f"{region}{year}年报告", "year": year,
+                     "region": region, "level": "city"})  # fmt: skip
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows]
+    (corpus / "manifest.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    index_dir = tmp_path_factory.mktemp("trend-index")
+    build_index([corpus], index_dir, manifest=corpus / "manifest.jsonl")
+    return index_dir

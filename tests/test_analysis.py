@@ -122,3 +122,30 @@ def test_literal_grams(text, grams):
 def test_query_grams():
     assert query_grams("河") == ["河"]
     assert query_grams("河长制河长") == ["河长", "长制", "制河"]
+
+
+def test_no_character_normalises_to_nothing():
+    # to_source_spans relies on it: equal lengths then mean one character for one. normalize
+    # is NFKC, lower case, then a one-for-one character table, character by character, so it
+    # is enough that NFKC + lower never empties a character and the table maps to one.
+    import unicodedata
+
+    from govsearch.indexer.textnorm import _t2s
+
+    empty = [
+        cp
+        for cp in range(0x110000)
+        if not 0xD800 <= cp <= 0xDFFF and not unicodedata.normalize("NFKC", chr(cp)).lower()
+    ]
+    assert empty == []
+    assert all(len(v) == 1 for v in _t2s().values())
+    assert normalize("ﬁ㍿") == "fi株式会社"  # expansions exist; deletions do not
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="河長长制ＧgＤdｐP（(一)）２2 \u3000ﬁ㍿Ⅻ", min_size=1, max_size=30))
+def test_source_spans_agree_with_the_offset_map(text):
+    norm = normalize(text)
+    starts = offset_map(text)
+    spans = [(i, j) for i in range(len(norm)) for j in range(i + 1, min(len(norm), i + 3) + 1)]
+    assert to_source_spans(text, spans) == [(starts[s], starts[e - 1] + 1) for s, e in spans]

@@ -332,3 +332,73 @@ def test_long_document_opens_at_a_paragraph_after_a_huge_one(browser, long_serve
         assert page.problems == []
     finally:
         context.close()
+
+
+def test_trend_chart_from_results_and_a_point_click(page, tmp_path):
+    page.goto("/?q=河长制")
+    page.click("a.to-trend")
+    page.wait_for_url(re.compile(r"/trend\?q="))
+    page.fill("textarea[name=q]", "河长制\n湖=湖长制")
+    page.click(".trend-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/trend\?q=.*%0A"))
+    # A textarea sends CRLF between lines; each line is a series.
+    assert parse_qs(urlsplit(page.url).query)["q"][0].splitlines() == ["河长制", "湖=湖长制"]
+    chart = page.locator("svg.trend-chart")
+    assert chart.is_visible()
+    box = chart.bounding_box()
+    assert box["width"] > 600 and box["height"] > 200
+    assert page.locator("svg.trend-chart g.series").count() == 2
+    assert page.locator("svg.trend-chart polyline").count() >= 1
+    assert page.locator(".legend-item").all_inner_texts()[0].startswith("河长制")
+    assert page.locator(".legend-label").all_inner_texts() == ["河长制", "湖"]
+    # The legend's samples differ in shape as well as colour.
+    swatches = page.locator(".legend-item svg.swatch")
+    assert swatches.nth(0).inner_html() != swatches.nth(1).inner_html()
+    _save(page, tmp_path, "trend-seeds.png")
+
+    # A point of the first series opens the results of that year: the same count.
+    point = page.locator('svg.trend-chart a.point[data-series="0"]').first
+    year, paragraphs = point.get_attribute("data-year"), point.get_attribute("data-paragraphs")
+    point.click()
+    page.wait_for_url(re.compile(r"year="))
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["河长制"], "year": [year]}
+    assert page.inner_text(".total") == paragraphs
+    assert all(m.startswith(f"{year}年") for m in page.locator(".hit-meta").all_inner_texts())
+
+    # Back on the chart, the normalised view keeps the series in the URL.
+    page.go_back()
+    page.click(".per-toggle >> text=文件占比")
+    page.wait_for_url(re.compile(r"per=share-of-documents"))
+    assert page.locator("svg.trend-chart g.series").count() == 2
+    assert "%" in page.locator("svg.trend-chart .ytick").first.text_content()
+    assert page.problems == []
+
+
+def test_region_facet_drills_down_from_province_to_district(page):
+    page.goto("/?q=河长制")
+    facet = page.locator("section.facet-region")
+    assert facet.get_attribute("data-level") == "province"
+    assert facet.locator("h2").inner_text() == "地区 · 省份"
+    assert facet.locator("li").all_inner_texts() == ["广东省\n3"]
+    facet.get_by_role("link", name="广东省").click()
+    page.wait_for_url(re.compile(r"region="))
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["河长制"], "region": ["广东省"]}
+    assert page.inner_text(".total") == "3"
+    # One city (深圳市) is no choice, so its districts are offered next.
+    facet = page.locator("section.facet-region")
+    assert facet.get_attribute("data-level") == "county"
+    assert facet.locator("li").all_inner_texts() == ["坪山区\n2", "龙岗区\n1"]
+    facet.get_by_role("link", name="龙岗区").click()
+    page.wait_for_url(re.compile(r"%E9%BE%99%E5%B2%97"))
+    assert parse_qs(urlsplit(page.url).query)["region"] == ["广东省深圳市龙岗区"]
+    assert page.inner_text(".total") == "1"
+    assert page.locator(".chip").inner_text().startswith("地区：广东省深圳市龙岗区")
+    # The document says where it sits, and that its region was inferred from its text.
+    page.locator(".hit-title a").first.click()
+    page.wait_for_url(re.compile(r"/doc/"))
+    assert page.inner_text(".meta-region-path") == "广东省 › 深圳市 › 龙岗区 › XX街道 440307"
+    assert page.inner_text(".meta-region .source.inferred") == "据开头"
+    page.locator(".meta-region-path a", has_text="深圳市").click()
+    page.wait_for_url(re.compile(r"region="))
+    assert parse_qs(urlsplit(page.url).query) == {"region": ["广东省深圳市"]}
+    assert page.problems == []

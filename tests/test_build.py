@@ -249,8 +249,10 @@ def test_bad_files_are_skipped_and_counted(tmp_path):
     assert r.files_indexed == 1 and r.files_skipped == 4
     assert reasons["bin.txt"] == "binary file (contains NUL bytes), not text"
     assert reasons["empty.txt"] == "no text in the file"
-    assert "not supported" in reasons["old.doc"] and ".doc" in reasons["old.doc"]
-    assert "not supported" in reasons["image.png"]
+    assert reasons["old.doc"] == (
+        "old.doc is not a Word 97–2003 or WPS file (no such signature in its content)"
+    )
+    assert reasons["image.png"].startswith("image.png is not a readable image (")
 
 
 def test_manifest_metadata_wins_and_limits_directory_walks(tmp_path):
@@ -403,11 +405,11 @@ def test_duplicates_are_reported_by_the_run_that_finds_them(tmp_path):
 def test_skips_are_remembered_across_runs_on_other_paths(tmp_path):
     docs = tmp_path / "docs"
     _write(docs / "a.txt", "推行河长制\n")
-    bad = docs / "old.doc"
-    bad.write_bytes(b"\xd0\xcf\x11\xe0")
+    bad = docs / "old.rtf"
+    bad.write_bytes(b"{\\rtf1 x}")
     other = _write(tmp_path / "other.txt", "另一份文件\n")
     ix = tmp_path / "ix"
-    reason = "old Word .doc format is not supported; save it as .docx"
+    reason = "RTF format is not supported; save it as .docx"
     first = build_index([docs], ix)
     assert [(s.path, s.reason, s.repeated) for s in first.skipped] == [(str(bad), reason, False)]
     assert build_index([other], ix).skipped == []  # a run elsewhere keeps what it did not see
@@ -415,6 +417,105 @@ def test_skips_are_remembered_across_runs_on_other_paths(tmp_path):
     assert [(s.path, s.repeated) for s in again.skipped] == [(str(bad), True)]
     bad.unlink()
     assert build_index([docs], ix).skipped == []  # gone, and forgotten
-    bad.write_bytes(b"\xd0\xcf\x11\xe0")
+    bad.write_bytes(b"{\\rtf1 x}")
     back = build_index([docs], ix)
     assert [(s.path, s.repeated) for s in back.skipped] == [(str(bad), False)]
+
+
+# -- manifests and the gazetteer are remembered ---------------------------------------------------
+
+
+def _manifest_folder(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    _write(docs / "a.txt", "推行河长制\n")
+    _write(docs / "b.txt", "治理黑臭水体\n")
+    _write(docs / "README.md", "# 说明\n这个文件夹里的报告来自……\n")
+    rows = [
+        {"file": "a.txt", "title": "2019年甲街道工作总结", "year": 2019, "region": "深圳市"},
+        {"file": "b.txt", "title": "乙街道工作计划", "year": 2020, "region": "山东省青岛市"},
+    ]
+    _write(docs / "manifest.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    return docs
+
+
+def _docs(ix: Path) -> dict[str, tuple]:
+    reader = store.IndexReader(ix)
+    try:
+        return {
+            Path(d.path).name: (d.title, d.year, d.region, d.region_path, d.meta["sources"])
+            for d in reader.docs
+        }
+    finally:
+        reader.close()
+
+
+def test_a_manifest_is_remembered_by_later_runs(tmp_path):
+    docs = _manifest_folder(tmp_path)
+    ix = tmp_path / "ix"
+    first = build_index([docs], ix, manifest=docs / "manifest.jsonl")
+    assert sorted(s.path for s in first.skipped) == [
+        str(docs / "README.md"), str(docs / "manifest.jsonl")
+    ]  # fmt: skip
+    assert first.notes == []
+    # Without a level in the manifest, the level follows from its region (still a fact).
+    facts = dict.fromkeys(("title", "type", "year", "region", "level"), "manifest")
+    assert _docs(ix) == {
+        "a.txt": ("2019年甲街道工作总结", 2019, "深圳市", ("广东省", "深圳市"), facts),
+        "b.txt": ("乙街道工作计划", 2020, "山东省青岛市", ("山东省", "青岛市"), facts),
+    }
+
+    # A later run without --manifest keeps the rows, says so, and still skips the README.
+    _write(docs / "a.txt", "推行河长制\n全面落实河长制\n")
+    second = build_index([docs], ix)
+    assert second.notes == [
+        f"using the manifest remembered from an earlier run ({docs / 'manifest.jsonl'}, 2 rows); "
+        "pass --manifest none to index without it"
+    ]
+    assert (second.files_indexed, second.files_unchanged) == (1, 1)
+    assert sorted(s.path for s in second.skipped) == [
+        str(docs / "README.md"), str(docs / "manifest.jsonl")
+    ]  # fmt: skip
+    assert _docs(ix)["a.txt"][:3] == ("2019年甲街道工作总结", 2019, "深圳市")
+    assert count(ix, "河长制") == 2
+
+    # --manifest none drops it: the metadata comes from the text (here: none), and every file
+    # of the folder is a document.
+    third = build_index([docs], ix, manifest="none")
+    assert third.notes == [
+        f"dropped the remembered manifest ({docs / 'manifest.jsonl'}); its documents get their "
+        "metadata from their own text"
+    ]
+    after = _docs(ix)
+    assert after["a.txt"][:4] == (None, None, None, ())
+    assert "README.md" in after
+    assert not (store.current_generation(ix) / "manifest.json").exists()
+
+
+def test_a_new_manifest_replaces_the_remembered_one(tmp_path):
+    docs = _manifest_folder(tmp_path)
+    ix = tmp_path / "ix"
+    build_index([docs], ix, manifest=docs / "manifest.jsonl")
+    other = _write(tmp_path / "other.csv", "file,title,year,region\na.txt,甲的新标题,2021,广东省\n")
+    report = build_index([docs / "a.txt"], ix, manifest=other)
+    assert report.notes == [f"{other} replaces the manifest remembered from an earlier run"]
+    assert _docs(ix)["a.txt"][:4] == ("甲的新标题", 2021, "广东省", ("广东省",))
+
+
+def test_a_changed_gazetteer_re_resolves_every_document(tmp_path, monkeypatch):
+    from govsearch.indexer import build as build_module
+
+    ix = tmp_path / "ix"
+    build_index(SEEDS, ix)
+    assert stats(ix).needs_reindex == 0
+    monkeypatch.setattr(build_module, "gazetteer_version", lambda: "0123456789ab")
+    monkeypatch.setattr("govsearch.indexer.gazetteer.data_version", lambda: "0123456789ab")
+    # Until the next run, stats counts the documents resolved with the other version.
+    assert stats(ix).needs_reindex == 2
+    report = build_index(SEEDS, ix)
+    assert report.warnings == [
+        "the gazetteer of place names changed: re-indexing every document so that their "
+        "regions are resolved with it"
+    ]
+    assert (report.files_indexed, report.full_rebuild) == (2, True)
+    assert stats(ix).needs_reindex == 0
+    assert stats(ix).gazetteer == "0123456789ab"

@@ -15,6 +15,7 @@ import click
 import pytest
 
 from govsearch.cli import cli, excerpt, mark
+from govsearch.indexer.formats import SUPPORTED_SUFFIXES
 from govsearch.search import search
 
 from .conftest import ROOT, SEEDS
@@ -408,15 +409,15 @@ def test_unchanged_bad_files_are_reported_once_then_counted(runner, tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text("推行河长制\n", encoding="utf-8")
-    (docs / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    (docs / "old.rtf").write_bytes(b"{\\rtf1 x}")
     (docs / "data.xyz").write_bytes(b"x")
     ix = tmp_path / "ix"
-    formats = ".docx, .htm, .html, .markdown, .md, .pdf, .txt"
+    formats = ", ".join(sorted(SUPPORTED_SUFFIXES))  # the format table's, text formats included
+    assert ".txt" in formats and ".md" in formats
     first = run(runner, "index", str(docs), index=ix)
     assert first.stderr.splitlines()[:2] == [
         f"warning: skipped {docs / 'data.xyz'}: .xyz format is not supported; supported: {formats}",
-        f"warning: skipped {docs / 'old.doc'}: old Word .doc format is not supported; save it "
-        "as .docx",
+        f"warning: skipped {docs / 'old.rtf'}: RTF format is not supported; save it as .docx",
     ]
     second = run(runner, "index", str(docs), index=ix)
     assert second.stderr.splitlines()[0] == (
@@ -432,7 +433,7 @@ def test_unchanged_bad_files_are_reported_once_then_counted(runner, tmp_path):
     ]
     report = json.loads(third.stdout)
     assert sorted((Path(s["path"]).name, s["repeated"]) for s in report["skipped"]) == [
-        ("data.xyz", False), ("old.doc", True)
+        ("data.xyz", False), ("old.rtf", True)
     ]  # fmt: skip
     rebuilt = run(runner, "index", str(docs), "--rebuild", index=ix)
     assert rebuilt.stderr.count("warning: skipped") == 2  # a new index hears everything again
@@ -544,3 +545,62 @@ def test_quiet_serve_logs_nothing_per_request(seed_index):
         assert _raw_get(base, b"/api/stats").split(b"\r\n", 1)[0].endswith(b"200 OK")
         err = stderr()
     assert err == f"govsearch: serving {seed_index} on {base}/ (Ctrl-C to stop)\n"
+
+
+def test_show_says_where_the_metadata_came_from(runner, seed_index):
+    hit = next(h for h in search(seed_index, "河长制").hits if h.region == "XX街道")
+    result = run(runner, "show", hit.id, "--no-color", index=seed_index, catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[:4] == [
+        "2020 · XX街道",
+        "  region path: 广东省 › 深圳市 › 龙岗区 › XX街道 (440307)",
+        "  sources: year from opening lines, region from opening lines, level from opening lines",
+        "  note: XX街道 is not in the gazetteer; placed by the text's mentions",
+    ]
+    data = json.loads(run(runner, "show", hit.id, "--format", "json", index=seed_index).stdout)
+    assert (data["region"], data["region_path"], data["adcode"]) == (
+        "XX街道", ["广东省", "深圳市", "龙岗区", "XX街道"], "440307"
+    )  # fmt: skip
+    assert data["meta"]["sources"] == {
+        "year": "opening lines", "region": "opening lines", "level": "opening lines"
+    }  # fmt: skip
+    assert data["meta"]["region_notes"] == [["placed_by_text", "XX街道"]]
+
+
+def test_search_json_has_region_levels(runner, seed_index):
+    result = run(runner, "search", "region:深圳 河长制", "--format", "json", index=seed_index)
+    data = json.loads(result.stdout)
+    assert (result.exit_code, data["total"]) == (0, 3)
+    assert data["facets"]["province"] == {"广东省": 3}
+    assert data["facets"]["city"] == {"广东省深圳市": 3}
+    assert data["facets"]["county"] == {"广东省深圳市坪山区": 2, "广东省深圳市龙岗区": 1}
+    assert [h["adcode"] for h in data["hits"]] == ["440307", "440310001", "440310001"]
+
+
+def test_stats_lists_provinces_and_the_gazetteer(runner, seed_index):
+    from govsearch.indexer.gazetteer import data_version
+
+    result = run(runner, "stats", index=seed_index, catch_exceptions=False)
+    lines = result.stdout.splitlines()
+    assert "provinces:   1 (广东省 2)" in lines
+    assert any(line.endswith(f"gazetteer {data_version()})") for line in lines)
+    assert result.stderr == ""
+
+
+def test_query_path_and_server_never_load_the_gazetteer(seed_index):
+    # Regions are resolved at index time; searching, showing and serving read what was stored.
+    code = (
+        "import sys; from govsearch.cli import main\n"
+        "from govsearch.indexer import gazetteer as g\n"
+        "runs = (['search','region:深圳 河长制','--format','json'], ['show','x:1'], ['stats'])\n"
+        "for argv in runs:\n"
+        f"    sys.argv=['govsearch', *argv, '--index', {str(seed_index)!r}]\n"
+        "    try:\n        main()\n    except SystemExit:\n        pass\n"
+        "from govsearch.web import create_app\n"
+        f"client = create_app({{'INDEX': {str(seed_index)!r}}}).test_client()\n"
+        "assert client.get('/?q=河长制&region=广东省').status_code == 200\n"
+        "assert g.gazetteer.cache_info().currsize == 0, 'gazetteer parsed'\n"
+        "print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip().endswith("ok"), out.stderr

@@ -462,6 +462,40 @@ def test_pdf_paragraphs_headers_and_page_numbers(tmp_path: pathlib.Path) -> None
     ]
 
 
+REPEATED_TOP = "序号 | 重点任务 | 牵头单位 | 完成时限"
+REPEATED_BOTTOM = "各责任单位要按季度报送工作进展情况。"
+
+
+@pytest.mark.parametrize("pages", [2, 4])
+def test_pdf_body_lines_repeated_at_one_place_are_kept(tmp_path: pathlib.Path, pages: int) -> None:
+    """Issue 13: only lines apart from the body (another size, a wider gap) on most pages are
+    running headers; body lines that repeat at the top or bottom of some pages stay."""
+    path = tmp_path / "repeat.pdf"
+    c = _canvas(path)
+    expected = []
+    for page in range(1, pages + 1):
+        c.setFont("STSong-Light", 9)
+        c.drawString(230, 810, "某某市人民政府公报")
+        c.setFont("STSong-Light", 10)
+        c.drawCentredString(PAGE_W / 2, 40, f"- {page} -")
+        c.setFont("STSong-Light", SIZE)
+        # The table's header row opens pages 1 and 2 only; the reminder closes them.
+        body = [REPEATED_TOP] if page <= 2 else []
+        body += [
+            f"{page}{i} | 第{page}页第{i}项任务 | 市发展改革委 | 2025年底" for i in range(1, 31)
+        ]
+        body += [REPEATED_BOTTOM] if page <= 2 else []
+        y = 760.0
+        for text in body:
+            indent = "" if text.startswith("（") else "\u3000\u3000"
+            c.drawString(LEFT, y, indent + text)
+            y -= PITCH
+        expected += [Block(text, page=page) for text in body]
+        c.showPage()
+    c.save()
+    assert extract_pdf(path).blocks == expected
+
+
 @pytest.mark.parametrize(
     "number", ["- 1 -", "—1—", "1", "第 1 页", "第1页 共1页", "1/1", "Page 1 of 1"]
 )
@@ -478,23 +512,43 @@ def test_pdf_single_page_number_is_dropped(tmp_path: pathlib.Path, number: str) 
     assert [b.text for b in extract_pdf(path).blocks] == ["本办法自2025年1月1日起施行。", "2025"]
 
 
-def test_pdf_without_text_layer_raises(tmp_path: pathlib.Path) -> None:
+def _line_scan_pdf(path: pathlib.Path) -> None:
+    """A PDF whose only page is an image of a short rule: a scan with nothing to read."""
     from PIL import Image
     from reportlab.lib.utils import ImageReader
 
     image = Image.new("RGB", (60, 80), "white")
     for x in range(10, 50):
         image.putpixel((x, 40), (0, 0, 0))
-    path = tmp_path / "scan.pdf"
     c = _canvas(path)
     c.drawImage(ImageReader(image), 72, 500, width=300, height=400)
     c.showPage()
     c.save()
+
+
+def test_scanned_pdf_without_the_ocr_extra_names_it(tmp_path: pathlib.Path, monkeypatch) -> None:
+    from govsearch.indexer.formats import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    path = tmp_path / "scan.pdf"
+    _line_scan_pdf(path)
     with pytest.raises(ExtractionError) as info:
         extract_pdf(path)
-    assert (
-        str(info.value) == "scan.pdf has no text layer (scanned PDF?); run OCR first, e.g. ocrmypdf"
+    assert str(info.value) == (
+        "scan.pdf is a scanned PDF (no text layer); "
+        "install OCR support: pip install 'govsearch[ocr]'"
     )
+
+
+def test_pdf_without_text_or_images_raises(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "blank.pdf"
+    c = _canvas(path)
+    c.line(72, 500, 300, 500)
+    c.showPage()
+    c.save()
+    with pytest.raises(ExtractionError) as info:
+        extract_pdf(path)
+    assert str(info.value) == "blank.pdf has no text layer and no scanned pages"
 
 
 def test_pdf_with_password_raises(tmp_path: pathlib.Path) -> None:
@@ -522,7 +576,8 @@ def test_pdf_garbage_raises(tmp_path: pathlib.Path) -> None:
 
 def test_supported_suffixes() -> None:
     assert SUPPORTED_SUFFIXES == frozenset(
-        {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
+        {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf", ".png", ".jpg", ".jpeg"}
+        | {".tif", ".tiff", ".doc", ".wps", ".ofd"}
     )
 
 
@@ -533,15 +588,15 @@ def test_extract_dispatches_html_by_suffix(tmp_path: pathlib.Path, name: str) ->
     assert extract(path).blocks == BR_RUNS_BLOCKS
 
 
-ALL = ".docx, .htm, .html, .markdown, .md, .pdf, .txt"
+ALL = (
+    ".doc, .docx, .htm, .html, .jpeg, .jpg, .markdown, .md, .ofd, .pdf, .png, .tif, .tiff, .txt, "
+    ".wps"
+)
 
 
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("a.doc", "old Word .doc format is not supported; save it as .docx"),
-        ("a.DOC", "old Word .doc format is not supported; save it as .docx"),
-        ("a.wps", "WPS Writer .wps format is not supported; save it as .docx"),
         ("a.rtf", "RTF format is not supported; save it as .docx"),
         ("a.odt", "OpenDocument .odt format is not supported; save it as .docx"),
         ("a.xls", "Excel .xls format is not supported; export the sheet as .html or .pdf"),
@@ -550,7 +605,6 @@ ALL = ".docx, .htm, .html, .markdown, .md, .pdf, .txt"
         ("a.ppt", "PowerPoint .ppt format is not supported; export it as .pdf"),
         ("a.pptx", "PowerPoint .pptx format is not supported; export it as .pdf"),
         ("a.dps", "WPS Presentation .dps format is not supported; export it as .pdf"),
-        ("a.ofd", "OFD format is not supported; export it as .pdf"),
         ("a.caj", "CAJ format is not supported; export it as .pdf"),
         ("a.zip", ".zip format is not supported; supported: " + ALL),
         ("README", "files without a suffix are not supported; supported: " + ALL),

@@ -30,6 +30,7 @@ from markupsafe import escape
 from govsearch.cli import cli
 from govsearch.indexer import build_index
 from govsearch.search import FIELDS, MAX_QUERY_LENGTH, count, search
+from govsearch.web.messages import is_known, to_chinese
 
 from .conftest import SEEDS, say
 
@@ -227,7 +228,10 @@ def check_page(resp, api_error: str | None = None, blank: bool = False, echo: st
     no_traceback(body, echo)
     if api_error is not None and not (blank and resp.status_code == 200):
         assert resp.status_code == 400
+        # The page says it in Chinese, with the API's English message beneath.
         assert str(escape(api_error)) in body
+        assert is_known(api_error), api_error
+        assert str(escape(to_chinese(api_error))) in body
 
 
 @fuzz(300)
@@ -472,7 +476,8 @@ def test_bad_files_are_named_and_good_ones_indexed(tmp_path, runner, monkeypatch
     skipped = {Path(s["path"]).name: s["reason"] for s in report["skipped"]}
     assert set(skipped) == bad
     assert skipped["unreadable.txt"] == "cannot read: Permission denied"
-    assert skipped["photo-named.txt"] == "binary file (contains NUL bytes), not text"
+    # Content, not the name, picks the reader: a PNG named .txt is an image, OCR'd, and blank.
+    assert skipped["photo-named.txt"] == "no text in the file"
     assert skipped["empty.txt"] == skipped["blank.txt"] == "no text in the file"
     # The damaged text files are indexed, each with a warning naming its line.
     assert report["warnings"] == [

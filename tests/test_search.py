@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from govsearch.indexer import NotFound, QueryError, UsageError
+from govsearch.indexer import NotFound, QueryError, UsageError, build_index
 from govsearch.indexer.textnorm import normalize
 from govsearch.search import count, get_document, open_index, search, show, stats
 from govsearch.search.query import OPERATORS
@@ -408,3 +408,81 @@ def test_grouped_pages_follow_the_flat_order(sample, sort):
         for page in pages:
             shown = {h.doc_id for h in page.hits}
             assert page.folded == {d: per_doc[d] - 2 for d in shown if per_doc[d] > 2}
+
+
+# -- regions as a hierarchy -------------------------------------------------------------------
+
+
+SEED_HITS = {
+    "000_d17093189e6c1fbb.txt:8",
+    "003_03ea490201493e06.txt:4",
+    "003_03ea490201493e06.txt:14",
+}
+
+
+def _where(result) -> set[str]:
+    return {f"{h.path.rsplit('/', 1)[-1]}:{h.line}" for h in result.hits}
+
+
+@pytest.mark.parametrize(
+    "region",
+    ["深圳", "深圳市", "广东", "广东省", "广东省深圳市", "广东深圳", "440300", "440000", "44"],
+)
+def test_region_filter_finds_every_document_below_a_place(seed_index, region):
+    # The seeds are a street of 坪山区 and one the text places in 龙岗区, both in 深圳市.
+    assert _where(search(seed_index, f"region:{region} 河长制", limit=None)) == SEED_HITS
+    assert _where(search(seed_index, "河长制", region=region, limit=None)) == SEED_HITS
+
+
+@pytest.mark.parametrize(
+    ("region", "lines"),
+    [
+        ("坪山", {"003_03ea490201493e06.txt:4", "003_03ea490201493e06.txt:14"}),
+        ("坪山区", {"003_03ea490201493e06.txt:4", "003_03ea490201493e06.txt:14"}),
+        ("440310", {"003_03ea490201493e06.txt:4", "003_03ea490201493e06.txt:14"}),
+        ("440310001", {"003_03ea490201493e06.txt:4", "003_03ea490201493e06.txt:14"}),
+        ("龙岗区", {"000_d17093189e6c1fbb.txt:8"}),
+        ("XX街道", {"000_d17093189e6c1fbb.txt:8"}),
+        ("北京", set()),
+        ("4403100", set()),
+        ("某个不存在的街道", set()),  # names no place: matches nothing, not an error
+    ],
+)
+def test_region_filter_below_the_city(seed_index, region, lines):
+    assert _where(search(seed_index, f"河长制 region:{region}", limit=None)) == lines
+
+
+def test_hits_carry_the_region_path_and_adcode(seed_index):
+    hits = {h.id.split(":")[0]: h.to_dict() for h in search(seed_index, "河长制").hits}
+    by_region = {h["region"]: h for h in hits.values()}
+    assert by_region["坪山街道"]["region_path"] == ["广东省", "深圳市", "坪山区", "坪山街道"]
+    assert by_region["坪山街道"]["adcode"] == "440310001"
+    assert by_region["XX街道"]["region_path"] == ["广东省", "深圳市", "龙岗区", "XX街道"]
+    assert by_region["XX街道"]["adcode"] == "440307"
+
+
+def test_region_facets_by_level(seed_index):
+    facets = search(seed_index, "河长制").facets
+    assert facets["province"] == {"广东省": 3}
+    assert facets["city"] == {"广东省深圳市": 3}
+    assert facets["county"] == {"广东省深圳市坪山区": 2, "广东省深圳市龙岗区": 1}
+    # A facet key given back as a region selects exactly its documents.
+    for key, n in facets["county"].items():
+        assert search(seed_index, f"河长制 region:{key}").total == n
+
+
+def test_region_facets_of_national_and_municipal_documents(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("国务院关于河长制的通知\n全面推行河长制。\n", "utf-8")
+    (docs / "b.txt").write_text("北京市海淀区人民政府关于河长制的通知\n落实河长制。\n", "utf-8")
+    (docs / "c.txt").write_text("2025年北京市政府工作报告\n推进河长制。\n", "utf-8")
+    build_index([docs], tmp_path / "ix")
+    result = search(tmp_path / "ix", "河长制", limit=None)
+    assert result.facets["province"] == {"北京市": 3, "全国": 2}
+    assert result.facets["city"] == {}  # a municipality has no prefecture level
+    assert result.facets["county"] == {"北京市海淀区": 2}
+    levels = {h.title: (h.level, h.region_path) for h in result.hits}
+    assert levels["国务院关于河长制的通知"] == ("national", [])
+    assert levels["北京市海淀区人民政府关于河长制的通知"] == ("district", ["北京市", "海淀区"])
+    assert levels["2025年北京市政府工作报告"] == ("provincial", ["北京市"])

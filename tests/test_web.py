@@ -173,13 +173,56 @@ def test_facets_link_to_narrowed_results(client):
     found = {(label, int(n)): href for href, label, n in facet.findall(html)}
     assert found[("2016年", 3)] == f"/?q={Q}&amp;year=2016"
     assert found[("2018年", 2)] == f"/?q={Q}&amp;year=2018"
-    assert found[("深圳市", 3)] == f"/?q={Q}&amp;region=%E6%B7%B1%E5%9C%B3%E5%B8%82"
-    assert found[("测试区&lt;b&gt;", 1)] == f"/?q={Q}&amp;region=%E6%B5%8B%E8%AF%95%E5%8C%BA%3Cb%3E"
+    # The region facet starts at the provinces: 深圳市 (manifest) and the two seeds are in 广东省;
+    # 测试区<b> names no known place.
+    assert found[("广东省", 6)] == f"/?q={Q}&amp;region=%E5%B9%BF%E4%B8%9C%E7%9C%81"
+    region = html[html.index('<section class="facet facet-region"') :]
+    region = region[: region.index("</section>")]
+    assert "<h2>地区 · 省份</h2>" in region
+    assert '<span class="facet-value unknown">未知</span><span class="n">1</span>' in region
     assert found[("市级", 3)] == f"/?q={Q}&amp;level=city"
     assert found[("街道乡镇", 3)] == f"/?q={Q}&amp;level=street"
     assert found[("意见", 3)] == f"/?q={Q}&amp;type=%E6%84%8F%E8%A7%81"
     # Documents without a type are counted but cannot be a filter.
     assert '<span class="facet-value unknown">未知</span><span class="n">4</span>' in html
+
+
+def test_document_page_says_what_was_inferred(client, ids):
+    html = html_of(client.get(f"/doc/{ids['pingshan']}"))
+    inferred = '<span class="source inferred" title="从文件内容推断，可能有误">据开头</span>'
+    assert f'<dd class="meta-year">2018年 {inferred}</dd>' in html
+    assert f'<dd class="meta-region">坪山街道 {inferred}</dd>' in html
+    assert f'<dd class="meta-level">街道乡镇 {inferred}</dd>' in html
+    assert '<span class="adcode">440310001</span>' in html
+
+
+def test_document_page_explains_a_placed_street_in_chinese(client, ids):
+    xx = next(h for h in search(client.application.config["INDEX"], "河长制").hits
+              if h.region == "XX街道")  # fmt: skip
+    html = html_of(client.get(f"/doc/{xx.doc_id}"))
+    assert (
+        '<dt>说明</dt><dd class="meta-note">'
+        "行政区划数据中没有“XX街道”；按正文提及的上级地名归属</dd>" in html
+    )
+
+
+def test_region_facet_drills_down_the_hierarchy(client):
+    html = html_of(client.get("/?q=河长制&region=广东省"))
+    region = html[html.index('<section class="facet facet-region"') :]
+    region = region[: region.index("</section>")]
+    # One city (深圳市) is no choice: the next level with one is offered, by each unit's name.
+    assert 'data-level="county"' in region and "<h2>地区 · 区县</h2>" in region
+    facet = r'<a class="facet-value" href="([^"]+)">([^<]+)</a><span class="n">(\d+)</span>'
+    links = re.findall(facet, region)
+    pingshan = quote("广东省深圳市坪山区")
+    longgang = quote("广东省深圳市龙岗区")
+    assert links == [
+        (f"/?q={Q}&amp;region={pingshan}", "坪山区", "2"),
+        (f"/?q={Q}&amp;region={longgang}", "龙岗区", "1"),
+    ]
+    narrowed = html_of(client.get(f"/?q={Q}&region={pingshan}"))
+    assert '共 <strong class="total">2</strong> 条结果' in narrowed
+    assert "地区：广东省深圳市坪山区" in narrowed
 
 
 def test_filters_narrow_and_chips_remove_them(client):
@@ -274,22 +317,31 @@ def test_page_beyond_the_results(client):
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "chinese"),
     [
-        ("page=0", "page must be a whole number, 1 or more (got &#39;0&#39;)"),
-        ("page=-1", "page must be a whole number, 1 or more (got &#39;-1&#39;)"),
-        ("page=abc", "page must be a whole number, 1 or more (got &#39;abc&#39;)"),
-        ("page=1.5", "page must be a whole number, 1 or more (got &#39;1.5&#39;)"),
-        ("per_page=-5", "per_page must be a whole number, 1 or more (got &#39;-5&#39;)"),
-        ("sort=date", "unknown sort &#39;date&#39;; use one of: relevance, year"),
-        ("year=abc", "year:abc — a year is 4 digits, or a range like year:2015..2020"),
+        ("page=0", "page must be a whole number, 1 or more (got &#39;0&#39;)",
+         "页码必须是不小于 1 的整数（收到的是 0）。"),
+        ("page=-1", "page must be a whole number, 1 or more (got &#39;-1&#39;)",
+         "页码必须是不小于 1 的整数（收到的是 -1）。"),
+        ("page=abc", "page must be a whole number, 1 or more (got &#39;abc&#39;)",
+         "页码必须是不小于 1 的整数（收到的是 abc）。"),
+        ("page=1.5", "page must be a whole number, 1 or more (got &#39;1.5&#39;)",
+         "页码必须是不小于 1 的整数（收到的是 1.5）。"),
+        ("per_page=-5", "per_page must be a whole number, 1 or more (got &#39;-5&#39;)",
+         "每页条数必须是不小于 1 的整数（收到的是 -5）。"),
+        ("sort=date", "unknown sort &#39;date&#39;; use one of: relevance, year",
+         "不支持的排序方式 date；可用：relevance, year。"),
+        ("year=abc", "year:abc — a year is 4 digits, or a range like year:2015..2020",
+         "“abc”不是有效的年份：年份是 4 位数字，或写成 2015..2020 这样的范围。"),
     ],
-)
-def test_bad_parameters_are_400_above_the_box(client, args, message):
+)  # fmt: skip
+def test_bad_parameters_are_400_above_the_box(client, args, message, chinese):
     response = client.get(f"/?q=河长制&{args}")
     assert response.status_code == 400
     html = html_of(response)
-    assert f'<span class="error-message">{message}</span>' in html
+    # The page speaks Chinese; the library's English message stays available beneath it.
+    assert f'<span class="error-message">{chinese}</span>' in html
+    assert f"<summary>英文原文</summary><code>{message}</code>" in html
     assert html.index("error-message") < html.index('name="q" value="河长制"')
 
 
@@ -298,10 +350,8 @@ def test_malformed_query_is_400_with_the_message(client):
     assert response.status_code == 400
     html = html_of(response)
     assert "<strong>查询有误：</strong>" in html
-    assert (
-        '<span class="error-message">unbalanced parenthesis: add the closing &#39;)&#39;</span>'
-        in html
-    )
+    assert '<span class="error-message">括号不成对：请补上右括号“)”。</span>' in html
+    assert "<code>unbalanced parenthesis: add the closing &#39;)&#39;</code>" in html
     assert 'value="(河长制"' in html
     assert "Traceback" not in html
     response = client.get('/?q="土地')
@@ -317,9 +367,21 @@ def test_document_page(client, ids):
     html = html_of(response)
     assert response.status_code == 200
     assert "<title>关于全面推行河长制的实施意见 · 政府文件全文检索</title>" in html
-    for term, value in [("年份", "2016年"), ("地区", "深圳市"), ("层级", "市级"), ("类型", "意见"),
-                        ("文号", "深府办〔2016〕12号"), ("段落", "7")]:  # fmt: skip
-        assert f"<dt>{term}</dt><dd>{value}</dd>" in html
+    fact = '<span class="source fact" title="来自索引时提供的清单">清单</span>'
+    for term, value in [("年份", f'<dd class="meta-year">2016年 {fact}</dd>'),
+                        ("地区", f'<dd class="meta-region">深圳市 {fact}</dd>'),
+                        ("层级", f'<dd class="meta-level">市级 {fact}</dd>'),
+                        ("类型", f'<dd class="meta-type">意见 {fact}</dd>'),
+                        ("文号", "<dd>深府办〔2016〕12号</dd>"),
+                        ("段落", "<dd>7</dd>")]:  # fmt: skip
+        assert f"<dt>{term}</dt>{value}" in html
+    # The manifest's 深圳市 sits in the hierarchy; each level links to its documents.
+    assert (
+        '<dt>行政区划</dt><dd class="meta-region-path">'
+        f'<a href="/?region={quote("广东省")}">广东省</a> › '
+        f'<a href="/?region={quote("广东省深圳市")}">深圳市</a> '
+        '<span class="adcode">440300</span></dd>'
+    ) in html
     assert re.search(
         r'<code class="path">[^<]*policy\.txt</code> <span class="format">TXT</span>', html
     )
@@ -372,9 +434,9 @@ def test_document_errors(client, ids):
     html = html_of(response)
     assert "<h1>找不到该页面或文件</h1>" in html
     assert (
-        '<p class="error-message">no document with id &#39;abcdef0123&#39; in this index; '
-        "search for it first</p>"
+        '<p class="error-message">索引中没有编号为 abcdef0123 的文件：请先搜索找到它。</p>'
     ) in html
+    assert "no document with id &#39;abcdef0123&#39; in this index; search for it first" in html
     assert '<a class="back-link" href="/">← 返回搜索首页</a>' in html
     for bad in ["ZZZ", "..", "a" * 65, "abc%00", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd"]:
         assert client.get(f"/doc/{bad}").status_code == 404, bad
@@ -385,9 +447,10 @@ def test_document_errors(client, ids):
 def test_unknown_page_and_method(client):
     response = client.get("/nothing-here")
     assert response.status_code == 404
-    assert '<p class="error-message">no such page: /nothing-here</p>' in html_of(response)
+    assert '<p class="error-message">没有这个页面：/nothing-here</p>' in html_of(response)
     response = client.post("/")
     assert response.status_code == 405
+    assert '<p class="error-message">此页面不支持 POST 请求。</p>' in html_of(response)
     assert "method POST is not allowed here" in html_of(response)
 
 
@@ -491,7 +554,10 @@ def test_missing_index_is_503(tmp_path):
     response = client.get("/?q=河长制")
     assert response.status_code == 503
     html = html_of(response)
-    assert "<h1>索引暂不可用</h1>" in html and f'<p class="error-message">{message}</p>' in html
+    assert "<h1>索引暂不可用</h1>" in html
+    chinese = f"{empty} 处还没有索引。管理员请运行：govsearch index PATH... --index {empty}"
+    assert f'<p class="error-message">{chinese}</p>' in html
+    assert f"<code>{message}</code>" in html
     assert client.get("/").status_code == 503
     # Once the index exists, the same app serves it.
     build_index(SEEDS, empty)
@@ -538,7 +604,7 @@ def test_library_and_unexpected_errors_are_500_without_traceback(app, monkeypatc
     response = client.get("/")
     assert response.status_code == 500
     html = html_of(response)
-    assert '<p class="error-message">internal error: the server log has the details</p>' in html
+    assert '<p class="error-message">服务器内部出错，详情已记录在服务器日志中。</p>' in html
     assert "secret internals" not in html and "Traceback" not in html
     assert (
         response.headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]
@@ -586,7 +652,7 @@ def test_hostile_document_is_shown_as_text(client, ids):
         "<title>&lt;script&gt;alert(&#39;标题&#39;)&lt;/script&gt;恶意标题 · "
         "政府文件全文检索</title>" in doc
     )
-    assert "<dt>地区</dt><dd>测试区&lt;b&gt;</dd>" in doc
+    assert '<dt>地区</dt><dd class="meta-region">测试区&lt;b&gt; <span class="source fact"' in doc
     assert doc.count("<mark") == 5
     for page in (html, doc):
         assert_no_active_content(page)
@@ -854,9 +920,9 @@ def test_a_malformed_query_still_shows_the_document(client, ids):
     html = html_of(response)
     assert (
         '<p class="notice" role="status">查询“(河长制”有误，未标记匹配：'
-        '<span class="notice-message">unbalanced parenthesis: add the closing '
-        "&#39;)&#39;</span></p>"
+        '<span class="notice-message">括号不成对：请补上右括号“)”。</span></p>'
     ) in html
+    assert "<code>unbalanced parenthesis: add the closing &#39;)&#39;</code>" in html
     assert "<mark" not in html and 'id="match-nav"' not in html
     assert "为全面推行河长制，落实河长制责任，现提出如下意见。" in html
 

@@ -28,6 +28,22 @@ LEVEL_LABELS = {
     "street": "街道乡镇",
 }
 SORT_LABELS = {"relevance": "按相关度排序", "year": "按年份排序"}
+#: The region facet drills down through these levels.
+REGION_LEVELS = ("province", "city", "county")
+REGION_LEVEL_LABELS = {"province": "省份", "city": "城市", "county": "区县"}
+#: Where a metadata value came from, as the document page says it.
+SOURCE_LABELS = {
+    "manifest": "清单",
+    "title": "据标题",
+    "title line": "据标题行",
+    "format": "据文件属性",
+    "file name": "据文件名",
+    "date line": "据落款日期",
+    "document number": "据文号",
+    "opening lines": "据开头",
+    "issuer": "据发文机关",
+    "text": "据正文提及",
+}
 UNKNOWN = "unknown"
 #: Paragraphs up to this many characters are shown whole in the result list.
 EXCERPT_CHARS = 240
@@ -115,6 +131,11 @@ def facet_label(name: str, value: str) -> str:
     return value
 
 
+def facet_items(name: str, values: dict[str, int]) -> list[tuple[str, str, int]]:
+    """A facet's (value, label, count) rows."""
+    return [(value, facet_label(name, value), n) for value, n in values.items()]
+
+
 def level_label(level: str | None) -> str | None:
     return LEVEL_LABELS.get(level, level) if level else None
 
@@ -128,6 +149,82 @@ def pager(page: int, pages: int, around: int = 2) -> list[int | None]:
             out.append(None)
         out.append(n)
     return out
+
+
+# -- where metadata came from -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """How the document page labels a field: the source, and whether it is a fact or inferred."""
+
+    label: str
+    inferred: bool
+
+
+def provenance(doc: Document, field: str) -> Provenance | None:
+    """Where a document's field came from: the manifest (a fact) or its own text (inferred)."""
+    source = doc.meta.get("sources", {}).get(field)
+    if source is None:
+        return None
+    return Provenance(SOURCE_LABELS.get(source, source), source != "manifest")
+
+
+_NOTES_ZH = {
+    "unlisted": "行政区划数据中没有“{0}”",
+    "placed_by_text": "行政区划数据中没有“{0}”；按正文提及的上级地名归属",
+    "kept_under": "行政区划数据中没有“{0}”；保留在“{1}”之下",
+    "chosen_by_text": "同名地名按正文提及的上级地名确定",
+    "former_name": "“{0}”是“{1}”的旧称（{2}年更名）",
+    "abolished": "“{0}”已于{1}年撤销，现属{2}",
+    "ambiguous": "“{0}”可能是{1}：只保留确定的层级",
+}
+
+
+def note_zh(note: Sequence) -> str:
+    """A region note (kind, *values) in Chinese, for the document page."""
+    kind, *values = note
+    values = ["、".join(v) if isinstance(v, list | tuple) else v for v in values]
+    return _NOTES_ZH[kind].format(*values) if kind in _NOTES_ZH else " ".join(map(str, note))
+
+
+# -- region drill-down -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegionFacet:
+    """One level of the region hierarchy as a facet: (value for region=, label, count)."""
+
+    level: str
+    label: str
+    values: list[tuple[str, str, int]]
+
+
+def region_facet(result: SearchResult, params: SearchParams) -> RegionFacet | None:
+    """The level of the hierarchy to offer next: provinces, then a province's cities, then …
+
+    Without a region filter, the provinces. With one, the first level below it with a choice
+    (two or more values), else the deepest level the results reach. City and county keys are
+    whole paths (广东省深圳市), so a click selects exactly that unit; the label is its own name.
+    """
+    facets = result.facets
+    levels = [name for name in REGION_LEVELS if facets.get(name)]
+    if not levels:
+        return None
+    chosen = levels[0]
+    if params.region:
+        deeper = [n for n in levels if len([k for k in facets[n] if k != UNKNOWN]) >= 2]
+        chosen = deeper[0] if deeper else levels[-1]
+    parents = sorted(
+        (k for n in REGION_LEVELS[: REGION_LEVELS.index(chosen)] for k in facets.get(n, {})),
+        key=len,
+        reverse=True,
+    )
+    values = []
+    for key, n in facets[chosen].items():
+        parent = next((p for p in parents if key.startswith(p) and key != p), "")
+        values.append((key, key[len(parent) :] if key != UNKNOWN else key, n))
+    return RegionFacet(chosen, REGION_LEVEL_LABELS[chosen], values)
 
 
 # -- year chart ------------------------------------------------------------------------------
@@ -316,9 +413,13 @@ def register(app: Flask) -> None:
         doc_title=doc_title,
         doc_url=doc_url,
         excerpt=excerpt,
+        facet_items=facet_items,
         facet_label=facet_label,
         level_label=level_label,
+        note_zh=note_zh,
         pager=pager,
+        provenance=provenance,
+        region_facet=region_facet,
         results_chart=results_chart,
         search_url=search_url,
         shown_path=public.shown_path,

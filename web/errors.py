@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from govsearch.indexer import GovsearchError, IndexNotFound, NotFound, UsageError
 
 from . import public
+from .messages import to_chinese
 
 HEADINGS = {
     400: "查询有误",
@@ -37,13 +38,27 @@ def render_error(status: int, message: str):
         message = public.SERVER_ERROR
     if request.path == "/api" or request.path.startswith("/api/"):
         return {"error": message}, status
+    if status == 400 and request.endpoint == "trends.trend_page":
+        from .trends import lenient_params
+
+        page = render_template(
+            "trend.html",
+            params=lenient_params(request.args),
+            result=None,
+            example=(),
+            error=to_chinese(message, status),
+            error_detail=message,
+        )
+        return page, status
     if message == public.SERVER_ERROR:
         message = public.SERVER_ERROR_PAGE
     page = render_template(
         "error.html",
         status=status,
         heading=HEADINGS.get(status, "出错了"),
-        message=message,
+        # Pages speak Chinese; the English original stays available under the message.
+        message=message if message == public.SERVER_ERROR_PAGE else to_chinese(message, status),
+        detail=None if message == public.SERVER_ERROR_PAGE else message,
         q=request.args.get("q", ""),
     )
     return page, status
@@ -68,6 +83,8 @@ def _unexpected(exc: Exception):
 
 
 def register(app: Flask) -> None:
+    # Templates word any library message they show in Chinese: {{ message|zh }}.
+    app.jinja_env.filters["zh"] = to_chinese
     app.register_error_handler(GovsearchError, _library_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -21,6 +21,8 @@ class Block:
     heading_level: int | None = None
     line: int | None = None
     column: int = 0
+    #: For text recognised by OCR, the engine's confidence (0–1); None for a text layer.
+    ocr_confidence: float | None = None
 
 
 @dataclass(frozen=True)

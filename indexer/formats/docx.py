@@ -9,6 +9,7 @@ from __future__ import annotations
 import pathlib
 import re
 
+from .archive import open_archive
 from .blocks import Block, Extracted, ExtractionError, clean
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -39,6 +40,8 @@ def extract_docx(path: pathlib.Path) -> Extracted:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    if zipfile.is_zipfile(path):
+        open_archive(path, "DOCX").close()  # refuses a zip bomb before python-docx unpacks it
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as exc:

@@ -9,48 +9,16 @@ from __future__ import annotations
 import pathlib
 import re
 import statistics
-from collections import Counter, defaultdict
-from dataclasses import dataclass
 
-from .blocks import Block, Extracted, ExtractionError, clean, is_cjk, join_wrapped
+from . import ocr
+from .blocks import Extracted, ExtractionError, clean, is_cjk
+from .layout import Line, drop_furniture, paragraphs
 
-_HEADING_START = re.compile(
-    r"^(?:第[一二三四五六七八九十百零〇\d]+[章节条编部分款]"
-    r"|[一二三四五六七八九十]+、"
-    r"|[（(][一二三四五六七八九十]+[）)]"
-    r"|\d{1,2}[.．、](?!\d)"
-    r"|[（(]\d{1,2}[）)]"
-    r"|附件\s*\d*\s*[：:]?$)"
-)
-_PAGE_NUMBER = re.compile(
-    r"^(?:[-—–－\s]*\d{1,4}[-—–－\s]*"
-    r"|第\s*\d{1,4}\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?"
-    r"|共\s*\d{1,4}\s*页\s*[，,]?\s*第\s*\d{1,4}\s*页"
-    r"|\d{1,4}\s*/\s*\d{1,4}"
-    r"|(?:page\s*)?\d{1,4}(?:\s*of\s*\d{1,4})?)$",
-    re.IGNORECASE,
-)
 _PLACEHOLDER_TITLES = frozenset({"untitled", "无标题", "unknown"})
-_MARGIN_ZONE = 0.2
 
 
-@dataclass
-class _Line:
-    """One visual text line of a PDF page, with the geometry paragraph rules need."""
-
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    size: float
-    page: int
-    page_height: float
-    indented_by_spaces: bool = False
-
-
-def extract_pdf(path: pathlib.Path) -> Extracted:
-    """Extract paragraphs from a PDF's text layer, dropping running headers and page numbers."""
+def extract_pdf(path: pathlib.Path, recognize: ocr.PageOcr | None = None) -> Extracted:
+    """Extract paragraphs from a PDF: its text layer, and OCR for pages that are only a scan."""
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFPasswordIncorrect
@@ -58,12 +26,15 @@ def extract_pdf(path: pathlib.Path) -> Extracted:
 
     try:
         title = _pdf_title(path)
-        pages = [
-            _page_lines(page, number)
-            for number, page in enumerate(
-                extract_pages(path, laparams=LAParams(all_texts=True)), start=1
-            )
-        ]
+        pages: list[list[Line]] = []
+        scans: list[int] = []
+        for number, page in enumerate(
+            extract_pages(path, laparams=LAParams(all_texts=True)), start=1
+        ):
+            lines = _page_lines(page, number)
+            pages.append(lines)
+            if not lines and _has_image(page):
+                scans.append(number)
     except PDFPasswordIncorrect as exc:
         raise ExtractionError(
             f"{path.name} is password-protected; remove the password and try again"
@@ -71,12 +42,34 @@ def extract_pdf(path: pathlib.Path) -> Extracted:
     # pdfminer reports damaged files through its own exceptions and, deeper in, plain ones.
     except (PSException, ValueError, KeyError, TypeError, IndexError, AssertionError) as exc:
         raise ExtractionError(f"{path.name} is not a readable PDF ({exc})") from exc
-    if not any(line.text for page in pages for line in page):
-        raise ExtractionError(
-            f"{path.name} has no text layer (scanned PDF?); run OCR first, e.g. ocrmypdf"
+    has_text = any(line.text for page in pages for line in page)
+    warnings: list[str] = []
+    if scans and ocr.available():
+        for result in (recognize or ocr.recognize_pages)(path, "pdf", scans):
+            pages[result.number - 1] = ocr.page_lines(result)
+    elif scans and has_text:
+        shown = ", ".join(map(str, scans))
+        warnings.append(
+            f"page{'s' if len(scans) > 1 else ''} {shown} {'are' if len(scans) > 1 else 'is a'} "
+            f"scan{'s' if len(scans) > 1 else ''} without a text layer and "
+            f"{'were' if len(scans) > 1 else 'was'} not indexed; {ocr.INSTALL_HINT}"
         )
-    lines = _drop_running_lines(pages)
-    return Extracted(blocks=_paragraphs(lines), title=title)
+    elif scans:
+        raise ocr.OcrUnavailable(
+            f"{path.name} is a scanned PDF (no text layer); {ocr.INSTALL_HINT}"
+        )
+    if not has_text and not scans:
+        raise ExtractionError(f"{path.name} has no text layer and no scanned pages")
+    return Extracted(blocks=paragraphs(drop_furniture(pages)), title=title, warnings=warnings)
+
+
+def _has_image(item) -> bool:
+    """Tell whether a pdfminer layout item holds an image anywhere inside it."""
+    from pdfminer.layout import LTImage
+
+    if isinstance(item, LTImage):
+        return True
+    return hasattr(item, "__iter__") and any(_has_image(child) for child in item)
 
 
 def _pdf_title(path: pathlib.Path) -> str | None:
@@ -101,7 +94,7 @@ def _pdf_title(path: pathlib.Path) -> str | None:
     return None
 
 
-def _page_lines(page, number: int) -> list[_Line]:
+def _page_lines(page, number: int) -> list[Line]:
     """Collect a page's horizontal text lines top to bottom, merging fragments on one baseline."""
     from pdfminer.layout import LTAnno, LTChar, LTTextLineHorizontal
 
@@ -156,7 +149,7 @@ def _median_size(chars: list) -> float:
     return statistics.median(sizes) if sizes else 10.0
 
 
-def _make_line(fragments: list[list], page: int, page_height: float, y0: float, y1: float) -> _Line:
+def _make_line(fragments: list[list], page: int, page_height: float, y0: float, y1: float) -> Line:
     """Build a line's text from fragments, keeping pdfminer's gap spaces only in non-CJK text."""
     from pdfminer.layout import LTAnno, LTChar
 
@@ -189,7 +182,7 @@ def _make_line(fragments: list[list], page: int, page_height: float, y0: float, 
             previous_x1 = visible[-1].x1
     text = "".join(pieces)
     stripped = clean(text)
-    return _Line(
+    return Line(
         text=stripped,
         x0=visible[0].x0 if visible else 0.0,
         x1=visible[-1].x1 if visible else 0.0,
@@ -200,84 +193,3 @@ def _make_line(fragments: list[list], page: int, page_height: float, y0: float, 
         page_height=page_height,
         indented_by_spaces=bool(re.match("^(?:\u3000|[ \xa0]{2,})", text)),
     )
-
-
-def _in_margin_zone(line: _Line) -> bool:
-    """Tell whether a line sits in the top or bottom fifth of its page."""
-    return (
-        line.bottom > (1 - _MARGIN_ZONE) * line.page_height
-        or line.top < _MARGIN_ZONE * line.page_height
-    )
-
-
-def _drop_running_lines(pages: list[list[_Line]]) -> list[_Line]:
-    """Remove lines repeated at one position on most pages, then page numbers at page edges."""
-    threshold = max(2, (len(pages) + 1) // 2)
-    where: defaultdict[str, list[_Line]] = defaultdict(list)
-    for page in pages:
-        for line in page:
-            if _in_margin_zone(line):
-                where[re.sub(r"\d+", "#", line.text)].append(line)
-    running: set[int] = set()
-    for candidates in where.values():
-        for line in candidates:
-            same_place = {o.page for o in candidates if abs(o.bottom - line.bottom) <= 3}
-            if len(same_place) >= threshold:
-                running.add(id(line))
-    kept: list[_Line] = []
-    for page in pages:
-        body = [line for line in page if id(line) not in running]
-        edges = {id(line) for line in body[:2] + body[-2:]}
-        kept.extend(
-            line
-            for line in body
-            if not (id(line) in edges and _in_margin_zone(line) and _PAGE_NUMBER.match(line.text))
-        )
-    return kept
-
-
-def _paragraphs(lines: list[_Line]) -> list[Block]:
-    """Re-join visual lines into paragraphs using indentation, headings, gaps and line lengths."""
-    if not lines:
-        return []
-    margin = Counter(round(line.x0) for line in lines).most_common(1)[0][0]
-    right = sorted(line.x1 for line in lines)[int(0.9 * (len(lines) - 1))]
-    centre = (margin + right) / 2
-    gaps = [
-        prev.bottom - line.top
-        for prev, line in zip(lines, lines[1:], strict=False)
-        if prev.page == line.page and 0 <= prev.bottom - line.top < 2 * line.size
-    ]
-    leading = statistics.median(gaps) if gaps else 0.0
-
-    def centred(line: _Line) -> bool:
-        return (
-            line.x0 > margin + 2 * line.size
-            and abs((line.x0 + line.x1) / 2 - centre) < 1.5 * line.size
-        )
-
-    def starts_paragraph(prev: _Line, line: _Line) -> bool:
-        if abs(line.size - prev.size) > 0.15 * max(line.size, prev.size):
-            return True
-        if line.page == prev.page and prev.bottom - line.top > leading + 0.7 * line.size:
-            return True
-        if centred(prev) and centred(line):
-            return False
-        if centred(prev) != centred(line):
-            return True
-        if _HEADING_START.match(line.text):
-            return True
-        if line.indented_by_spaces or line.x0 > margin + 0.8 * line.size:
-            return True
-        return prev.x1 < right - 2 * prev.size
-
-    blocks: list[Block] = []
-    text, page = lines[0].text, lines[0].page
-    for prev, line in zip(lines, lines[1:], strict=False):
-        if starts_paragraph(prev, line):
-            blocks.append(Block(text, page=page))
-            text, page = line.text, line.page
-        else:
-            text = join_wrapped(text, line.text)
-    blocks.append(Block(text, page=page))
-    return blocks

@@ -1,0 +1,511 @@
+"""A document's year, region and title read from its own text, each with where it came from.
+
+Silence is preferred to a guess: a year is taken from the title, the file name, the date line
+(成文日期) or the opening lines — never from a plan period or a target (2023—2035年, 到2030年);
+a region from a government named in the title, the file name, the opening lines or the issuer,
+checked against the gazetteer, so that 多快好省 or 根据省 are never places. What is not stated
+stays None.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .docmeta import find_date
+from .metadata import heading_of
+from .regions import NATIONAL, Resolution, read_place, resolve
+from .textnorm import normalize
+
+__all__ = [
+    "SOURCES",
+    "Inferred",
+    "find_title",
+    "infer_region",
+    "infer_year",
+    "is_central",
+    "npc_session_year",
+]
+
+#: Where a value can come from, most trusted first.
+SOURCES = (
+    "manifest", "title", "file name", "date line", "document number", "opening lines", "issuer",
+    "text",
+)  # fmt: skip
+
+_HEAD = 12
+
+# -- titles -----------------------------------------------------------------------------------
+
+_DOC_WORDS = (
+    "报告", "总结", "计划", "规划", "通知", "意见", "办法", "条例", "决定", "决议", "方案",
+    "纪要", "公告", "通告", "细则", "规定", "要点", "纲要", "批复", "通报", "讲话", "白皮书",
+    "指南", "规范", "措施", "目录", "清单", "公报",
+)  # fmt: skip
+_SENTENCE_END = re.compile(r"[。；！？;!?]")
+# Web-page furniture that precedes the title of a report copied from a news site.
+_CHROME = re.compile(r"^(?:.{0,6}|.*(?:来源|位置|首页|>|›|字号|日期|时间).*)$")
+
+
+def title_like(text: str) -> bool:
+    """Short, no sentence end, not a numbered heading, and names a kind of document."""
+    text = text.strip()
+    if not text or len(text) > 100 or _SENTENCE_END.search(text) or heading_of(text):
+        return False
+    # Normalised, so a title in traditional characters (工作報告) reads like one too.
+    norm = normalize(text)
+    return any(w in norm for w in _DOC_WORDS)
+
+
+def find_title(paragraphs: list[str]) -> str | None:
+    """The document's own title line: the first paragraph, or the first after page furniture."""
+    for text in paragraphs[:_HEAD]:
+        if title_like(text):
+            return text.strip()
+        if not _CHROME.match(text.strip()):
+            return None
+    return None
+
+
+# -- years ------------------------------------------------------------------------------------
+
+_YEAR = re.compile(r"(?<![0-9A-Za-z])(1[89]\d\d|20\d\d)(?![0-9A-Za-z])")
+_RANGE = re.compile(
+    r"(?:1[89]|20)\d\d\s*年?\s*[-—－–~～至到]+\s*(?:(?:1[89]|20)?\d\d)(?!\d)"
+    r"|(?:到|至|截至|截止|展望|面向)\s*(?:1[89]|20)\d\d"
+    r"|(?:1[89]|20)\d\d\s*年?\s*(?:远景|愿景)"
+)
+_CN_NUM = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_SESSION = re.compile(
+    r"第([一二三四五六七八九十]{1,3})届全国人民代表大会第([一二三四五六七八九十]{1,3})次会议"
+)
+# Year of each session of the National People's Congress, by term (届).
+_NPC_SESSIONS = {
+    1: (1954, 1955, 1956, 1957, 1958),
+    2: (1959, 1960, 1962, 1963),
+    3: (1964,),
+    4: (1975,),
+    5: (1978, 1979, 1980, 1981, 1982),
+}
+_NPC_FIRST = {6: 1983, 7: 1988, 8: 1993, 9: 1998, 10: 2003, 11: 2008, 12: 2013, 13: 2018, 14: 2023}
+# The document was delivered at, or adopted by, that session (not one it looks back on).
+_AT_SESSION = re.compile(r"(?:^|在|向|日)" + _SESSION.pattern + r"(?:上|提出|通过|听取|审议|关于)")
+_ADOPTED = re.compile(r"通过|批准|修正|修订|公布|发布|施行|印发|决定")
+_DATE_YEAR = re.compile(r"((?:1[89]|20)\d\d)\s*年\s*\d{1,2}\s*月")
+
+
+def _cn_int(text: str) -> int:
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        return (_CN_NUM.get(tens, 1) if tens else 1) * 10 + (_CN_NUM[units] if units else 0)
+    return _CN_NUM[text]
+
+
+def npc_session_year(text: str) -> int | None:
+    """The year of the NPC session a line says the document was delivered at or adopted by."""
+    m = _AT_SESSION.search(text)
+    if not m:
+        return None
+    term, session = [g for g in m.groups() if g][:2]
+    term_n, session_n = _cn_int(term), _cn_int(session)
+    if term_n in _NPC_SESSIONS:
+        years = _NPC_SESSIONS[term_n]
+        return years[session_n - 1] if session_n <= len(years) else None
+    if term_n in _NPC_FIRST and 1 <= session_n <= 5:
+        return _NPC_FIRST[term_n] + session_n - 1
+    return None
+
+
+def _title_year(title: str) -> int | None:
+    text = unicodedata.normalize("NFKC", title)
+    session = npc_session_year(text)
+    if session:
+        return session
+    text = _RANGE.sub(" ", text)
+    years = {int(y) for y in _YEAR.findall(text)}
+    return years.pop() if len(years) == 1 else None
+
+
+def _adoption_year(head: list[str]) -> int | None:
+    """The latest date of a regulation's adoption and amendment lines under its title.
+
+    Either one note in brackets (（1997年…通过 根据2019年…修正）) or a run of lines that each
+    open with a date (2018年3月30日 …通过 / 2024年3月29日 …通过).
+    """
+    years: list[int] = []
+    for line in head[1:20]:
+        text = unicodedata.normalize("NFKC", line).strip()
+        if heading_of(text):
+            break
+        dated = _DATE_YEAR.match(text) or (text.startswith("(") and _DATE_YEAR.search(text))
+        if dated and _ADOPTED.search(text):
+            years.extend(int(y) for y in _DATE_YEAR.findall(text))
+        elif years and len(text) > 80:
+            break
+    return max(years) if years else None
+
+
+_REPORT = re.compile(r"作政府工作报告|报告政府工作|向大会报告|政府工作报告")
+_REVIEW = re.compile(r"^\S{1,4}[、.]\s*((?:1[89]|20)\d\d)年(?:的)?工作回顾")
+_PLAN = re.compile(
+    r"^\S{1,4}[、.]\s*(?:对)?((?:1[89]|20)\d\d)年(?:的)?(?:工作(?!回顾)|主要任务|重点工作|政府工作"
+    r"|经济社会发展|国民经济)"
+)
+
+
+def _report_year(paragraphs: list[str]) -> int | None:
+    """A work report's year from its section headings: 一、2013年工作回顾 / 二、2014年工作总体部署.
+
+    Only for a text that calls itself a 政府工作报告 in its opening lines, and only when every
+    such heading agrees.
+    """
+    if not any(_REPORT.search(p) for p in paragraphs[:4]):
+        return None
+    found = set()
+    for p in paragraphs:
+        text = unicodedata.normalize("NFKC", p)[:40]
+        m = _REVIEW.match(text)
+        if m:
+            found.add(int(m.group(1)) + 1)
+        m = _PLAN.match(text)
+        if m:
+            found.add(int(m.group(1)))
+    return found.pop() if len(found) == 1 else None
+
+
+_DOCNO_YEAR = re.compile(r"[〔\[]((?:19|20)\d\d)[〕\]]")
+# A summary that opens with the year it is about: 2018年,坪山街道坚持… / 2020年是…之年.
+_SUMMARY_YEAR = re.compile(r"^((?:19|20)\d\d)年(?:[,，]|是|以来)")
+_NEWS_DATE = re.compile(r"^((?:19|20)\d\d)年\d{1,2}月\d{1,2}")
+_ISSUED = re.compile(r"((?:19|20)\d\d)年\d{1,2}月\d{1,2}日\s*(?:印发|发布)$")
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """A value and where it came from (one of SOURCES)."""
+
+    value: object
+    source: str
+
+
+def infer_year(
+    title: str | None,
+    filename: str,
+    paragraphs: list[str],
+    date: str | None,
+    docno: str | None = None,
+) -> Inferred | None:
+    """The document's own year: title, file name, date line, then the opening lines."""
+    if title:
+        year = _title_year(title)
+        if year:
+            return Inferred(year, "title")
+    name = _RANGE.sub(" ", unicodedata.normalize("NFKC", filename))
+    years = {int(y) for y in _YEAR.findall(name)}
+    if len(years) == 1:
+        return Inferred(years.pop(), "file name")
+    head = paragraphs[:_HEAD]
+    adopted = _adoption_year(head)
+    if adopted:
+        return Inferred(adopted, "date line")
+    if date:
+        return Inferred(int(date[:4]), "date line")
+    for line in paragraphs[-3:]:
+        m = _ISSUED.search(unicodedata.normalize("NFKC", line).strip())
+        if m:
+            return Inferred(int(m.group(1)), "date line")
+    if docno:
+        m = _DOCNO_YEAR.search(unicodedata.normalize("NFKC", docno).replace("(", "〔"))
+        if m:
+            return Inferred(int(m.group(1)), "document number")
+    for line in head[:6]:
+        year = npc_session_year(unicodedata.normalize("NFKC", line))
+        if year:
+            return Inferred(year, "opening lines")
+    opening = unicodedata.normalize("NFKC", head[0]) if head else ""
+    m = _NEWS_DATE.match(opening) or _SUMMARY_YEAR.match(opening)
+    if m:
+        return Inferred(int(m.group(1)), "opening lines")
+    year = _report_year(paragraphs)
+    if year:
+        return Inferred(year, "text")
+    return None
+
+
+def document_date(paragraphs: list[str]) -> str | None:
+    """The 成文日期: the signature's date line, else a dated line among the opening ones."""
+    tail = "\n".join(paragraphs[-8:])
+    head = "\n".join(paragraphs[:20])
+    return find_date(tail) or find_date(head)
+
+
+# -- regions ----------------------------------------------------------------------------------
+
+_CENTRAL = re.compile(
+    r"^(?:中共中央|国务院|中央|全国人民代表大会|全国人大|最高人民法院|最高人民检察院|国家(?!级)"
+    r"|中国(?!共产党)|中华人民共和国)"
+)
+_MINISTRY = re.compile(r"(?:部|部办公厅|部党组|总署|总局)$")
+_NATIONAL_OPENING = re.compile(
+    r"代表国务院|国务院总理|中华人民共和国国务院|^各?省、自治区|全国人民代表大会第"
+)
+_PLACE_CHARS = r"[\u4e00-\u9fffA-Za-z]"
+# What may precede the government a title opens with: its year, 关于.
+_TITLE_LEAD = re.compile(r"^(?:(?:1[89]|20)\d\d\s*年\s*度?)?\s*(?:关于)?\s*")
+_OPENING_PLACE = re.compile(
+    rf"(?:^|在|——|—)(?P<place>{_PLACE_CHARS}{{2,30}}?)"
+    r"(?:第[一二三四五六七八九十]+届人民代表大会|人民政府|街道办事处)"
+)
+_BOUNDARY = set(' \t,，。、；;:：(（“"《「0123456789年月日')
+MIN_OWN_MENTIONS = 3
+_UNIT = re.compile(rf"{_PLACE_CHARS}{{2,12}}?(?:街道|镇|乡|区|县|市|省|自治区|自治州|旗|盟)")
+
+
+def is_central(org: str) -> bool:
+    """Whether an issuing body is a central organ (国务院, 教育部, 国家能源局 …)."""
+    org = re.sub(r"\s+", "", org)
+    if _CENTRAL.match(org):
+        return True
+    if _MINISTRY.search(org):
+        return not resolve(org[:8]).path
+    return False
+
+
+def _accept(res: Resolution) -> bool:
+    """A resolution good enough to name a document's region."""
+    if res.warnings or res.level is None:
+        return False
+    if res.level == "national":
+        return True
+    # A name the data lacks is kept only for streets (lists of streets lag behind the map).
+    return bool(res.adcode) or (bool(res.kinds) and res.kinds[-1] == "street")
+
+
+def _try(name: str | None, text: str) -> tuple[str, Resolution] | None:
+    if not name:
+        return None
+    res = resolve(name, text)
+    return (name, res) if _accept(res) else None
+
+
+def _leading_place(text: str, context: str) -> tuple[str, Resolution] | None:
+    """The government a title or file name opens with (after its year)."""
+    start = _TITLE_LEAD.match(text).end()
+    place = read_place(text, start)
+    if place:
+        return _try(place, context)
+    m = _UNIT.match(text, start)
+    return _try(m.group(0), context) if m else None
+
+
+def _first_unit(line: str, text: str) -> tuple[str, Resolution] | None:
+    """A government named at a word boundary in the opening line, and again in the text.
+
+    (2018年,坪山街道坚持… ; …领导下,XX街道深入…). A place named once, as where something
+    happened (…博览会在浙江宁波举行), is not the document's own.
+    """
+    for i in range(len(line)):
+        if i and line[i - 1] not in _BOUNDARY:
+            continue
+        m = _UNIT.match(line, i)
+        if m and text.count(m.group(0)) >= MIN_OWN_MENTIONS:
+            found = _try(m.group(0), text)
+            if found:
+                return found
+    return None
+
+
+def infer_region(
+    title: str | None,
+    filename: str,
+    paragraphs: list[str],
+    issuer: str | None,
+    text: str,
+) -> tuple[str, Resolution, str] | None:
+    """(region as the document gives it, its resolution, source) or None when not stated."""
+    if title:
+        norm = unicodedata.normalize("NFKC", title).strip()
+        if (
+            _CENTRAL.match(norm)
+            and not norm.startswith("中华人民共和国")
+            or ("全国人民代表大会" in norm and "省" not in norm)
+        ):
+            return "全国", NATIONAL, "title"
+        found = _leading_place(norm, text)
+        if found:
+            return (*found, "title")
+        if norm.startswith("中华人民共和国"):
+            return "全国", NATIONAL, "title"
+    stem = unicodedata.normalize("NFKC", filename).rsplit(".", 1)[0]
+    for part in re.split(r"[_\-\s.·]+", stem):
+        found = _leading_place(part, text) if re.search(r"[\u4e00-\u9fff]", part) else None
+        if found:
+            return (*found, "file name")
+    head = [unicodedata.normalize("NFKC", p) for p in paragraphs[:_HEAD]]
+    for line in head[:6]:
+        if _NATIONAL_OPENING.search(line):
+            return "全国", NATIONAL, "opening lines"
+        m = _OPENING_PLACE.search(line)
+        found = _try(m.group("place"), text) if m else None
+        if found:
+            return (*found, "opening lines")
+    if head:
+        found = _first_unit(head[0], text)
+        if found:
+            return (*found, "opening lines")
+    found = _issuer_region(issuer, text)
+    if found:
+        return found
+    return _text_region(head, text)
+
+
+# Who a document addresses, or how it names its own area, shows the issuer's level.
+_PROVINCIAL_VOICE = re.compile(r"省政府各部门|省直各部门|省直有关部门|省直各有关部门|我省|全省")
+_CITY_VOICE = re.compile(r"市政府各部门|市直各部门|市直有关部门|各区、市人民政府|各区县|我市|全市")
+
+
+def _text_region(head: list[str], text: str) -> tuple[str, Resolution, str] | None:
+    """The province (or city) a document speaks for, when its own voice and its mentions agree.
+
+    A document that says 我省/全省 or addresses 省政府各部门 is provincial; the province is the
+    one it names most, by a clear lead. Likewise 我市/全市 for a city. Otherwise: nothing.
+    """
+    from .gazetteer import gazetteer
+    from .regions import mentions
+
+    provincial = len(_PROVINCIAL_VOICE.findall(text))
+    city = len(_CITY_VOICE.findall(text))
+    if max(provincial, city) < MIN_OWN_MENTIONS:
+        return None
+    g = gazetteer()
+    provinces = mentions(text, [c for c in g.rows if len(c) == 2], g)
+    ranked = provinces.most_common(2)
+    if not ranked or ranked[0][1] < MIN_OWN_MENTIONS:
+        return None
+    if len(ranked) > 1 and ranked[0][1] < 2 * ranked[1][1]:
+        return None
+    province = ranked[0][0]
+    if provincial >= city:
+        name = g.rows[province][0]
+        return name, resolve(name), "text"
+    cities = mentions(text, [c for c in g.rows if len(c) == 4 and c[:2] == province], g)
+    ranked = cities.most_common(2)
+    if not ranked or ranked[0][1] < MIN_OWN_MENTIONS:
+        return None
+    if len(ranked) > 1 and ranked[0][1] < 2 * ranked[1][1]:
+        return None
+    name = g.rows[ranked[0][0]][0]
+    return name, resolve(name), "text"
+
+
+def _issuer_region(issuer: str | None, text: str) -> tuple[str, Resolution, str] | None:
+    if issuer:
+        first = issuer.split()[0]
+        if is_central(first):
+            return "全国", NATIONAL, "issuer"
+        m = re.match(rf"{_PLACE_CHARS}{{2,30}}?(?=人民政府|政府|[^\u4e00-\u9fff]|$)", first)
+        for candidate in (m.group(0) if m else None, first):
+            found = _try(candidate, text)
+            if found and found[1].level != "national":
+                return (*found, "issuer")
+    return None
+
+
+# -- a whole document ---------------------------------------------------------------------------
+
+
+def _has_han(text: str | None) -> bool:
+    return bool(text) and re.search(r"[\u4e00-\u9fff]", text) is not None
+
+
+def describe(
+    paragraphs: list[str], filename: str, format_title: str | None, row: dict | None
+) -> dict:
+    """Every document-level field with its source: the manifest's row first, then the text.
+
+    Returns a dict with title, year, region, level, region_path ([name, kind] pairs), adcode,
+    and meta (docno, issuer, date, type, sources, region notes, warnings).
+    """
+    from . import docmeta
+
+    row = row or {}
+    sources: dict[str, str] = {}
+    own_title = format_title or find_title(paragraphs)
+    title = row.get("title")
+    meta: dict = {}
+    if title:
+        sources["title"] = "manifest"
+        if not _has_han(title) and _has_han(own_title):
+            # The display title prefers Chinese; the manifest's (English) one is kept.
+            meta["manifest_title"] = title
+            title = own_title
+            sources["title"] = "title line"
+    elif own_title:
+        title = own_title
+        sources["title"] = "format" if format_title else "title line"
+    head = "\n".join(paragraphs[:20])
+    text = "\n".join(paragraphs)
+    date = document_date(paragraphs)
+    issuer = docmeta.find_issuer(head, title)
+    docno = docmeta.find_docno(head)
+    # Titles are matched simplified, so 工作報告 names a 报告 too.
+    doc_type = docmeta.infer_doc_type(normalize(row["title"]) if row.get("title") else None)
+    if doc_type:
+        sources["type"] = "manifest"
+    else:
+        doc_type = docmeta.infer_doc_type(normalize(own_title) if own_title else None)
+        if doc_type:
+            sources["type"] = "title line" if own_title != row.get("title") else "manifest"
+
+    if row.get("year"):
+        year: int | None = row["year"]
+        sources["year"] = "manifest"
+    else:
+        found = infer_year(own_title, filename, paragraphs, date, docno)
+        year = found.value if found else None  # type: ignore[assignment]
+        if found:
+            sources["year"] = found.source
+
+    warnings: list[str] = []
+    region = row.get("region")
+    if region:
+        res = resolve(region, text)
+        sources["region"] = "manifest"
+        warnings.extend(res.warnings)
+        if not res.path and res.level is None and not res.warnings:
+            warnings.append(f"region {region!r} names no known place; kept as given")
+    else:
+        found_region = infer_region(own_title, filename, paragraphs, issuer, text)
+        if found_region:
+            region, res, sources["region"] = found_region
+        else:
+            res = Resolution()
+    level = row.get("level")
+    if level:
+        sources["level"] = "manifest"
+    elif res.level:
+        level = res.level
+        sources["level"] = sources["region"]
+    meta.update(
+        {
+            "docno": docno,
+            "docno_key": docmeta.normalize_docno(docno) if docno else None,
+            "issuer": issuer,
+            "date": date,
+            "type": doc_type,
+        }
+    )
+    if res.notes:
+        meta["region_notes"] = [list(n) for n in res.notes]
+    meta["sources"] = sources
+    return {
+        "title": title,
+        "year": year,
+        "region": region,
+        "level": level,
+        "region_path": [list(p) for p in zip(res.path, res.kinds, strict=True)],
+        "adcode": res.adcode,
+        "meta": {k: v for k, v in meta.items() if v is not None},
+        "warnings": warnings,
+    }

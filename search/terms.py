@@ -1,0 +1,272 @@
+"""Which terms rose or fell most between two periods, and which appear for the first time.
+
+Method (also in the README): the candidates are the words that the index's own segmenter
+(jieba search mode with the policy dictionary and the index's user words) finds in the
+paragraphs of the two periods, without stop words, numbers and single characters. For each
+candidate the number of paragraphs of each period that contain it is then counted exactly,
+under the literal contract (as `search TERM --year P --count` would, near-duplicate copies
+once). Terms are ranked by the signed log-likelihood ratio G² of that 2×2 table (Dunning
+1993; significant at p < 0.05 from 3.84), and shown with a smoothed log₂ ratio of the two
+shares (Hardie's Log Ratio, +0.5 on each count) as the size of the change. A term is new when
+no paragraph of the scope before the second period contains it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from govsearch.indexer import IndexReader, UsageError
+from govsearch.indexer.analysis import builtin_dictionary, segmenter
+
+from .query import make_field
+from .results import JSON_SCHEMA_VERSION
+from .service import Index, _Evaluator, _reader
+from .trend import _texts
+
+METHOD = (
+    "candidates: words of the two periods from the index's segmenter (jieba search mode, "
+    "policy dictionary), without stop words, numbers and single characters; counts: "
+    "paragraphs containing the term, exact (literal match, near-duplicate copies once); "
+    "rank: signed log-likelihood G² (p < 0.05 from 3.84); size: log2 ratio of the shares, "
+    "counts +0.5; new: no paragraph of the scope before the second period contains it"
+)
+#: G² above this is significant at p < 0.05 (chi-squared, one degree of freedom).
+SIGNIFICANT = 3.84
+#: Candidates per list recounted exactly, as a multiple of --top.
+RECOUNT = 3
+#: Candidates checked for being new, at most, as a multiple of --top.
+NEW_SCAN = 25
+#: Function words of two or more characters (single characters are left out anyway).
+STOP_WORDS = frozenset(
+    """
+    我们 你们 他们 它们 自己 这个 那个 这些 那些 这样 那样 这里 那里 这种 那种 其中 其他 其它
+    以及 并且 而且 或者 还是 但是 因为 所以 如果 虽然 即使 为了 由于 通过 对于 关于 按照 根据
+    进行 进一步 进一 一步 一些 一个 一批 一是 二是 三是 四是 五是 六是 七是 八是 九是 十是 之一
+    之间 以上
+    以下 以来 以后 以前 之后 之前 同时 方面 有关 相关 各种 各项 各类 各级 所有 什么 怎么 如何
+    可以 能够 应当 应该 已经 正在 没有 不是 就是 还有 更加 更好 不断 继续 坚持 要求 切实 努力
+    主要 重要 全面 积极 认真 大力 着力 深入 加快 加强 推进 推动 提高 提升 实现 开展 实施 做好
+    """.split()
+)
+_NUMERIC = re.compile(
+    r"^[0-9０-９〇零一二三四五六七八九十百千万亿两几多余半第年月日号个届次%％‰.·]+$"
+)
+_HAS_DIGIT = re.compile(r"[0-9０-９]")
+_LATIN = re.compile(r"^[a-z][a-z\-]*$")
+
+
+@dataclass(frozen=True)
+class TermChange:
+    """One term: paragraphs containing it in each period, and the change."""
+
+    term: str
+    first: int
+    second: int
+    per_10k_first: float
+    per_10k_second: float
+    #: log₂ of the second period's share over the first's, each count +0.5.
+    log_ratio: float
+    #: G², positive when the share rose, negative when it fell.
+    log_likelihood: float
+
+
+@dataclass(frozen=True)
+class TermComparison:
+    """Rising, falling and new terms between two periods."""
+
+    first: str
+    second: str
+    region: str | None
+    paragraphs_first: int
+    paragraphs_second: int
+    rising: list[TermChange]
+    falling: list[TermChange]
+    new: list[TermChange]
+    candidates: int = 0
+    seconds: float = 0.0
+    method: str = field(default="")
+
+    def to_dict(self) -> dict:
+        """The JSON object of `govsearch terms --format json`."""
+        d = asdict(self)
+        return {"schema_version": JSON_SCHEMA_VERSION, **d}
+
+
+def is_candidate(word: str) -> bool:
+    """Content words only: no stop word, number, date, single character or stray symbol."""
+    if len(word) < 2 or word in STOP_WORDS:
+        return False
+    if _HAS_DIGIT.search(word) or _NUMERIC.match(word):
+        return False
+    if word.isascii():
+        return bool(_LATIN.match(word))
+    return any("\u4e00" <= ch <= "\u9fff" for ch in word)
+
+
+def log_likelihood(k1: int, n1: int, k2: int, n2: int) -> float:
+    """Signed G² of the 2×2 table (k1 of n1 vs k2 of n2): + when k2/n2 > k1/n1."""
+    total = n1 + n2
+    with_term = k1 + k2
+    g2 = 0.0
+    for observed, row, col in (
+        (k1, n1, with_term), (n1 - k1, n1, total - with_term),
+        (k2, n2, with_term), (n2 - k2, n2, total - with_term),
+    ):  # fmt: skip
+        if observed > 0:
+            g2 += observed * math.log(observed * total / (row * col))
+    g2 *= 2
+    return g2 if k2 * n1 >= k1 * n2 else -g2
+
+
+def log_ratio(k1: int, n1: int, k2: int, n2: int) -> float:
+    """log₂ of the ratio of shares, each count +0.5 so that a zero stays finite."""
+    return math.log2(((k2 + 0.5) / n2) / ((k1 + 0.5) / n1))
+
+
+def _change(term: str, k1: int, n1: int, k2: int, n2: int) -> TermChange:
+    return TermChange(
+        term=term,
+        first=k1,
+        second=k2,
+        per_10k_first=round(k1 * 10_000 / n1, 2),
+        per_10k_second=round(k2 * 10_000 / n2, 2),
+        log_ratio=round(log_ratio(k1, n1, k2, n2), 3),
+        log_likelihood=round(log_likelihood(k1, n1, k2, n2), 2),
+    )
+
+
+def _period(reader: IndexReader, value: str, region: str | None) -> tuple[set[int], int]:
+    """Paragraph ids of a period (copies of near-duplicates left out) and its first year."""
+    f = make_field("year", value)
+    evaluator = _Evaluator(reader)
+    pids = evaluator.field(f)
+    if region:
+        pids &= evaluator.field(make_field("region", region))
+    pids.difference_update(reader.dup_of())
+    first_year = f.low if f.low is not None else min(
+        (d.year for d in reader.docs if d.year is not None), default=0
+    )  # fmt: skip
+    return pids, first_year  # type: ignore[return-value]
+
+
+def compare_terms(
+    index: Index | Path | str,
+    first: str,
+    second: str,
+    *,
+    region: str | None = None,
+    top: int = 20,
+    min_count: int = 3,
+) -> TermComparison:
+    """Terms whose share of paragraphs rose or fell most from `first` to `second` (years or
+    ranges such as 2024 or 2016..2020), and terms that appear for the first time in `second`."""
+    started = time.perf_counter()
+    if top < 1 or min_count < 1:
+        raise UsageError("--top and --min-count must be 1 or more")
+    reader = _reader(index)
+    a, _ = _period(reader, first, region)
+    b, b_start = _period(reader, second, region)
+    where = f" in regions matching {region!r}" if region else ""
+    for name, pids in ((first, a), (second, b)):
+        if not pids:
+            raise UsageError(
+                f"no paragraph of year {name}{where}: nothing to compare "
+                "(govsearch stats lists the years the index holds)"
+            )
+    words = builtin_dictionary() + tuple(
+        tuple(w)
+        for w in reader.meta.get("user_dictionary", [])  # type: ignore[misc]
+    )
+    seg = segmenter(words)
+    verdicts: dict[str, bool] = {}
+    seen_a: Counter[str] = Counter()
+    seen_b: Counter[str] = Counter()
+    for pid, norm in _texts(reader, sorted(a | b)):
+        found = set()
+        for w, _start, _end in seg.tokenize(norm):
+            keep = verdicts.get(w)
+            if keep is None:
+                keep = verdicts[w] = is_candidate(w)
+            if keep:
+                found.add(w)
+        if pid in a:
+            seen_a.update(found)
+        if pid in b:
+            seen_b.update(found)
+    na, nb = len(a), len(b)
+    candidates = set(seen_a) | set(seen_b)
+    approx = {w: log_likelihood(seen_a[w], na, seen_b[w], nb) for w in candidates}
+    want = RECOUNT * top
+    rising = sorted((w for w in candidates if approx[w] > 0), key=lambda w: (-approx[w], w))
+    falling = sorted((w for w in candidates if approx[w] < 0), key=lambda w: (approx[w], w))
+    fresh = sorted(
+        (w for w in candidates if not seen_a[w] and seen_b[w] >= min_count),
+        key=lambda w: (-seen_b[w], w),
+    )
+    evaluator = _Evaluator(reader)
+    exact: dict[str, tuple[int, int]] = {}
+
+    def recount(w: str) -> set[int]:
+        pids = evaluator.term(w)
+        exact[w] = (len(pids & a), len(pids & b))
+        return pids
+
+    for w in dict.fromkeys(rising[:want] + falling[:want]):
+        recount(w)
+    # New terms: most candidates that the segmenter never saw in the first period still occur
+    # earlier (inside other words, or in other years), so keep checking until enough are found.
+    earlier = _earlier(reader, b_start, region)
+    new_words = []
+    for checked, w in enumerate(fresh):
+        if len(new_words) >= want or checked >= NEW_SCAN * top:
+            break
+        pids = recount(w)
+        if exact[w][0] == 0 and exact[w][1] >= min_count and not pids & earlier:
+            new_words.append(w)
+    changes = {w: _change(w, ka, na, kb, nb) for w, (ka, kb) in exact.items()}
+
+    def keep(c: TermChange) -> bool:
+        return abs(c.log_likelihood) >= SIGNIFICANT and max(c.first, c.second) >= min_count
+
+    # A fragment that only ever occurs inside a longer candidate (三中 in 三中全会) says nothing
+    # the longer one does not.
+    redundant = {
+        c.term
+        for c in changes.values()
+        for d in changes.values()
+        if c.term != d.term and c.term in d.term and (c.first, c.second) == (d.first, d.second)
+    }
+    changes = {w: c for w, c in changes.items() if w not in redundant}
+    up = [c for c in changes.values() if c.log_likelihood > 0 and keep(c)]
+    down = [c for c in changes.values() if c.log_likelihood < 0 and keep(c)]
+    up.sort(key=lambda c: (-c.log_likelihood, c.term))
+    down.sort(key=lambda c: (c.log_likelihood, c.term))
+    new = [changes[w] for w in new_words if w in changes]
+    new.sort(key=lambda c: (-c.second, c.term))
+    return TermComparison(
+        first=first,
+        second=second,
+        region=region,
+        paragraphs_first=na,
+        paragraphs_second=nb,
+        rising=up[:top],
+        falling=down[:top],
+        new=new[:top],
+        candidates=len(candidates),
+        method=METHOD,
+        seconds=round(time.perf_counter() - started, 4),
+    )
+
+
+def _earlier(reader: IndexReader, year: int, region: str | None) -> set[int]:
+    """Paragraphs of the scope dated before `year`."""
+    evaluator = _Evaluator(reader)
+    pids = evaluator.field(make_field("year", f"..{year - 1:04d}"))
+    if region:
+        pids &= evaluator.field(make_field("region", region))
+    return pids

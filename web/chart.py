@@ -1,0 +1,292 @@
+"""The /trend page's drawings as inline SVG: lines per series over the years, and a grid of
+province tiles. Colours and shapes are attributes, never style (the CSP forbids inline
+styles); every series has a colour *and* a marker shape and dash pattern, so the chart reads
+in black and white and for colour-blind readers too.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from govsearch.search import SeriesTrend, Trend, TrendRow
+
+#: Okabe–Ito colours (distinguishable with every common colour-vision deficiency).
+COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+SHAPES = ("circle", "square", "triangle", "diamond", "down", "cross", "plus")
+DASHES = ("", "7 4", "2 3", "9 3 2 3", "4 4", "12 4", "1 2")
+W, H = 760, 320
+LEFT, RIGHT, TOP, BOTTOM = 58, 16, 14, 34
+PER_UNITS = {"none": "段", "10k-paragraphs": "每万段", "share-of-documents": "文件占比"}
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one series is drawn."""
+
+    colour: str
+    shape: str
+    dash: str
+
+
+def style(n: int) -> Style:
+    """The n-th series' colour, marker and dash (shapes and dashes cycle out of step)."""
+    return Style(COLOURS[n % len(COLOURS)], SHAPES[n % len(SHAPES)], DASHES[n % len(DASHES)])
+
+
+def fmt_value(value: float | int | None, per: str) -> str:
+    """A value as the page shows it."""
+    if value is None:
+        return "—"
+    if per == "share-of-documents":
+        return f"{value * 100:.1f}%"
+    if per == "10k-paragraphs":
+        return f"{value:.1f}"
+    return f"{value:,}"
+
+
+def marker(shape: str, x: float, y: float, colour: str, size: float = 4.5) -> Markup:
+    """A marker shape centred on (x, y)."""
+    s = size
+    if shape == "circle":
+        body = '<circle cx="{x:.1f}" cy="{y:.1f}" r="{s:.1f}"/>'
+    elif shape == "square":
+        body = '<rect x="{a:.1f}" y="{b:.1f}" width="{d:.1f}" height="{d:.1f}"/>'
+    elif shape in ("triangle", "down"):
+        sign = 1 if shape == "triangle" else -1
+        pts = f"{x:.1f},{y - sign * s * 1.15:.1f} {x - s:.1f},{y + sign * s * 0.8:.1f} " \
+              f"{x + s:.1f},{y + sign * s * 0.8:.1f}"  # fmt: skip
+        body = f'<polygon points="{pts}"/>'
+    elif shape == "diamond":
+        pts = f"{x:.1f},{y - s * 1.3:.1f} {x + s * 1.1:.1f},{y:.1f} {x:.1f},{y + s * 1.3:.1f} " \
+              f"{x - s * 1.1:.1f},{y:.1f}"  # fmt: skip
+        body = f'<polygon points="{pts}"/>'
+    else:  # cross / plus: strokes
+        if shape == "cross":
+            d = f"M{x - s:.1f},{y - s:.1f}L{x + s:.1f},{y + s:.1f}M{x - s:.1f},{y + s:.1f}" \
+                f"L{x + s:.1f},{y - s:.1f}"  # fmt: skip
+        else:
+            d = f"M{x - s:.1f},{y:.1f}L{x + s:.1f},{y:.1f}M{x:.1f},{y - s:.1f}L{x:.1f},{y + s:.1f}"
+        return Markup('<path d="{}" stroke="{}" stroke-width="2.2" fill="none"/>').format(d, colour)
+    svg = body.format(x=x, y=y, s=s, a=x - s, b=y - s, d=2 * s)
+    return (
+        Markup('<g fill="{}" stroke="#ffffff" stroke-width="1">').format(colour)
+        + Markup(svg)
+        + Markup("</g>")
+    )
+
+
+def swatch(n: int) -> Markup:
+    """The legend's sample of series n: a short line with its dash and marker."""
+    st = style(n)
+    return Markup(
+        '<svg class="swatch" viewBox="0 0 36 14" width="36" height="14" aria-hidden="true">'
+        '<line x1="1" y1="7" x2="35" y2="7" stroke="{}" stroke-width="2.5"{}/>{}</svg>'
+    ).format(st.colour, _dash(st.dash), marker(st.shape, 18, 7, st.colour, 4))
+
+
+def _dash(dash: str) -> Markup:
+    return Markup(' stroke-dasharray="{}"').format(dash) if dash else Markup("")
+
+
+def nice_top(value: float) -> tuple[float, float]:
+    """An axis maximum at or above value and the step of about four gridlines."""
+    if value <= 0:
+        return 1.0, 0.25
+    raw = value / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return math.ceil(value / step - 1e-9) * step, step
+
+
+def _defined(row: TrendRow) -> bool:
+    """A year with no document at all is a gap in the line, not a zero."""
+    return row.bucket_documents > 0
+
+
+def line_chart(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow], str]) -> Markup:
+    """Every series as a line over the years; each point with a count links to `href`."""
+    dated = [i for i, b in enumerate(trend.buckets) if b.key[0] is not None]
+    if not dated:
+        return Markup("")
+    years = [trend.buckets[i].key[0] for i in dated]
+    values = [
+        [s.rows[i].value(per) if _defined(s.rows[i]) else None for i in dated] for s in trend.series
+    ]
+    top, step = nice_top(max((v for vs in values for v in vs if v is not None), default=0))
+    plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
+
+    def x(i: int) -> float:
+        return LEFT + (plot_w * i / (len(years) - 1) if len(years) > 1 else plot_w / 2)
+
+    def y(v: float) -> float:
+        return TOP + plot_h - plot_h * v / top
+
+    unit = PER_UNITS[per]
+    parts = [
+        Markup(
+            '<svg class="trend-chart" viewBox="0 0 {} {}" role="img" aria-labelledby="trend-title">'
+            '<title id="trend-title">各年份趋势（{}）</title>'
+        ).format(W, H, unit)
+    ]
+    ticks = round(top / step)
+    for k in range(ticks + 1):
+        v = step * k
+        parts.append(
+            Markup(
+                '<line class="grid" x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}"/>'
+                '<text class="ytick" x="{}" y="{:.1f}">{}</text>'
+            ).format(LEFT, y(v), W - RIGHT, y(v), LEFT - 6, y(v) + 4, _tick(v, per))
+        )
+    every = next(s for s in (1, 2, 5, 10, 20, 50) if len(years) / s <= 14)
+    for i, year in enumerate(years):
+        if year % every == 0 or len(years) <= 14:
+            parts.append(
+                Markup('<text class="xtick" x="{:.1f}" y="{}">{}</text>').format(x(i), H - 12, year)
+            )
+    for n, (s, vs) in enumerate(zip(trend.series, values, strict=True)):
+        st = style(n)
+        segment: list[str] = []
+        lines = []
+        for i, v in enumerate(vs + [None]):
+            if v is None:
+                if len(segment) > 1:
+                    lines.append(" ".join(segment))
+                elif len(segment) == 1:
+                    lines.append(segment[0])  # a lone point: drawn by its marker
+                segment = []
+            else:
+                segment.append(f"{x(i):.1f},{y(v):.1f}")
+        parts.append(Markup('<g class="series" data-series="{}">').format(n))
+        for pts in lines:
+            if " " in pts:
+                parts.append(
+                    Markup(
+                        '<polyline points="{}" fill="none" stroke="{}" stroke-width="2.2"{}/>'
+                    ).format(pts, st.colour, _dash(st.dash))
+                )
+        for i, v in enumerate(vs):
+            if v is None:
+                continue
+            row = s.rows[dated[i]]
+            label = f"{s.label} · {years[i]}年：{row.paragraphs} 段，{row.documents} 份文件"
+            if per != "none":
+                label += f"（{unit} {fmt_value(v, per)}）"
+            if row.paragraphs:
+                parts.append(
+                    Markup(
+                        '<a class="point" href="{}" data-series="{}" data-year="{}" '
+                        'data-paragraphs="{}" aria-label="{}"><title>{}</title>'
+                        '<circle class="hit" cx="{:.1f}" cy="{:.1f}" r="9" fill="transparent"/>'
+                        "{}</a>"
+                    ).format(
+                        href(s, row),
+                        n,
+                        years[i],
+                        row.paragraphs,
+                        label,
+                        label,
+                        x(i),
+                        y(v),
+                        marker(st.shape, x(i), y(v), st.colour),
+                    )  # fmt: skip
+                )
+            else:
+                parts.append(
+                    Markup('<g class="point zero"><title>{}</title>{}</g>').format(
+                        label, marker(st.shape, x(i), y(v), st.colour, 2.5)
+                    )
+                )
+        parts.append(Markup("</g>"))
+    parts.append(
+        Markup('<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/></svg>').format(
+            LEFT, TOP + plot_h, W - RIGHT, TOP + plot_h
+        )
+    )
+    return Markup("").join(parts)
+
+
+def _tick(v: float, per: str) -> str:
+    if per == "share-of-documents":
+        return f"{v * 100:g}%"
+    return f"{v:g}" if v < 10_000 else f"{v / 10_000:g}万"
+
+
+# -- province tiles ---------------------------------------------------------------------------
+
+#: (row, column) of each provincial-level unit: roughly where it lies, one square each.
+TILES = {
+    "黑龙江": (0, 8),
+    "内蒙古": (1, 5), "北京": (1, 6), "辽宁": (1, 7), "吉林": (1, 8),
+    "新疆": (2, 1), "宁夏": (2, 3), "山西": (2, 4), "河北": (2, 5), "天津": (2, 6),
+    "西藏": (3, 1), "青海": (3, 2), "甘肃": (3, 3), "陕西": (3, 4), "河南": (3, 5), "山东": (3, 6),
+    "四川": (4, 2), "重庆": (4, 3), "湖北": (4, 4), "安徽": (4, 5), "江苏": (4, 6), "上海": (4, 7),
+    "云南": (5, 2), "贵州": (5, 3), "湖南": (5, 4), "江西": (5, 5), "浙江": (5, 6),
+    "广西": (6, 3), "广东": (6, 4), "福建": (6, 5), "台湾": (6, 7),
+    "海南": (7, 4), "香港": (7, 5), "澳门": (7, 6),
+}  # fmt: skip
+BLUES = ("#eef3fa", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+TILE = 62
+
+
+def province_tiles(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow], str]) -> Markup:
+    """One tile per province, shaded by the first series' value there; empty without any
+    document that has a province."""
+    if not trend.series or "province" not in trend.by:
+        return Markup("")
+    s = trend.series[0]
+    rows: dict[str, TrendRow] = {}
+    for row in s.rows:
+        name = row.bucket[trend.by.index("province")]
+        if name:
+            short = next((t for t in TILES if str(name).startswith(t)), None)
+            if short:
+                rows[short] = row
+    if not rows:
+        return Markup("")
+    values = [r.value(per) for r in rows.values() if _defined(r) and r.value(per) is not None]
+    top = max(values, default=0) or 1
+    parts = [
+        Markup(
+            '<svg class="tile-map" viewBox="0 0 {} {}" role="img" aria-labelledby="tiles-title">'
+            '<title id="tiles-title">各省份（{}）</title>'
+        ).format(9 * TILE + 4, 8 * TILE + 4, PER_UNITS[per])
+    ]
+    for short, (r, c) in TILES.items():
+        x, y = 2 + c * TILE, 2 + r * TILE
+        row = rows.get(short)
+        if row is None or not _defined(row):
+            parts.append(
+                Markup(
+                    '<g class="tile empty"><title>{}：无文件</title>'
+                    '<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="#f1f0ec"/>'
+                    '<text x="{}" y="{}">{}</text></g>'
+                ).format(short, x, y, TILE - 4, TILE - 4, x + TILE / 2 - 2, y + 26, short)
+            )
+            continue
+        v = row.value(per) or 0
+        shade = 0 if not v else 1 + min(len(BLUES) - 2, int(v / top * (len(BLUES) - 1)))
+        ink = "#ffffff" if shade >= 4 else "#1f2328"
+        label = f"{row.bucket[trend.by.index('province')]}：{row.paragraphs} 段，" \
+                f"{row.documents}/{row.bucket_documents} 份文件"  # fmt: skip
+        body = Markup(
+            '<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="{}"/>'
+            '<text x="{}" y="{}" fill="{}">{}</text>'
+            '<text class="v" x="{}" y="{}" fill="{}">{}</text>'
+        ).format(
+            x, y, TILE - 4, TILE - 4, BLUES[shade], x + TILE / 2 - 2, y + 24, ink, short,
+            x + TILE / 2 - 2, y + 44, ink, fmt_value(v, per),
+        )  # fmt: skip
+        if row.paragraphs:
+            parts.append(
+                Markup('<a class="tile" href="{}"><title>{}</title>{}</a>').format(
+                    href(s, row), label, body
+                )
+            )
+        else:
+            parts.append(Markup('<g class="tile"><title>{}</title>{}</g>').format(label, body))
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
