@@ -9,7 +9,7 @@ endif
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint format bench bench-quick eval clean
+.PHONY: install run test test-fast lint format bench bench-scale bench-quick eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ format: $(STAMP)
 
 bench: $(STAMP) ## the benchmark on ../shared/corpus (several minutes; not part of `make test`)
 	$(PY) -m bench
+
+bench-scale: $(STAMP) ## the benchmark at 1x, 3x, 10x and 30x (~1.1M paragraphs; about 2 hours on 2 cores)
+	$(PY) -m bench --scales 1,3,10,30
 
 bench-quick: $(STAMP)
 	$(PY) -m bench --quick

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import unicodedata
 from collections.abc import Callable
@@ -106,17 +107,41 @@ class Paragraphs:
             self.file_of.append(number[name])
 
 
+#: Seed of the paragraph draws that make the scaled copies distinct documents.
+SCALE_SEED = 20261207
+
+
 def make_scaled(base: Corpus, scale: int, dest: Path) -> Corpus:
-    """Write `scale` copies of `base` into `dest`; copy 1 keeps the file names, copy n gets xNN_."""
+    """Write a corpus `scale` times the size of `base` into `dest`, made of distinct documents.
+
+    Copy 1 is `base` itself (file names kept). Copy n >= 2 of each document (prefix xNN_) keeps
+    its manifest record, its line layout and its first line (the title), and draws every other
+    paragraph at random from the whole base corpus. Identical copies would be folded as
+    near-duplicates (and would make the result sets grow exactly n-fold), so they would fake the
+    scale; these are new documents of the same shape and vocabulary. The draws are seeded by
+    (SCALE_SEED, n, file name): copy n is the same file at every scale that includes it.
+    """
     if scale == 1:
         return base
     dest.mkdir(parents=True, exist_ok=True)
+    pool = [text for _name, _line, text in base.paragraphs()]
     manifest = dest / "manifest.jsonl"
     with manifest.open("w", encoding="utf-8") as out:
         for n in range(1, scale + 1):
             prefix = "" if n == 1 else f"x{n:02d}_"
             for name, rec in base.meta.items():
-                shutil.copyfile(base.dir / name, dest / (prefix + name))
+                target = dest / (prefix + name)
+                if n == 1:
+                    shutil.copyfile(base.dir / name, target)
+                else:
+                    rng = random.Random(f"{SCALE_SEED}:{n}:{name}")
+                    lines = (base.dir / name).read_text(encoding="utf-8").split("\n")
+                    first = next((i for i, line in enumerate(lines) if line), len(lines))
+                    drawn = [
+                        line if i <= first or not line else rng.choice(pool)
+                        for i, line in enumerate(lines)
+                    ]
+                    target.write_text("\n".join(drawn), encoding="utf-8", newline="")
                 out.write(json.dumps({**rec, "file": prefix + name}, ensure_ascii=False) + "\n")
     return Corpus.open(dest, manifest, scale)
 

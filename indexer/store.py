@@ -24,12 +24,16 @@ import sqlite3
 import struct
 import sys
 import threading
+import weakref
 import zlib
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from .errors import (
     GovsearchError,
@@ -47,6 +51,8 @@ SKIPPED = "skipped.json"
 SQLITE = "store.sqlite"
 WHOOSH = "whoosh"
 REBUILD_HINT = "Run: govsearch index --rebuild PATH..."
+#: Memory a reader may spend on cached term matches and word scores (arrays of paragraph ids).
+QUERY_CACHE_BYTES = 64 * 1024 * 1024
 
 
 def encode_postings(pids: Sequence[int]) -> bytes:
@@ -86,6 +92,23 @@ def decode_postings(blob: bytes) -> array:
         gaps.byteswap()
     first = struct.unpack_from("<I", blob, 1)[0]
     return array("I", itertools.accumulate(gaps, initial=first))
+
+
+_GAP_DTYPES = {"B": np.dtype("<u1"), "H": np.dtype("<u2"), "I": np.dtype("<u4")}
+
+
+def postings_array(blob: bytes) -> np.ndarray:
+    """Like decode_postings, as a numpy int32 array (the query path's form)."""
+    if len(blob) < 5:
+        return np.empty(0, dtype=np.int32)
+    code = chr(blob[0])
+    body = zlib.decompress(blob[5:]) if code.islower() else blob[5:]
+    gaps = np.frombuffer(body, dtype=_GAP_DTYPES[code.upper()])
+    out = np.empty(gaps.size + 1, dtype=np.int32)
+    out[0] = struct.unpack_from("<I", blob, 1)[0]
+    np.cumsum(gaps, dtype=np.int32, out=out[1:])
+    out[1:] += out[0]
+    return out
 
 
 def pack_ids(ids: Sequence[int]) -> bytes:
@@ -312,6 +335,16 @@ def _doc_info(r: tuple) -> DocInfo:
     )  # fmt: skip
 
 
+def _nbytes(value) -> int:
+    parts = value if isinstance(value, tuple) else (value,)
+    return sum(getattr(part, "nbytes", 64) for part in parts)
+
+
+def _close_all(searchers: list) -> None:
+    while searchers:
+        searchers.pop().close()
+
+
 class IndexReader:
     """Read access to one published generation. Safe to share between threads."""
 
@@ -339,7 +372,21 @@ class IndexReader:
                 f"the index at {self.root} is damaged ({exc}). {REBUILD_HINT}"
             ) from exc
         self.by_id = {d.doc_id: d for d in self.docs}
-        self.docnum_pids = unpack_ids(blob[0][0]) if blob else array("I")
+        #: Whoosh document number → paragraph id.
+        self.docnum_pids = (
+            np.frombuffer(blob[0][0], dtype="<u4").astype(np.int32)
+            if blob
+            else np.empty(0, dtype=np.int32)
+        )
+        #: One past the largest paragraph id of any document.
+        self.pid_limit = max((d.pid_end for d in self.docs), default=0)
+        self._cache: dict = {}
+        self._cache_lock = threading.RLock()
+        self._query_cache: OrderedDict = OrderedDict()
+        self._query_bytes = 0
+        # Every thread's open searcher, closed with the reader (or when it is collected).
+        self._searchers: list = []
+        weakref.finalize(self, _close_all, self._searchers)
 
     # -- SQLite -------------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -394,52 +441,103 @@ class IndexReader:
                 out[row[0]] = row[1:]
         return out
 
-    def pid_docnums(self) -> dict[int, int]:
-        """Paragraph id → Whoosh document number (built once per reader)."""
-        inverse = self.__dict__.get("_pid_docnums")
-        if inverse is None:
-            inverse = {pid: docnum for docnum, pid in enumerate(self.docnum_pids)}
-            self.__dict__["_pid_docnums"] = inverse
-        return inverse
+    def cached(self, key, make):
+        """A value derived from this generation, made once (a new generation starts afresh)."""
+        value = self._cache.get(key)
+        if value is None:
+            with self._cache_lock:
+                value = self._cache.get(key)
+                if value is None:
+                    value = self._cache[key] = make()
+        return value
 
-    def dup_of(self) -> dict[int, int]:
-        """Paragraph id → id of the identical paragraph in the original of a duplicate document."""
-        mapping = self.__dict__.get("_dup_of")
-        if mapping is None:
-            rows = self.sql("SELECT pid, dup_of FROM paras WHERE dup_of IS NOT NULL")
-            mapping = self.__dict__["_dup_of"] = dict(rows)
-        return mapping
+    def cached_query(self, key, make):
+        """Like cached, for per-query values (term matches, word scores): least recently used
+        entries go once they hold more than QUERY_CACHE_BYTES."""
+        with self._cache_lock:
+            value = self._query_cache.get(key)
+            if value is not None:
+                self._query_cache.move_to_end(key)
+                return value
+        value = make()
+        size = _nbytes(value)
+        with self._cache_lock:
+            if key not in self._query_cache:
+                self._query_cache[key] = value
+                self._query_bytes += size
+                while self._query_bytes > QUERY_CACHE_BYTES and len(self._query_cache) > 1:
+                    _key, old = self._query_cache.popitem(last=False)
+                    self._query_bytes -= _nbytes(old)
+        return value
+
+    def clear_query_cache(self) -> None:
+        """Forget cached per-query values (the benchmark measures queries without them)."""
+        with self._cache_lock:
+            self._query_cache.clear()
+            self._query_bytes = 0
+
+    def pid_docnums(self) -> np.ndarray:
+        """Paragraph id → Whoosh document number (-1 where none), built once per reader."""
+
+        def make() -> np.ndarray:
+            table = np.full(max(self.pid_limit, int(self.docnum_pids.max(initial=-1)) + 1), -1,
+                            dtype=np.int32)  # fmt: skip
+            table[self.docnum_pids] = np.arange(self.docnum_pids.size, dtype=np.int32)
+            return table
+
+        return self.cached("pid_docnums", make)
+
+    def dup_of(self) -> tuple[np.ndarray, np.ndarray]:
+        """Paragraphs that repeat one of a near-duplicate document's original, and the originals.
+
+        Two parallel arrays: copy paragraph ids (sorted) and the id of the identical paragraph
+        in the original document.
+        """
+
+        def make() -> tuple[np.ndarray, np.ndarray]:
+            rows = self.sql("SELECT pid, dup_of FROM paras WHERE dup_of IS NOT NULL ORDER BY pid")
+            pairs = np.array(rows, dtype=np.int32).reshape(-1, 2)
+            return pairs[:, 0].copy(), pairs[:, 1].copy()
+
+        return self.cached("dup_of", make)
 
     # -- documents ----------------------------------------------------------------------------
     def doc_of(self, pid: int) -> DocInfo:
         """The document a paragraph id belongs to."""
         return self.docs[self.doc_numbers()[pid]]
 
-    def doc_numbers(self) -> array:
-        """For each paragraph id, the index of its document in self.docs (built once)."""
-        table = self.__dict__.get("_doc_numbers")
-        if table is None:
-            size = max((d.pid_end for d in self.docs), default=0)
-            table = array("I", bytes(4 * size))
-            for i, d in enumerate(self.docs):
-                table[d.pid_start : d.pid_end] = array("I", [i]) * (d.pid_end - d.pid_start)
-            self.__dict__["_doc_numbers"] = table
-        return table
+    def doc_numbers(self) -> np.ndarray:
+        """For each paragraph id, the index of its document in self.docs (-1: no document)."""
 
-    def all_pids(self) -> set[int]:
-        """Every paragraph id in the index."""
-        out: set[int] = set()
-        for d in self.docs:
-            out.update(range(d.pid_start, d.pid_end))
-        return out
+        def make() -> np.ndarray:
+            table = np.full(self.pid_limit, -1, dtype=np.int32)
+            for i, d in enumerate(self.docs):
+                table[d.pid_start : d.pid_end] = i
+            return table
+
+        return self.cached("doc_numbers", make)
+
+    def all_pids(self) -> np.ndarray:
+        """Every paragraph id in the index, sorted."""
+        return self.cached(
+            "all_pids", lambda: np.flatnonzero(self.doc_numbers() >= 0).astype(np.int32)
+        )
 
     # -- Whoosh -------------------------------------------------------------------------------
     @contextmanager
     def searcher(self):
-        """A Whoosh searcher; damage found while reading becomes IndexCorrupt."""
+        """A Whoosh searcher; damage found while reading becomes IndexCorrupt.
+
+        One searcher per thread is kept open for the reader's lifetime: opening one costs a file
+        open per segment, and a Whoosh searcher must not be shared between threads.
+        """
         try:
-            with self.whoosh().searcher() as searcher:
-                yield searcher
+            searcher = getattr(self._local, "searcher", None)
+            if searcher is None:
+                searcher = self._local.searcher = self.whoosh().searcher()
+                with self._cache_lock:
+                    self._searchers.append(searcher)
+            yield searcher
         except GovsearchError:
             raise
         except Exception as exc:  # Whoosh raises many kinds on damaged files
@@ -471,6 +569,8 @@ class IndexReader:
             return True
 
     def close(self) -> None:
+        _close_all(self._searchers)
+        self._local.searcher = None
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()

@@ -12,14 +12,18 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 
-from govsearch.indexer import IndexReader, NotFound, QueryError, UsageError
+import numpy as np
+
+from govsearch.indexer import DocInfo, IndexReader, NotFound, QueryError, UsageError
 from govsearch.indexer.analysis import query_grams
-from govsearch.indexer.store import decode_postings
+from govsearch.indexer.store import postings_array
 from govsearch.indexer.textnorm import find_all, merge_spans, normalize, to_source_spans
 
+from . import pidsets, ranking, wordscores
 from .grouping import PER_DOC, group_page
 from .query import And, Field, Node, Not, Or, Phrase, Term, make_field, parse_query, positive_terms
 from .results import (
@@ -38,7 +42,17 @@ from .vocabulary import check_filter_values
 
 SORTS = ("relevance", "year")
 GROUPS = (None, "doc")
-FACETS = ("year", "region", "level", "type", "province", "city", "county")
+#: Facets: name → the label a document's paragraphs are counted under (None: not counted).
+FACET_LABELS: dict[str, Callable[[DocInfo], str | None]] = {
+    "year": lambda d: str(d.year) if d.year is not None else "unknown",
+    "region": lambda d: d.region or "unknown",
+    "level": lambda d: d.level or "unknown",
+    "type": lambda d: d.meta.get("type") or "unknown",
+    "province": lambda d: region_facets(d).get("province"),
+    "city": lambda d: region_facets(d).get("city"),
+    "county": lambda d: region_facets(d).get("county"),
+}
+FACETS = tuple(FACET_LABELS)
 # Suffixes dropped from each level's name so that 广东深圳 finds 广东省 › 深圳市.
 _UNIT_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县)$")
 # Below this many candidates a term is checked against the text without more posting lists.
@@ -73,7 +87,9 @@ def open_index(root: Path | str) -> Index:
     return index
 
 
-def _reader(index: Index | Path | str) -> IndexReader:
+def _reader(index: Index | IndexReader | Path | str) -> IndexReader:
+    if isinstance(index, IndexReader):
+        return index
     return (index if isinstance(index, Index) else Index(index)).reader()
 
 
@@ -81,54 +97,56 @@ def _reader(index: Index | Path | str) -> IndexReader:
 
 
 class _Evaluator:
-    """Turns a query tree into the exact set of matching paragraph ids."""
+    """Turns a query tree into the exact set of matching paragraph ids (a sorted array)."""
 
     def __init__(self, reader: IndexReader):
         self.r = reader
-        self._terms: dict[str, set[int]] = {}
-        self._universe: set[int] | None = None
 
-    def universe(self) -> set[int]:
-        if self._universe is None:
-            self._universe = self.r.all_pids()
-        return self._universe
+    def universe(self) -> np.ndarray:
+        return self.r.all_pids()
 
-    def term(self, text: str) -> set[int]:
-        cached = self._terms.get(text)
-        if cached is not None:
-            return cached
+    def term(self, text: str) -> np.ndarray:
+        return self.r.cached_query(("term", text), lambda: self._term(text))
+
+    def _term(self, text: str) -> np.ndarray:
         blobs = sorted(self.r.posting_blobs(query_grams(text)), key=len)
         if not blobs:
-            self._terms[text] = set()
-            return set()
-        pids = set(decode_postings(blobs[0]))
+            return pidsets.EMPTY
+        pids = postings_array(blobs[0])
         for blob in blobs[1:]:
             # Once few candidates remain, reading the text is cheaper than decoding long
             # lists (the pairs of 2020年 include 20 and 02, in a third of all paragraphs).
-            if not pids or (len(text) > 2 and len(pids) <= VERIFY_DIRECTLY):
+            if not pids.size or (len(text) > 2 and pids.size <= VERIFY_DIRECTLY):
                 break
-            pids.intersection_update(decode_postings(blob))
-        if len(text) > 2 and pids:
+            pids = pidsets.intersect(pids, postings_array(blob))
+        if len(text) > 2 and pids.size:
             # Pairs only prove that the pieces occur somewhere; the substring check decides.
-            rows = self.r.fetch(sorted(pids), "norm")
-            pids = {pid for pid, (norm,) in rows.items() if text in norm}
-        self._terms[text] = pids
+            pids = self._verify(pids, lambda norm: text in norm)
         return pids
 
-    def phrase(self, node: Phrase) -> set[int]:
-        candidates = set.intersection(*(self.term(p) for p in node.parts))
+    def _verify(self, candidates: np.ndarray, test) -> np.ndarray:
+        rows = self.r.fetch(candidates.tolist(), "norm")
+        keep = np.fromiter((test(rows[p][0]) for p in candidates.tolist()), bool, candidates.size)
+        return candidates[keep]
+
+    def phrase(self, node: Phrase) -> np.ndarray:
+        candidates = self.term(node.parts[0])
+        for part in node.parts[1:]:
+            candidates = pidsets.intersect(candidates, self.term(part))
         pattern = phrase_pattern(node)
-        rows = self.r.fetch(sorted(candidates), "norm")
-        return {pid for pid, (norm,) in rows.items() if pattern.search(norm)}
+        return self._verify(candidates, lambda norm: pattern.search(norm) is not None)
 
-    def docs_where(self, keep) -> set[int]:
-        out: set[int] = set()
-        for d in self.r.docs:
-            if keep(d):
-                out.update(range(d.pid_start, d.pid_end))
-        return out
+    def docs_where(self, keep) -> np.ndarray:
+        """Paragraphs of the documents for which keep(DocInfo) is true (asked once per document)."""
+        wanted = np.fromiter((bool(keep(d)) for d in self.r.docs), bool, len(self.r.docs))
+        pids = self.r.all_pids()
+        return pids[wanted[self.r.doc_numbers()[pids]]]
 
-    def field(self, f: Field) -> set[int]:
+    def field(self, f: Field) -> np.ndarray:
+        key = ("field", f.name, f.value, f.low, f.high)
+        return self.r.cached_query(key, lambda: self._field(f))
+
+    def _field(self, f: Field) -> np.ndarray:
         value = normalize(f.value)
         if f.name == "year":
             low = f.low if f.low is not None else -(10**9)
@@ -155,13 +173,13 @@ class _Evaluator:
         if f.name == "section":
             rows = self.r.sql(
                 "SELECT pid FROM paras WHERE sid IN "
-                "(SELECT sid FROM sections WHERE instr(norm, ?) > 0)",
+                "(SELECT sid FROM sections WHERE instr(norm, ?) > 0) ORDER BY pid",
                 (value,),
             )
-            return {pid for (pid,) in rows}
+            return np.array([pid for (pid,) in rows], dtype=pidsets.PID)
         raise QueryError(f"unknown field '{f.name}:'")  # make_field already refuses these
 
-    def eval(self, node: Node) -> set[int]:
+    def eval(self, node: Node) -> np.ndarray:
         if isinstance(node, Term):
             return self.term(node.text)
         if isinstance(node, Phrase):
@@ -169,24 +187,24 @@ class _Evaluator:
         if isinstance(node, Field):
             return self.field(node)
         if isinstance(node, Not):
-            return self.universe() - self.eval(node.child)
+            return pidsets.difference(self.universe(), self.eval(node.child))
         if isinstance(node, Or):
-            out: set[int] = set()
+            out = pidsets.EMPTY
             for child in node.children:
-                out |= self.eval(child)
+                out = pidsets.union(out, self.eval(child))
             return out
         if isinstance(node, And):
             wanted = [c for c in node.children if not isinstance(c, Not)]
             unwanted = [c.child for c in node.children if isinstance(c, Not)]
             # Rarest first keeps the intersections small.
             sets = sorted((self.eval(c) for c in wanted), key=len)
-            result = set(sets[0]) if sets else set(self.universe())
+            result = sets[0] if sets else self.universe()
             for s in sets[1:]:
-                result &= s
+                result = pidsets.intersect(result, s)
             for c in unwanted:
-                if not result:
+                if not result.size:
                     break
-                result -= self.eval(c)
+                result = pidsets.difference(result, self.eval(c))
             return result
         raise TypeError(node)
 
@@ -263,104 +281,120 @@ def indexed_words(reader, text: str) -> list[str]:
     return [text[i:j] for i, j in outer]
 
 
+def query_words(reader: IndexReader, terms: list[Term | Phrase]) -> list[str]:
+    """The distinct indexed words of the query's positive terms (what the base score sums)."""
+    texts = [t.text for t in terms if isinstance(t, Term)]
+    texts += [p for t in terms if isinstance(t, Phrase) for p in t.parts]
+
+    def lookup(text: str) -> tuple[str, ...]:
+        with reader.searcher() as searcher:
+            return tuple(indexed_words(searcher.reader(), text))
+
+    words = (reader.cached_query(("indexed_words", t), partial(lookup, t)) for t in texts)
+    return list(dict.fromkeys(w for ws in words for w in ws))
+
+
 class _Ranker:
-    """BM25F scores from Whoosh, restricted to the literal matches.
+    """Orders the literal matches: base score (BM25F over indexed words), then ranking.rerank.
 
     Paragraphs that contain the query only as a fragment of other words have no word postings
-    and score 0; they rank after every scored paragraph. Order: score (high first), then year
-    (newest first), then index order.
+    and score 0; they rank after every scored paragraph. Ties: year (newest first), then pid.
+    Scores are computed for every match with numpy (wordscores.py); only the page and the
+    rerank candidates are sorted.
     """
 
-    def __init__(self, reader: IndexReader, terms: list[Term | Phrase], matched: set[int]):
+    def __init__(self, reader: IndexReader, terms: list[Term | Phrase], matched: np.ndarray):
         self.r = reader
+        self.terms = terms
         self.matched = matched
+        self.words = query_words(reader, terms) if terms and matched.size else []
         self.scores: dict[int, float] = {}
-        self.word_postings = 0
-        self.query = self._whoosh_query(terms)
+        self._base: np.ndarray | None = None
 
-    def _whoosh_query(self, terms: list[Term | Phrase]):
-        from whoosh import query as wq
+    def base(self) -> np.ndarray:
+        """Base score of every matched paragraph, parallel to self.matched."""
+        if self._base is None:
+            self._base = wordscores.base_scores(self.r, self.words, self.matched)
+        return self._base
 
-        if not terms or not self.matched:
-            return None
-        texts = [t.text for t in terms if isinstance(t, Term)]
-        texts += [p for t in terms if isinstance(t, Phrase) for p in t.parts]
-        with self.r.searcher() as searcher:
-            reader = searcher.reader()
-            tokens = dict.fromkeys(w for text in texts for w in indexed_words(reader, text))
-            self.word_postings = sum(reader.doc_frequency("words", t) for t in tokens)
-        if not tokens:
-            return None
-        return wq.Or([wq.Term("words", token) for token in tokens])
+    def year_keys(self, pids: np.ndarray) -> np.ndarray:
+        """Sort keys for year, newest first, unknown last."""
+        return _year_keys(self.r)[self.r.doc_numbers()[pids]]
 
-    def year_key(self, pid: int) -> int:
-        y = self.r.doc_of(pid).year
-        return -y if y is not None else 10**6
+    def _sorted(self, pids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        return np.lexsort((pids, self.year_keys(pids), -scores))
 
-    def key(self, pid: int) -> tuple:
-        return (-self.scores.get(pid, 0.0), self.year_key(pid), pid)
+    def base_order(self, n: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """The first n matches (all when n is None) by base score, and their scores."""
+        pids, scores = self.matched, self.base()
+        if n is not None and n < pids.size:
+            positive = int(np.count_nonzero(scores))
+            if positive >= n:
+                # Everything scoring at least the n-th best score, ties included, then sort.
+                kth = np.partition(scores, scores.size - n)[scores.size - n]
+                keep = scores >= kth
+                pids, scores = pids[keep], scores[keep]
+            else:
+                zero = scores == 0.0
+                top = pids[~zero], scores[~zero]
+                rest = pids[zero]
+                keys = self.year_keys(rest).astype(np.int64) << 32 | rest
+                want = n - positive
+                if want < rest.size:
+                    rest = rest[np.argpartition(keys, want - 1)[:want]]
+                pids = np.concatenate([top[0], rest])
+                scores = np.concatenate([top[1], np.zeros(rest.size)])
+        order = self._sorted(pids, scores)
+        if n is not None:
+            order = order[:n]
+        return pids[order], scores[order]
 
-    def score_all(self, pids: set[int]) -> None:
-        """Score the given paragraphs, skipping through the postings to each of them."""
-        if self.query is None or not pids:
-            return
-        to_docnum = self.r.pid_docnums()
-        docnum_pids = self.r.docnum_pids
-        with self.r.searcher() as searcher:
-            matcher = self.query.matcher(searcher, searcher.context())
-            for docnum in sorted(to_docnum[p] for p in pids):
-                if not matcher.is_active():
-                    break
-                if matcher.id() < docnum:
-                    matcher.skip_to(docnum)
-                    if not matcher.is_active():
-                        break
-                if matcher.id() == docnum:
-                    self.scores[docnum_pids[docnum]] = matcher.score()
+    def top(self, n: int | None) -> list[int]:
+        """The first n matches in final order: the best RERANK_DEPTH by base score re-scored
+        by ranking.rerank, then the rest in base order."""
+        depth = ranking.RERANK_DEPTH
+        pids, scores = self.base_order(None if n is None else max(n, depth))
+        head, head_scores = pids[:depth], scores[:depth]
+        if head.size and self.terms:
+            rows = self.r.fetch(head.tolist(), "norm")
+            candidates = [
+                ranking.Candidate(pid, score, rows[pid][0])
+                for pid, score in zip(head.tolist(), head_scores.tolist(), strict=True)
+            ]
+            final = ranking.rerank(self.terms, candidates)
+            head_scores = np.array([final[p] for p in head.tolist()], dtype=np.float64)
+            order = self._sorted(head, head_scores)
+            head, head_scores = head[order], head_scores[order]
+            pids = np.concatenate([head, pids[depth:]])
+            scores = np.concatenate([head_scores, scores[depth:]])
+        if n is not None:
+            pids, scores = pids[:n], scores[:n]
+        self.scores.update(zip(pids.tolist(), scores.tolist(), strict=True))
+        return pids.tolist()
 
-    def top(self, k: int) -> list[int]:
-        """The first k paragraphs in relevance order, using Whoosh's top-k pruning."""
-        if self.query is None:
-            return sorted(self.matched, key=self.key)[:k]
-        # Jumping to each match is cheaper than collecting the top k from every paragraph that
-        # has a query word when the matches are few next to those paragraphs.
-        if len(self.matched) <= 2 * k + 50 or 4 * len(self.matched) < self.word_postings:
-            self.score_all(self.matched)
-            return sorted(self.matched, key=self.key)[:k]
-        to_docnum = self.r.pid_docnums()
-        allowed = {to_docnum[p] for p in self.matched}
-        docnum_pids = self.r.docnum_pids
-        want = k + 10
-        with self.r.searcher() as searcher:
-            while True:
-                results = searcher.search(self.query, limit=want, filter=allowed, terms=False)
-                found = [(hit.score, docnum_pids[hit.docnum]) for hit in results]
-                exhausted = len(found) < want
-                # Stop once everything left out scores below the k-th: ties are then complete.
-                if exhausted or len(found) <= k or found[-1][0] < found[k - 1][0]:
-                    break
-                want *= 2
-        for score, pid in found:
-            self.scores[pid] = score
-        ordered = sorted((pid for _s, pid in found), key=self.key)
-        if exhausted and len(ordered) < k:
-            rest = sorted(self.matched.difference(self.scores), key=self.key)
-            ordered.extend(rest[: k - len(ordered)])
-        return ordered[:k]
+    def by_year(self, n: int | None) -> list[int]:
+        """Newest first; within a year by base score."""
+        pids, scores = self.matched, self.base()
+        years = self.year_keys(pids)
+        if n is not None and n < pids.size:
+            last = np.partition(years, n - 1)[n - 1]
+            keep = years <= last
+            pids, scores, years = pids[keep], scores[keep], years[keep]
+        order = np.lexsort((pids, -scores, years))
+        if n is not None:
+            order = order[:n]
+        self.scores.update(zip(pids[order].tolist(), scores[order].tolist(), strict=True))
+        return pids[order].tolist()
 
-    def by_year(self, k: int | None) -> list[int]:
-        """Newest first; within a year by score. Only the years on the page are scored."""
-        groups: dict[int, list[int]] = {}
-        for pid in self.matched:
-            groups.setdefault(self.year_key(pid), []).append(pid)
-        out: list[int] = []
-        for year in sorted(groups):
-            members = groups[year]
-            self.score_all(set(members))
-            out.extend(sorted(members, key=self.key))
-            if k is not None and len(out) >= k:
-                break
-        return out if k is None else out[:k]
+
+def _year_keys(reader: IndexReader) -> np.ndarray:
+    """Per document: a key that sorts newest years first and unknown years last."""
+
+    def make() -> np.ndarray:
+        years = [d.year for d in reader.docs]
+        return np.array([-y if y is not None else 10**6 for y in years], dtype=np.int32)
+
+    return reader.cached("year_keys", make)
 
 
 # -- search ----------------------------------------------------------------------------------
@@ -424,19 +458,16 @@ def search(
     reader = _reader(index)
     check_filter_values(reader, node)
     evaluator = _Evaluator(reader)
-    matched = set(evaluator.eval(node))
-    copies = _collapse(reader, matched) if collapse else {}
+    matched = evaluator.eval(node)
+    folding = _fold(reader, matched) if collapse else None
+    if folding is not None:
+        matched = folding.kept
     terms = positive_terms(node)
     ranker = _Ranker(reader, terms, matched)
     end = None if limit is None else offset + limit
 
     def rank(k: int | None) -> list[int]:
-        if sort == "year":
-            return ranker.by_year(k)
-        if k is None:
-            ranker.score_all(matched)
-            return sorted(matched, key=ranker.key)
-        return ranker.top(k)
+        return ranker.by_year(k) if sort == "year" else ranker.top(k)
 
     folded: dict[str, int] = {}
     listed = None
@@ -447,11 +478,12 @@ def search(
         folded = {d: per_doc[d] - PER_DOC for d in sorted(shown) if per_doc[d] > PER_DOC}
     else:
         page = rank(end)[offset:end]
+    copies = folding.copies_of(page) if folding is not None else {}
     hits = _hits(reader, page, terms, ranker.scores, copies)
     facet_counts = _facets(reader, matched) if facets else {}
     return SearchResult(
         query=query,
-        total=len(matched),
+        total=int(matched.size),
         offset=offset,
         limit=limit,
         hits=hits,
@@ -469,17 +501,14 @@ def search(
 def _ranked(reader: IndexReader, node: Node, sort: str, end: int | None, collapse: bool):
     """The matching set, its folded copies, the positive terms, the ranker and the first
     `end` paragraph ids in order (all of them for None)."""
-    matched = set(_Evaluator(reader).eval(node))
-    copies = _collapse(reader, matched) if collapse else {}
+    matched = _Evaluator(reader).eval(node)
+    folding = _fold(reader, matched) if collapse else None
+    if folding is not None:
+        matched = folding.kept
     terms = positive_terms(node)
     ranker = _Ranker(reader, terms, matched)
-    if sort == "year":
-        order = ranker.by_year(end)
-    elif end is None:
-        ranker.score_all(matched)
-        order = sorted(matched, key=ranker.key)
-    else:
-        order = ranker.top(end)
+    order = ranker.by_year(end) if sort == "year" else ranker.top(end)
+    copies = folding.copies_of(order) if folding is not None else {}
     return matched, copies, terms, ranker, order
 
 
@@ -509,13 +538,14 @@ def iter_hits(
         for i in range(0, len(order), batch):
             yield from _hits(reader, order[i : i + batch], terms, ranker.scores, copies)
 
-    return len(matched), hits()
+    return int(matched.size), hits()
 
 
-def _per_doc(reader: IndexReader, matched: set[int]) -> Counter:
+def _per_doc(reader: IndexReader, matched: np.ndarray) -> Counter:
     """Matching paragraphs per doc_id."""
-    per_doc = Counter(map(reader.doc_numbers().__getitem__, matched))
-    return Counter({reader.docs[i].doc_id: n for i, n in per_doc.items()})
+    per_doc = np.bincount(reader.doc_numbers()[matched], minlength=len(reader.docs))
+    docs = reader.docs
+    return Counter({docs[i].doc_id: int(per_doc[i]) for i in np.flatnonzero(per_doc).tolist()})
 
 
 def _suggestions(
@@ -530,12 +560,10 @@ def _suggestions(
     """Queries to offer beside the answer (search/suggest.py), counted with the same filters."""
 
     def total(text: str) -> int:
-        matched = set(evaluator.eval(build_query(text, year=year, region=region, filters=filters)))
-        if collapse:
-            _collapse(reader, matched)
-        return len(matched)
+        matched = evaluator.eval(build_query(text, year=year, region=region, filters=filters))
+        return int((_fold(reader, matched).kept if collapse else matched).size)
 
-    return punctuation_suggestions(query, lambda node: len(evaluator.eval(node)), total)
+    return punctuation_suggestions(query, lambda node: int(evaluator.eval(node).size), total)
 
 
 def count(
@@ -543,12 +571,38 @@ def count(
 ) -> int:
     """The number of hits `search` would report, without ranking."""
     node = build_query(query, **filters)  # type: ignore[arg-type]
+    return int(matching_pids(index, node, collapse=collapse).size)
+
+
+def matching_pids(
+    index: Index | IndexReader | Path | str, query: str | Node, *, collapse: bool = True
+) -> np.ndarray:
+    """The exact set of paragraphs a query matches, as a sorted numpy array of paragraph ids.
+
+    `query` is a query string or a tree from `parse_query` / `build_query`. With collapse (as
+    `search` counts), paragraphs repeating an original's paragraph in a near-duplicate document
+    are left out when the original matches too. Pass `index.reader()` as `index` to several
+    calls (with `paragraph_doc_numbers`, `documents`) to read one generation throughout.
+    """
+    node = parse_query(query) if isinstance(query, str) else query
     reader = _reader(index)
     check_filter_values(reader, node)
-    matched = set(_Evaluator(reader).eval(node))
-    if collapse:
-        _collapse(reader, matched)
-    return len(matched)
+    matched = _Evaluator(reader).eval(node)
+    return _fold(reader, matched).kept if collapse else matched
+
+
+def paragraph_doc_numbers(index: Index | IndexReader | Path | str) -> np.ndarray:
+    """For each paragraph id, the position of its document in `documents(index)` (-1: none).
+
+    An int32 array indexed by paragraph id: `doc_numbers[matching_pids(...)]` gives the document
+    of every match, ready for numpy.bincount.
+    """
+    return _reader(index).doc_numbers()
+
+
+def documents(index: Index | IndexReader | Path | str) -> list[DocInfo]:
+    """The index's documents in paragraph-id order (what paragraph_doc_numbers points into)."""
+    return _reader(index).docs
 
 
 def _render(node: Node) -> str:
@@ -615,13 +669,16 @@ def explain(
             else:
                 kind, text, norm = "term", leaf.text, leaf.text
                 words = indexed_words(wreader, leaf.text)
-            clauses.append(Clause(kind, text, norm, negated, len(evaluator.eval(leaf)), words))
-    matched = set(evaluator.eval(node))
+            count = int(evaluator.eval(leaf).size)
+            clauses.append(Clause(kind, text, norm, negated, count, words))
+    matched = evaluator.eval(node)
     unfiltered = _without_fields(node)
-    without = len(evaluator.eval(unfiltered)) if unfiltered is not None else len(matched)
-    folded = sum(len(c) for c in _collapse(reader, matched).values())
+    without = int((evaluator.eval(unfiltered) if unfiltered is not None else matched).size)
+    folded = int(matched.size - _fold(reader, matched).kept.size)
     suggestions = _suggestions(reader, evaluator, query, year, region, filters, True)
-    return Explanation(query, _render(node), clauses, without, len(matched), folded, suggestions)
+    return Explanation(
+        query, _render(node), clauses, without, int(matched.size), folded, suggestions
+    )
 
 
 def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[int, int]]:
@@ -635,22 +692,35 @@ def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[
     return merge_spans(to_source_spans(text, merge_spans(spans), norm))
 
 
-def _collapse(reader: IndexReader, matched: set[int]) -> dict[int, list[int]]:
-    """Remove copies of matched originals from matched; returns original → copies."""
-    dup_of = reader.dup_of()
-    copies: dict[int, list[int]] = {}
-    if not dup_of:
-        return copies
-    if len(dup_of) < len(matched):
-        candidates = [p for p in dup_of if p in matched]
-    else:
-        candidates = [p for p in matched if p in dup_of]
-    for pid in sorted(candidates):
-        original = dup_of[pid]
-        if original in matched:
-            matched.discard(pid)
-            copies.setdefault(original, []).append(pid)
-    return copies
+class _Folded:
+    """A matching set without the copies of matched originals, and which copies went where."""
+
+    def __init__(self, kept: np.ndarray, copies: np.ndarray, originals: np.ndarray):
+        self.kept = kept
+        self._copies = copies
+        self._originals = originals
+
+    def copies_of(self, page: list[int]) -> dict[int, list[int]]:
+        """Original pid → its folded copies (sorted), for the originals on a page."""
+        out: dict[int, list[int]] = {}
+        if not self._copies.size or not page:
+            return out
+        on_page = np.isin(self._originals, np.array(page, dtype=pidsets.PID))
+        for copy, original in zip(
+            self._copies[on_page].tolist(), self._originals[on_page].tolist(), strict=True
+        ):
+            out.setdefault(original, []).append(copy)
+        return out
+
+
+def _fold(reader: IndexReader, matched: np.ndarray) -> _Folded:
+    """Remove the copies whose original also matched (near-duplicate documents)."""
+    copies, originals = reader.dup_of()
+    if not copies.size or not matched.size:
+        return _Folded(matched, pidsets.EMPTY, pidsets.EMPTY)
+    both = pidsets.contains(matched, copies) & pidsets.contains(matched, originals)
+    folded = copies[both]
+    return _Folded(pidsets.difference(matched, folded), folded, originals[both])
 
 
 def _locations(reader: IndexReader, pids: list[int]) -> list[Location]:
@@ -736,24 +806,35 @@ def region_facets(d) -> dict[str, str]:
     return keys
 
 
-def _facets(reader: IndexReader, matched: set[int]) -> dict[str, dict[str, int]]:
-    counts: dict[str, Counter] = {name: Counter() for name in FACETS}
-    per_doc = Counter(map(reader.doc_numbers().__getitem__, matched))
-    for i, n in per_doc.items():
-        d = reader.docs[i]
-        counts["year"][str(d.year) if d.year is not None else "unknown"] += n
-        counts["region"][d.region or "unknown"] += n
-        counts["level"][d.level or "unknown"] += n
-        counts["type"][d.meta.get("type") or "unknown"] += n
-        for name, key in region_facets(d).items():
-            counts[name][key] += n
+def _facets(reader: IndexReader, matched: np.ndarray) -> dict[str, dict[str, int]]:
+    """Paragraph counts per facet label over the whole matching set."""
+    per_doc = np.bincount(reader.doc_numbers()[matched], minlength=len(reader.docs))
     out = {}
-    for name, c in counts.items():
+    for name in FACET_LABELS:
+        codes, labels = _facet_codes(reader, name)
+        counts = np.bincount(codes, weights=per_doc, minlength=len(labels))
+        found = {
+            labels[i]: int(counts[i])
+            for i in np.flatnonzero(counts).tolist()
+            if labels[i] is not None
+        }
         if name == "year":
-            out[name] = dict(sorted(c.items(), key=lambda kv: kv[0], reverse=True))
+            out[name] = dict(sorted(found.items(), key=lambda kv: kv[0], reverse=True))
         else:
-            out[name] = dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+            out[name] = dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
     return out
+
+
+def _facet_codes(reader: IndexReader, name: str) -> tuple[np.ndarray, list[str | None]]:
+    """Per document, the number of its label for a facet; and the labels (once per reader)."""
+
+    def make() -> tuple[np.ndarray, list[str | None]]:
+        label = FACET_LABELS[name]
+        numbers: dict[str | None, int] = {}
+        codes = [numbers.setdefault(label(d), len(numbers)) for d in reader.docs]
+        return np.array(codes, dtype=np.int32), list(numbers)
+
+    return reader.cached(("facet", name), make)
 
 
 # -- documents -------------------------------------------------------------------------------

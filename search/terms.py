@@ -144,10 +144,10 @@ def _period(reader: IndexReader, value: str, region: str | None) -> tuple[set[in
     """Paragraph ids of a period (copies of near-duplicates left out) and its first year."""
     f = make_field("year", value)
     evaluator = _Evaluator(reader)
-    pids = evaluator.field(f)
+    pids = set(evaluator.field(f).tolist())
     if region:
-        pids &= evaluator.field(make_field("region", region))
-    pids.difference_update(reader.dup_of())
+        pids &= set(evaluator.field(make_field("region", region)).tolist())
+    pids.difference_update(reader.dup_of()[0].tolist())
     first_year = f.low if f.low is not None else min(
         (d.year for d in reader.docs if d.year is not None), default=0
     )  # fmt: skip
@@ -212,7 +212,7 @@ def compare_terms(
     exact: dict[str, tuple[int, int]] = {}
 
     def recount(w: str) -> set[int]:
-        pids = evaluator.term(w)
+        pids = set(evaluator.term(w).tolist())
         exact[w] = (len(pids & a), len(pids & b))
         return pids
 
@@ -266,7 +266,7 @@ def compare_terms(
 def _earlier(reader: IndexReader, year: int, region: str | None) -> set[int]:
     """Paragraphs of the scope dated before `year`."""
     evaluator = _Evaluator(reader)
-    pids = evaluator.field(make_field("year", f"..{year - 1:04d}"))
+    pids = set(evaluator.field(make_field("year", f"..{year - 1:04d}")).tolist())
     if region:
-        pids &= evaluator.field(make_field("region", region))
+        pids &= set(evaluator.field(make_field("region", region)).tolist())
     return pids

@@ -18,11 +18,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from govsearch.indexer import IndexReader, QueryError, UsageError
 
 from .query import Phrase, Term, make_field, positive_terms
 from .results import JSON_SCHEMA_VERSION
-from .service import Index, _collapse, _Evaluator, _reader, build_query, phrase_pattern
+from .service import Index, _Evaluator, _fold, _reader, build_query, phrase_pattern
 from .vocabulary import check_filter_values
 
 #: What a series can be counted by; `doc` is one bucket per document.
@@ -251,7 +253,7 @@ class _Scope:
         copies: Counter = Counter()
         if not count_copies:
             numbers = self.doc_numbers
-            copies.update(numbers[pid] for pid in reader.dup_of())
+            copies.update(numbers[reader.dup_of()[0]].tolist())
         #: Paragraphs each document contributes to its bucket's total.
         self.doc_paragraphs = [d.paragraphs - copies[i] for i, d in enumerate(docs)]
         keys: dict[tuple, list[int]] = {}
@@ -290,13 +292,14 @@ def _matching(reader: IndexReader, node, in_scope: set[int], collapse: bool) -> 
 
     The one place that asks the evaluator: everything else works on the sorted ids.
     """
-    matched = set(_Evaluator(reader).eval(node))
+    matched = _Evaluator(reader).eval(node)
     if len(in_scope) < len(reader.docs):
-        numbers = reader.doc_numbers()
-        matched = {p for p in matched if numbers[p] in in_scope}
+        wanted = np.zeros(len(reader.docs), dtype=bool)
+        wanted[list(in_scope)] = True
+        matched = matched[wanted[reader.doc_numbers()[matched]]]
     if collapse:
-        _collapse(reader, matched)
-    return array("I", sorted(matched))
+        matched = _fold(reader, matched).kept
+    return array("I", matched.tolist())
 
 
 def _counter(terms: list[Term | Phrase]) -> Callable[[str], int] | None:
@@ -550,8 +553,9 @@ def _scope_docs(
     if not fields:
         return everything, year_range
     evaluator = _Evaluator(reader)
+    numbers = reader.doc_numbers()
     keep = everything
     for f in fields:
-        pids = evaluator.field(f)
-        keep = {i for i in keep if reader.docs[i].pid_start in pids}
+        holding = set(numbers[evaluator.field(f)].tolist())
+        keep = {i for i in keep if i in holding}
     return keep, year_range
