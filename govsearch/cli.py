@@ -674,6 +674,8 @@ def stats(fmt: str, index_dir: Path | None) -> None:
 @click.option(
     "--public",
     is_flag=True,
+    envvar="GOVSEARCH_PUBLIC",
+    show_envvar=True,
     help="Hide the server's file paths from pages and the API (file names only): for a port "
     "others can reach.",
 )
@@ -715,7 +717,7 @@ def serve(
     if not quiet:
         _log_requests_to_stderr()
     if debug:
-        server.check_port_free(host, port)
+        server.check_port_free(host, port)  # Flask binds late: ask before announcing
         _say_serving(target, host, port)
         app.run(host=host, port=port, debug=True)
         return
@@ -733,8 +735,11 @@ def _log_requests_to_stderr() -> None:
 
     from govsearch.web import access_log
 
+    if any(getattr(h, "govsearch_stderr", False) for h in access_log.handlers):
+        return  # serve invoked again in one process (tests): one line per request still
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.govsearch_stderr = True  # type: ignore[attr-defined]
     access_log.addHandler(handler)
     access_log.setLevel(logging.INFO)
     access_log.propagate = False

@@ -595,7 +595,9 @@ def mark_duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
     }
     original: dict[str, str] = {}
     found: list[tuple[str, str, float]] = []
-    for (a, b), n in sorted(shared.items()):
+    # Pairs in indexing order, so a copy of a copy is traced to the first-indexed document
+    # whatever the ids (which come from paths) sort like.
+    for (a, b), n in sorted(shared.items(), key=lambda kv: sorted(info[d][0] for d in kv[0])):
         # Measured against the larger document: a short text quoting a long one (a resolution
         # on a report) is not a copy of it.
         share = n / max(len(per_doc[a]), len(per_doc[b]))

@@ -45,8 +45,14 @@ def test_property_offsets_map_back_to_source_characters(text):
        st.text(alphabet="河长制gdp(一)2", min_size=1, max_size=3))  # fmt: skip
 def test_property_source_spans_cover_what_normalises_to_the_needle(text, needle):
     norm = normalize(text)
-    for s, e in to_source_spans(text, find_all(norm, needle)):
-        assert normalize(text[s:e]).find(needle) >= 0
+    found = find_all(norm, needle)
+    # Every occurrence, overlapping ones included, and nothing when the needle is absent.
+    assert len(found) == sum(norm.startswith(needle, i) for i in range(len(norm)))
+    spans = to_source_spans(text, found)
+    assert len(spans) == len(found)
+    # Each character of this alphabet normalises to one character: a span is exactly the needle.
+    for s, e in spans:
+        assert normalize(text[s:e]) == needle
 
 
 def test_find_all_overlapping_and_merge():
