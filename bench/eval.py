@@ -2,7 +2,9 @@
 
 Each evaluation is a module `bench/eval_<name>.py` with a `main(argv) -> int` that prints its
 table on stdout and writes its figures to `bench/results/eval_<name>.json`. Without names, every
-evaluation present runs in turn.
+evaluation present runs in turn. Names come first; everything from the first option on goes to
+each evaluation, which ignores options that are not its own (`python -m bench.eval ranking
+--seed 2`).
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ def available() -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    names = [a for a in args if not a.startswith("-")] or available()
-    options = [a for a in args if a.startswith("-")]
+    first_option = next((i for i, a in enumerate(args) if a.startswith("-")), len(args))
+    names = args[:first_option] or available()
+    options = args[first_option:]
     unknown = sorted(set(names) - set(available()))
     if unknown:
         print(f"unknown evaluation(s): {', '.join(unknown)}; known: {', '.join(available())}",

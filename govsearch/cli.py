@@ -340,7 +340,7 @@ def vimgrep_column(hit) -> int:
     "--explain",
     is_flag=True,
     help="Show how the query was understood: its parts, what each matches alone, the words "
-    "used for ranking, what filters removed.",
+    "used for ranking, what filters removed, and each hit's score components.",
 )
 @click.option("--color/--no-color", default=None, help="Colour matches [default: on a terminal].")
 # No short -o: `-oa` must stay the query "without oa".
@@ -409,7 +409,8 @@ def search_cmd(
         )  # fmt: skip
         sys.exit(EXIT_HITS if total else EXIT_NO_HITS)
     if explain:
-        _print_explanation(target, text, year, region, fmt)
+        page = {"limit": None if all_hits else limit, "offset": offset, "sort": sort}
+        _print_explanation(target, text, year, region, fmt, page)
         return
     if count_only:
         n = count(target, text, year=year, region=region)
@@ -437,10 +438,10 @@ def _check_filter_options(**options: str | None) -> None:
             raise UsageError(f"--{name} {shlex.quote(value)} — {exc.option_reason}") from None
 
 
-def _print_explanation(target: Path, text: str, year, region, fmt: str) -> None:
+def _print_explanation(target: Path, text: str, year, region, fmt: str, page: dict) -> None:
     from govsearch.search import explain
 
-    e = explain(target, text, year=year, region=region)
+    e = explain(target, text, year=year, region=region, **page)
     if fmt in ("json", "jsonl"):
         click.echo(json.dumps(e.to_dict(), ensure_ascii=False))
     else:
@@ -455,7 +456,25 @@ def _print_explanation(target: Path, text: str, year, region, fmt: str) -> None:
                    "folded into also_in)")  # fmt: skip
         for line in _suggestion_lines(e.suggestions):
             click.echo(line)
+        _print_score_details(e.ranking, page["offset"])
     sys.exit(EXIT_HITS if e.total else EXIT_NO_HITS)
+
+
+def _print_score_details(scores, offset: int) -> None:
+    if not scores:
+        return
+    click.echo("ranking:         score = bm25f + proximity + contiguity")
+    for n, s in enumerate(scores, offset + 1):
+        words = ", ".join(f"{w} {v:.4f}" for w, v in s.bm25f_words.items())
+        line = f"  [{n}] {s.id}  {s.score:.4f} = {s.bm25f:.4f} bm25f"
+        line += f" ({words})" if words else " (fragment only)"
+        if s.reranked:
+            span = {"clause": "one clause", "sentence": "one sentence"}.get(s.span, "apart")
+            line += f" + {s.proximity:.4f} proximity ({span})"
+            line += f" + {s.contiguity:.4f} contiguity ({s.contiguous_pairs} pairs back to back)"
+        else:
+            line += " (not re-ranked)"
+        click.echo(line)
 
 
 def _print_result(result, fmt: str, color: bool) -> None:
@@ -655,6 +674,8 @@ def stats(fmt: str, index_dir: Path | None) -> None:
 @click.option(
     "--public",
     is_flag=True,
+    envvar="GOVSEARCH_PUBLIC",
+    show_envvar=True,
     help="Hide the server's file paths from pages and the API (file names only): for a port "
     "others can reach.",
 )
@@ -696,7 +717,7 @@ def serve(
     if not quiet:
         _log_requests_to_stderr()
     if debug:
-        server.check_port_free(host, port)
+        server.check_port_free(host, port)  # Flask binds late: ask before announcing
         _say_serving(target, host, port)
         app.run(host=host, port=port, debug=True)
         return
@@ -714,8 +735,11 @@ def _log_requests_to_stderr() -> None:
 
     from govsearch.web import access_log
 
+    if any(getattr(h, "govsearch_stderr", False) for h in access_log.handlers):
+        return  # serve invoked again in one process (tests): one line per request still
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.govsearch_stderr = True  # type: ignore[attr-defined]
     access_log.addHandler(handler)
     access_log.setLevel(logging.INFO)
     access_log.propagate = False

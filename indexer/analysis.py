@@ -214,8 +214,11 @@ def word_key(word: str) -> int:
 PART_SEPARATOR = "\x1f"
 #: Weight of a word found in each part. Whoosh's Frequency format sums token boosts into the
 #: posting weight, so folding heading and title words into the one field with these weights
-#: is BM25F's weighted term frequency, at the cost of one posting per distinct word.
-PART_BOOSTS = (1.0, 2.0, 1.5)
+#: is BM25F's weighted term frequency, at the cost of one posting per distinct word. A part
+#: weighed 0 is not indexed at all. Tuned on the known-item evaluation (bench/eval_ranking.py):
+#: heading and title words made finding a paragraph by its own words worse at every weight
+#: tried (main had heading ×2, title ×1.5), so only the paragraph's words rank it.
+PART_BOOSTS = (1.0, 0.0, 0.0)
 
 
 #: Starts a value whose words were segmented already (see pretokenized).
@@ -230,8 +233,11 @@ def indexed_value(text: str, heading: str | None, title: str | None) -> str:
     return PART_SEPARATOR.join(clean)
 
 
-def part_words(text: str, words: DictWords) -> list[str]:
-    """The indexed words of one part (paragraph text, heading or title), in order."""
+def part_words(text: str, words: DictWords, part: int = 0) -> list[str]:
+    """The indexed words of one part (0 paragraph text, 1 heading, 2 title), in order; none
+    for a part weighed 0 (not indexed, so not segmented)."""
+    if part < len(PART_BOOSTS) and PART_BOOSTS[part] <= 0:
+        return []
     return segment_normalized(normalize(text), words)
 
 
@@ -242,6 +248,8 @@ def weighted_words(parts: list[list[str]]) -> Iterator[tuple[str, float]]:
     derives the word postings from them, so both hold the same words, weights and lengths.
     """
     for words, boost in zip(parts, PART_BOOSTS, strict=False):
+        if boost <= 0:  # a part weighed 0 is left out, from the field's length too
+            continue
         for word in words:
             yield word, boost
 
@@ -315,6 +323,9 @@ class ChineseTokenizer(Tokenizer):
             return
         seg = self._segmenter()
         for part, boost in zip(value.split(PART_SEPARATOR), PART_BOOSTS, strict=False):
+            if boost <= 0:  # a part weighed 0 is left out, from the field's length too
+                offset += len(part) + 1
+                continue
             for word, start, end in seg.tokenize(normalize(part)):
                 if not _is_word(word):
                     continue

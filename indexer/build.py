@@ -615,7 +615,9 @@ def mark_duplicates(conn: sqlite3.Connection, texts: textfile.TextFile) -> list[
     }
     original: dict[str, str] = {}
     found: list[tuple[str, str, float]] = []
-    for (a, b), n in sorted(shared.items()):
+    # Pairs in indexing order, so a copy of a copy is traced to the first-indexed document
+    # whatever the ids (which come from paths) sort like.
+    for (a, b), n in sorted(shared.items(), key=lambda kv: sorted(info[d][0] for d in kv[0])):
         # Measured against the larger document: a short text quoting a long one (a resolution
         # on a report) is not a copy of it.
         share = n / max(len(per_doc[a]), len(per_doc[b]))
@@ -660,14 +662,14 @@ def _add_document(
     doc, rows = _document_rows(src, pending.row, doc_id)
     warnings.extend(f"{pending.path}: {w}" for w in doc["warnings"])
     # Segmented once here, handed to Whoosh as they are and to the word postings.
-    title_words = part_words(doc["title"] or "", words)
+    title_words = part_words(doc["title"] or "", words, 2)
     heading_words: dict[str, list[str]] = {}
     pid = first_pid
     for paragraph, line, column, page, section, text, norm in rows:
         sid = _section_id(conn, sections, section)
         innermost = section.rsplit(SectionTracker.SEPARATOR, 1)[-1] if section else ""
         if innermost not in heading_words:
-            heading_words[innermost] = part_words(innermost, words)
+            heading_words[innermost] = part_words(innermost, words, 1)
         parts = [segment_normalized(norm, words), heading_words[innermost], title_words]
         writer.add_document(pid=pid, doc_id=doc_id, words=pretokenized(parts))
         derived.add(pid, norm, sid, parts)

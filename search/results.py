@@ -208,6 +208,29 @@ class Clause:
 
 
 @dataclass(frozen=True)
+class HitScore:
+    """How one hit's score was made: score = bm25f + proximity + contiguity."""
+
+    id: str
+    score: float
+    #: BM25F over the index's words (heading and title words weighted in); 0 for a paragraph
+    #: that holds the query only as a fragment of other words.
+    bm25f: float
+    #: The part of bm25f each query word brought.
+    bm25f_words: dict[str, float]
+    #: Bonus for the query's terms standing in one clause or sentence (search/ranking.py).
+    proximity: float
+    #: Bonus for consecutive query terms occurring back to back.
+    contiguity: float
+    #: "clause", "sentence" or "": where the query's terms were found together.
+    span: str
+    #: Adjacent query-term pairs found back to back.
+    contiguous_pairs: int
+    #: Whether the hit was among the best candidates that ranking re-scores.
+    reranked: bool
+
+
+@dataclass(frozen=True)
 class Explanation:
     """Why a query matches what it matches (govsearch search --explain)."""
 
@@ -218,6 +241,8 @@ class Explanation:
     total: int
     folded_duplicates: int
     suggestions: list[Suggestion] = field(default_factory=list)
+    #: The page's hits with their score components, in rank order.
+    ranking: list[HitScore] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -36,6 +36,7 @@ from .results import (
     Document,
     Explanation,
     Hit,
+    HitScore,
     IndexStats,
     Location,
     Paragraph,
@@ -309,6 +310,8 @@ class _Ranker:
         self.matched = matched
         self.words = query_words(reader, terms) if terms and matched.size else []
         self.scores: dict[int, float] = {}
+        #: Base scores of the candidates ranking.rerank re-scored last (for --explain).
+        self.head_base: dict[int, float] = {}
         self._base: np.ndarray | None = None
 
     def base(self) -> np.ndarray:
@@ -352,40 +355,67 @@ class _Ranker:
     def top(self, n: int | None) -> list[int]:
         """The first n matches in final order: the best RERANK_DEPTH by base score re-scored
         by ranking.rerank, then the rest in base order."""
-        depth = ranking.RERANK_DEPTH
+        depth = ranking.RERANK_DEPTH if ranking.reorders(self.terms) else 0
+        if n == 0 and not depth:
+            return []
         pids, scores = self.base_order(None if n is None else max(n, depth))
-        head, head_scores = pids[:depth], scores[:depth]
-        if head.size and self.terms:
-            candidates = [
-                ranking.Candidate(pid, score, norm)
-                for pid, score, norm in zip(
-                    head.tolist(), head_scores.tolist(), self.r.norms(head.tolist()), strict=True
-                )
-            ]
-            final = ranking.rerank(self.terms, candidates)
-            head_scores = np.array([final[p] for p in head.tolist()], dtype=np.float64)
+        if depth:
+            head, head_scores = self._rerank(pids[:depth], scores[:depth])
             order = self._sorted(head, head_scores)
-            head, head_scores = head[order], head_scores[order]
-            pids = np.concatenate([head, pids[depth:]])
-            scores = np.concatenate([head_scores, scores[depth:]])
+            pids = np.concatenate([head[order], pids[depth:]])
+            scores = np.concatenate([head_scores[order], scores[depth:]])
         if n is not None:
             pids, scores = pids[:n], scores[:n]
         self.scores.update(zip(pids.tolist(), scores.tolist(), strict=True))
         return pids.tolist()
 
+    def _rerank(self, head: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ranking.rerank's scores for these candidates (their base scores kept in head_base)."""
+        ids = head.tolist()
+        candidates = [
+            ranking.Candidate(pid, score, norm)
+            for pid, score, norm in zip(ids, scores.tolist(), self.r.norms(ids), strict=True)
+        ]
+        self.head_base = {c.pid: c.score for c in candidates}
+        final = ranking.rerank(self.terms, candidates)
+        return head, np.array([final[p] for p in head.tolist()], dtype=np.float64)
+
     def by_year(self, n: int | None) -> list[int]:
-        """Newest first; within a year by base score."""
+        """Newest first; within a year by score (the first RERANK_DEPTH re-ranked)."""
+        depth = ranking.RERANK_DEPTH if ranking.reorders(self.terms) else 0
+        want = None if n is None else max(n, depth)
+        if want == 0:
+            return []
         pids, scores = self.matched, self.base()
         years = self.year_keys(pids)
-        if n is not None and n < pids.size:
-            last = np.partition(years, n - 1)[n - 1]
+        if want is not None and want < pids.size:
+            last = np.partition(years, want - 1)[want - 1]
             keep = years <= last
             pids, scores, years = pids[keep], scores[keep], years[keep]
         order = np.lexsort((pids, -scores, years))
+        if want is not None:
+            order = order[:want]
+        pids, scores, years = pids[order], scores[order], years[order]
+        if depth:
+            _head, head_scores = self._rerank(pids[:depth], scores[:depth])
+            head = np.lexsort((pids[:depth], -head_scores, years[:depth]))
+            pids = np.concatenate([pids[:depth][head], pids[depth:]])
+            scores = np.concatenate([head_scores[head], scores[depth:]])
         if n is not None:
-            order = order[:n]
-        self.scores.update(zip(pids[order].tolist(), scores[order].tolist(), strict=True))
-        return pids[order].tolist()
+            pids, scores = pids[:n], scores[:n]
+        self.scores.update(zip(pids.tolist(), scores.tolist(), strict=True))
+        return pids.tolist()
+
+    def word_scores(self, pids: list[int]) -> dict[int, dict[str, float]]:
+        """Each ranking word's part of these paragraphs' base scores (for --explain)."""
+        out: dict[int, dict[str, float]] = {p: {} for p in pids}
+        wanted = np.array(pids, dtype=np.int64)
+        for word in self.words:
+            wp, ws = wordscores.word_scores(self.r, word)
+            hit = np.isin(wp, wanted)
+            for pid, score in zip(wp[hit].tolist(), ws[hit].tolist(), strict=True):
+                out[pid][word] = score
+        return out
 
 
 def _year_keys(reader: IndexReader) -> np.ndarray:
@@ -650,8 +680,17 @@ def explain(
     year: str | None = None,
     region: str | None = None,
     filters: Iterable[tuple[str, str]] = (),
+    limit: int | None = 10,
+    offset: int = 0,
+    sort: str = "relevance",
 ) -> Explanation:
-    """How a query was understood: its parts, what each matches alone, what filters removed."""
+    """How a query was understood and ranked.
+
+    Its parts, what each matches alone, what filters removed, and the score components of the
+    hits `search` would show on the same page (ungrouped).
+    """
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
     filters = list(filters)
     node = build_query(query, year=year, region=region, filters=filters)
     reader = _reader(index)
@@ -675,9 +714,44 @@ def explain(
     without = int((evaluator.eval(unfiltered) if unfiltered is not None else matched).size)
     folded = int(matched.size - _fold(reader, matched).kept.size)
     suggestions = _suggestions(reader, evaluator, query, year, region, filters, True)
+    end = None if limit is None else offset + limit
+    scores = _score_details(reader, node, sort, offset, end)
     return Explanation(
-        query, _render(node), clauses, without, int(matched.size), folded, suggestions
+        query, _render(node), clauses, without, int(matched.size), folded, suggestions, scores
     )
+
+
+def _score_details(
+    reader: IndexReader, node: Node, sort: str, offset: int, end: int | None
+) -> list[HitScore]:
+    """The score components of one page of hits, ranked as `search` ranks them."""
+    _matched, _copies, terms, ranker, order = _ranked(reader, node, sort, end, True)
+    page = order[offset:end]
+    words = ranker.word_scores(page)
+    rows = reader.fetch(page, "paragraph")
+    norms = dict(zip(page, reader.norms(page), strict=True))
+    out = []
+    for pid in page:
+        (paragraph,), norm = rows[pid], norms[pid]
+        if pid in ranker.head_base:
+            base = ranker.head_base[pid]
+            parts = ranking.components(terms, ranking.Candidate(pid, base, norm))
+        else:
+            parts = ranking.Components(ranker.scores.get(pid, 0.0))
+        out.append(
+            HitScore(
+                id=f"{reader.doc_of(pid).doc_id}:{paragraph}",
+                score=round(ranker.scores.get(pid, 0.0), 4),
+                bm25f=round(parts.base, 4),
+                bm25f_words={w: round(v, 4) for w, v in words[pid].items()},
+                proximity=round(parts.proximity, 4),
+                contiguity=round(parts.contiguity, 4),
+                span=parts.span,
+                contiguous_pairs=parts.contiguous_pairs,
+                reranked=pid in ranker.head_base,
+            )
+        )
+    return out
 
 
 def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[int, int]]:

@@ -19,9 +19,8 @@ import math
 
 import numpy as np
 
-from govsearch.indexer import IndexReader
+from govsearch.indexer import IndexReader, schema
 from govsearch.indexer.analysis import word_key
-from govsearch.indexer.schema import BM25_B, BM25_K1
 
 EMPTY = (np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64))
 
@@ -52,10 +51,10 @@ def word_scores(reader: IndexReader, word: str) -> tuple[np.ndarray, np.ndarray]
         idf = math.log(documents / (pids.size + 1)) + 1
         avgfl = (int(words.meta.get("field_length", 0)) / (documents or 1)) or 1
         lengths = _length_table(reader)[words.flat["length_bytes"][pids]]
-        scores = idf * (
-            (weights * (BM25_K1 + 1))
-            / (weights + BM25_K1 * ((1 - BM25_B) + BM25_B * lengths / avgfl))
-        )
+        # Read per call, as Whoosh's searcher does: k1 and b can change without a rebuild.
+        model = schema.weighting()
+        k1, b = model.K1, model.B
+        scores = idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avgfl)))
         return pids, scores
 
     return reader.cached_query(("word", word), make)

@@ -88,6 +88,42 @@ def sample_paragraphs(corpus_sample) -> list[tuple[str, int, str]]:
     return out
 
 
+def long_paragraph(chars: int = 30_000) -> str:
+    """A regulation pasted as one line: sentences, with 河长制 in every ~1,000 characters."""
+    sentence = "加强水资源保护，建立健全河湖管理保护长效机制。"
+    parts, size, n = [], 0, 0
+    while size < chars:
+        piece = sentence if n % 40 else "全面推行河长制。"
+        parts.append(piece)
+        size += len(piece)
+        n += 1
+    return "".join(parts)
+
+
+@pytest.fixture(scope="session")
+def long_doc(tmp_path_factory) -> Path:
+    """A short paragraph, a 30,000-character one, and two more after it."""
+    folder = tmp_path_factory.mktemp("long-doc")
+    path = folder / "long.txt"
+    lines = [
+        "超长段落测试文件",
+        "第一段，推行河长制。",
+        long_paragraph(),
+        "倒数第二段。",
+        "最后一段，河长制收尾。",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def long_index(tmp_path_factory, long_doc) -> Path:
+    """An index of long_doc alone."""
+    index_dir = tmp_path_factory.mktemp("long-index")
+    build_index([long_doc], index_dir)
+    return index_dir
+
+
 @pytest.fixture(scope="session")
 def corpus_index_no_manifest(tmp_path_factory) -> Path:
     """The whole ../shared/corpus indexed without its manifest (about 30 s): inference alone."""

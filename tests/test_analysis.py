@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from govsearch.indexer import analysis
 from govsearch.indexer.analysis import (
     PART_SEPARATOR,
     ChineseTokenizer,
@@ -44,8 +45,14 @@ def test_property_offsets_map_back_to_source_characters(text):
        st.text(alphabet="河长制gdp(一)2", min_size=1, max_size=3))  # fmt: skip
 def test_property_source_spans_cover_what_normalises_to_the_needle(text, needle):
     norm = normalize(text)
-    for s, e in to_source_spans(text, find_all(norm, needle)):
-        assert normalize(text[s:e]).find(needle) >= 0
+    found = find_all(norm, needle)
+    # Every occurrence, overlapping ones included, and nothing when the needle is absent.
+    assert len(found) == sum(norm.startswith(needle, i) for i in range(len(norm)))
+    spans = to_source_spans(text, found)
+    assert len(spans) == len(found)
+    # Each character of this alphabet normalises to one character: a span is exactly the needle.
+    for s, e in spans:
+        assert normalize(text[s:e]) == needle
 
 
 def test_find_all_overlapping_and_merge():
@@ -65,12 +72,42 @@ def test_tokenizer_positions_and_offsets():
     assert "，" not in [t[0] for t in tokens] and "," not in [t[0] for t in tokens]
 
 
-def test_heading_and_title_words_carry_their_boost():
+def test_heading_and_title_words_carry_their_boost(monkeypatch):
+    monkeypatch.setattr(analysis, "PART_BOOSTS", (1.0, 2.0, 1.5))
     tok = ChineseTokenizer(builtin_dictionary())
     value = indexed_value("推进治水", "一、河长制", "某市政府工作报告")
     assert value.count(PART_SEPARATOR) == 2
     boosts = {t.text: t.boost for t in tok(value)}
     assert boosts["治水"] == 1.0 and boosts["河长制"] == 2.0 and boosts["政府工作报告"] == 1.5
+
+
+def test_a_part_weighed_zero_is_left_out(monkeypatch):
+    monkeypatch.setattr(analysis, "PART_BOOSTS", (1.0, 0.0, 1.5))
+    tok = ChineseTokenizer(builtin_dictionary())
+    value = indexed_value("推进治水", "一、河长制", "某市政府工作报告")
+    tokens = {t.text: (t.boost, t.startchar, t.endchar) for t in tok(value, chars=True)}
+    assert "河长制" not in tokens and tokens["治水"][0] == 1.0
+    boost, start, end = tokens["政府工作报告"]
+    assert boost == 1.5 and value[start:end] == "政府工作报告"
+
+
+@pytest.mark.parametrize("boosts", [(1.0, 0.0, 0.0), (1.0, 2.0, 1.5), (1.0, 0.0, 1.5)])
+def test_a_pretokenized_value_gives_the_tokens_of_the_text(monkeypatch, boosts):
+    """The build segments once and hands Whoosh the words: the same tokens, boosts, order."""
+    monkeypatch.setattr(analysis, "PART_BOOSTS", boosts)
+    words = builtin_dictionary()
+    tok = ChineseTokenizer(words)
+    parts = ("全面推行河長制，黑臭水体治理ＧＤＰ", "一、河长制", "某市政府工作报告")
+    raw = [(t.text, t.boost) for t in tok(indexed_value(*parts))]
+    value = analysis.pretokenized([analysis.part_words(p, words, i) for i, p in enumerate(parts)])
+    assert [(t.text, t.boost) for t in tok(value)] == raw
+    assert len(raw) > 5 and raw[0] == ("全面", 1.0)
+
+
+def test_the_shipped_weights_rank_by_the_paragraphs_own_words():
+    tok = ChineseTokenizer(builtin_dictionary())
+    words = {t.text for t in tok(indexed_value("推进治水", "一、河长制", "某市政府工作报告"))}
+    assert "治水" in words and not words & {"河长制", "政府工作报告"}
 
 
 def test_policy_words_stay_whole_and_give_their_parts():

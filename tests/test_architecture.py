@@ -4,6 +4,7 @@ namespace: every part is imported as govsearch.<part>, never as a top-level modu
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 import zipfile
@@ -67,11 +68,21 @@ def test_the_wheel_installs_one_top_level_name(tmp_path):
     Built without isolation from the setuptools the test extra installs (no download).
     """
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-v",
          "-w", str(tmp_path), str(ROOT)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert build.returncode == 0, build.stderr
+    # `make install` is quiet only while setuptools has nothing to warn about (a data folder
+    # missing from `packages` alone printed ~100 lines): its warnings are failures here.
+    log = build.stdout + build.stderr
+    warnings = [
+        line.strip()
+        for line in log.splitlines()
+        if re.search(r"warning|deprecat|\*{20}|^\s*!!\s*$", line, re.IGNORECASE)
+        and "byte-compiling is disabled" not in line
+    ]
+    assert warnings == [], "\n".join(warnings[:20])
     (wheel,) = tmp_path.glob("govsearch-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/", 1)[0] for n in names if not n.split("/", 1)[0].endswith(".dist-info")}

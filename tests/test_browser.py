@@ -7,6 +7,7 @@ fail in CI (env var CI set). GOVSEARCH_SCREENSHOTS=1 also refreshes docs/screens
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -17,7 +18,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -93,16 +94,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(browser, browser_index, tmp_path_factory) -> str:
+@contextlib.contextmanager
+def _serve(index: Path, log: Path):
     """`python -m govsearch serve` on a free port; yields its base URL."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "serve.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVSEARCH_")}
     command = [sys.executable, "-m", "govsearch", "serve", "--port", str(port)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [*command, "--index", str(browser_index)], cwd=ROOT, env=env, stdout=out, stderr=out
+            [*command, "--index", str(index)], cwd=ROOT, env=env, stdout=out, stderr=out
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -125,6 +125,13 @@ def server(browser, browser_index, tmp_path_factory) -> str:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(browser, browser_index, tmp_path_factory) -> str:
+    """The UI over browser_index."""
+    with _serve(browser_index, tmp_path_factory.mktemp("server") / "serve.log") as base:
+        yield base
 
 
 @pytest.fixture
@@ -225,7 +232,7 @@ def test_search_read_and_filter(page, tmp_path):
 
 
 def test_hostile_document_runs_nothing(page):
-    page.goto("/?q=恶意测试")
+    page.goto("/?q=恶意测试&group=none")
     assert page.inner_text(".total") == "4"
     texts = page.locator(".hit-text").all_inner_texts()
     assert "<script>alert(1)</script>恶意测试" in texts
@@ -246,6 +253,85 @@ def test_hostile_document_runs_nothing(page):
     assert page.input_value("input[name=q]") == "<script>alert(5)</script>"
     page.wait_for_timeout(200)  # let any (wrongly) injected handler fire
     assert page.problems == []
+
+
+# -- phones and long documents ----------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+BELOW_BAR = """([selector, bar]) => {
+  const el = document.querySelector(selector).getBoundingClientRect();
+  const nav = document.querySelector(bar).getBoundingClientRect();
+  return {top: el.top, bar: nav.bottom, view: window.innerHeight};
+}"""
+
+
+def _watch(page):
+    page.problems = []  # type: ignore[attr-defined]
+    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    return page
+
+
+def test_phone_match_bar_leaves_the_target_paragraph_visible(browser, server):
+    context = browser.new_context(viewport=PHONE, base_url=server)
+    page = _watch(context.new_page())
+    try:
+        # A long query: its summary wraps, and the bar takes three lines on a phone.
+        q = quote("的 OR 河长制 OR 湖长制 OR 黑臭水体 OR 污染防治攻坚战 OR 土地整备")
+        hits = json.loads(page.request.get(f"/api/search?q={q}&per_page=50").text())["hits"]
+        hit = next(h for h in hits if h["paragraph"] > 8)
+        page.goto(f"/doc/{hit['doc_id']}?q={q}#p-{hit['paragraph']}")
+        page.wait_for_load_state("load")
+        nav_height = page.evaluate("() => document.getElementById('match-nav').offsetHeight")
+        assert nav_height > 80  # taller than any fixed margin the stylesheet could guess
+        where = page.evaluate(BELOW_BAR, [f"#p-{hit['paragraph']}", "#match-nav"])
+        assert where["bar"] <= where["top"] < where["view"], where
+        for _ in range(3):  # stepping through matches keeps each one clear of the bar too
+            page.click(".match-next")
+            where = page.evaluate(BELOW_BAR, ["mark.current", "#match-nav"])
+            assert where["bar"] <= where["top"] < where["view"], where
+        page.click(".para.is-target .para-nav a >> nth=-1")
+        page.wait_for_timeout(100)
+        target = urlsplit(page.url).fragment
+        where = page.evaluate(BELOW_BAR, [f"#{target}", "#match-nav"])
+        assert where["bar"] <= where["top"], where
+        assert page.problems == []
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def long_server(browser, long_index, tmp_path_factory) -> str:
+    with _serve(long_index, tmp_path_factory.mktemp("long-server") / "serve.log") as base:
+        yield base
+
+
+def test_long_document_opens_at_a_paragraph_after_a_huge_one(browser, long_server, long_index):
+    context = browser.new_context(viewport=VIEWPORT, base_url=long_server)
+    page = _watch(context.new_page())
+    try:
+        doc_id = json.loads(page.request.get("/api/search?q=河长制").text())["hits"][0]["doc_id"]
+        page.goto(f"/doc/{doc_id}?q=河长制#p-5")
+        page.wait_for_load_state("load")
+        page.wait_for_function(f"() => ({IN_VIEW})(document.getElementById('p-5'))", timeout=5000)
+        assert "is-target" in page.locator("#p-5").get_attribute("class")
+        assert page.locator("#p-3 .slice").count() == 8
+        assert page.locator("mark[id^='m-']").count() == 36
+        # The linked paragraph's match is current; the one before it is in the last slice.
+        assert page.inner_text(".match-pos") == "36 / 36"
+        page.click(".match-prev")
+        current = page.locator("mark.current")
+        assert current.get_attribute("id") == "m-35"
+        # Off-screen slices take their real height as they come near: it settles in view.
+        page.wait_for_function(
+            "() => { const r = document.querySelector('mark.current').getBoundingClientRect();"
+            " return r.top >= 0 && r.bottom <= window.innerHeight; }",
+            timeout=5000,
+        )
+        assert current.evaluate("m => m.closest('.slice') !== null")
+        assert page.problems == []
+    finally:
+        context.close()
 
 
 def test_trend_chart_from_results_and_a_point_click(page, tmp_path):

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
 import pytest
 
 from govsearch.cli import cli, excerpt, mark
+from govsearch.indexer.formats import SUPPORTED_SUFFIXES
 from govsearch.search import search
 
 from .conftest import ROOT, SEEDS
@@ -229,13 +234,23 @@ def test_utf8_output_whatever_the_locale(seed_index):
     assert "河长制" in out.stdout.decode("utf-8")
 
 
-@pytest.mark.parametrize("query", ["(", ")", '"', "OR", "-", "year:", "x" * 1001, "\x00"])
-def test_hostile_queries_never_traceback(runner, seed_index, query):
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("(", "unbalanced parenthesis: add the closing ')'"),
+        (")", "unbalanced parenthesis: a ')' has no matching '('"),
+        ('"', 'unbalanced quote: add the closing " or remove the opening one'),
+        ("OR", "OR needs a term on both sides, e.g. 河长制 OR 湖长制"),
+        ("-", "a '-' on its own excludes nothing: write it right before a term (-扫黑), or put "
+              'it in quotes to search for the dash: "-"'),
+        ("year:", "year: — needs a value, e.g. year:2018, year:2015..2020, year:2015.."),
+        ("x" * 1001, "query is too long (1001 characters; the limit is 1000)"),
+        ("\x00", "the query contains a NUL character; remove it"),
+    ],
+)  # fmt: skip
+def test_hostile_queries_are_one_line_usage_errors(runner, seed_index, query, message):
     result = run(runner, "search", query, index=seed_index)
-    assert result.exit_code in (0, 1, 2)
-    assert "Traceback" not in result.stderr
-    if result.exit_code == 2:
-        assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"Error: {message}\n")
 
 
 def test_explain_shows_parts_counts_and_filters(runner, seed_index):
@@ -248,6 +263,288 @@ def test_explain_shows_parts_counts_and_filters(runner, seed_index):
     assert lines[4].split()[:3] == ["filter", "year:2018", "17"]
     assert lines[5] == "without filters: 2 paragraphs"
     assert lines[6].startswith("result:          1 paragraphs")
+
+
+# -- first-hour fixes ------------------------------------------------------------------------
+
+
+def test_color_is_kept_in_a_pipe_when_asked(runner, seed_index):
+    marked = click.style("河长制", fg="red", bold=True)
+    forced = run(runner, "search", "河长制", "--color", index=seed_index)
+    assert forced.exit_code == 0
+    assert forced.stdout.count(marked) == 4  # every match of the three paragraphs
+    assert forced.stdout.startswith(click.style("[1] ", bold=True))
+    plain = run(runner, "search", "河长制", index=seed_index)
+    assert "\x1b[" not in plain.stdout and plain.stdout.count("【河长制】") == 4
+    hit = search(seed_index, "河长制").hits[0]
+    shown = run(runner, "show", hit.id, "-q", "河长制", "--color", index=seed_index)
+    assert shown.stdout.count(marked) == 2
+
+
+def test_color_into_a_real_pipe(seed_index):
+    out = subprocess.run(
+        [sys.executable, "-m", "govsearch", "search", "河长制", "--color", "--limit", "1",
+         "--index", str(seed_index)],
+        capture_output=True, cwd=ROOT,
+    )  # fmt: skip
+    assert out.returncode == 0
+    assert "\x1b[31m\x1b[1m河长制\x1b[0m".encode() in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--year", "abc"], "--year abc — a year is 4 digits, or a range like 2015..2020"),
+        (["--year", "2020..2010"], "--year 2020..2010 — the range is empty; write it as low..high"),
+        (["--region", ""], "--region '' — needs a value, e.g. 坪山"),
+    ],
+)
+def test_a_bad_filter_option_names_the_option(runner, seed_index, args, message):
+    result = run(runner, "search", "河长制", *args, index=seed_index)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"Error: {message}\n")
+
+
+def _summary(stderr: str) -> str:
+    return re.sub(r" \(\d+ ms\)$", "", stderr.strip())
+
+
+def test_summary_when_nothing_is_shown(runner, seed_index):
+    past = run(runner, "search", "河长制", "--offset", "10", index=seed_index)
+    assert (past.exit_code, past.stdout) == (0, "")
+    assert _summary(past.stderr) == (
+        "3 paragraphs match; none shown: --offset 10 is past the last (use --offset 0 to 2)"
+    )
+    zero = run(runner, "search", "河长制", "--limit", "0", index=seed_index)
+    assert (zero.exit_code, zero.stdout) == (0, "")
+    assert _summary(zero.stderr) == "3 paragraphs match; none shown (--limit 0)"
+    last = run(runner, "search", "河长制", "--offset", "2", index=seed_index)
+    assert _summary(last.stderr) == "3 paragraphs match; showing 3–3"
+    assert last.stdout.startswith("[3] ")
+
+
+@pytest.mark.parametrize("bad", ["ID:0", "ID:-1", "3f2a9c1b7d0e:0", "3f2a9c1b7d0e:-1", "x:abc"])
+def test_show_malformed_ids_are_usage_errors(runner, seed_index, bad):
+    result = run(runner, "show", bad, index=seed_index)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Error: {bad!r} is not a paragraph id: ids look like 3f2a9c1b7d0e:14 (paragraphs count "
+        "from 1), as search prints them\n"
+    )
+    hit = search(seed_index, "河长制").hits[0]
+    past_the_end = run(runner, "show", f"{hit.doc_id}:999", index=seed_index)
+    assert past_the_end.exit_code == 1  # well-formed, but no such paragraph
+
+
+def test_suggestions_in_the_summary_json_and_explain(runner, seed_index):
+    text = run(runner, "search", "河长制：", index=seed_index)
+    assert (text.exit_code, text.stdout) == (1, "")
+    assert text.stderr == (
+        "no paragraph contains '河长制：'\n"
+        "suggestion: 河长制 — 3 paragraphs match without the punctuation of '河长制：'\n"
+    )
+    data = json.loads(
+        run(runner, "search", "河长制：", "--format", "json", index=seed_index).stdout
+    )
+    assert (data["total"], data["suggestions"]) == (
+        0, [{"query": "河长制", "total": 3, "terms": ["河长制："]}]
+    )  # fmt: skip
+    ok = json.loads(run(runner, "search", "河长制", "--format", "json", index=seed_index).stdout)
+    assert ok["suggestions"] == []
+    explained = run(runner, "search", "河长制：", "--explain", index=seed_index)
+    assert explained.stdout.splitlines()[-1] == (
+        "suggestion: 河长制 — 3 paragraphs match without the punctuation of '河长制：'"
+    )
+    as_json = run(runner, "search", "河长制：", "--explain", "--format", "json", index=seed_index)
+    assert json.loads(as_json.stdout)["suggestions"] == [
+        {"query": "河长制", "total": 3, "terms": ["河长制："]}
+    ]
+
+
+def test_jsonl_values(runner, tmp_path):
+    doc = tmp_path / "notice.txt"
+    doc.write_text(
+        "深圳市人民政府关于全面推行河长制的通知\n深府〔2024〕7号\n\n各区人民政府：\n"
+        "全面推行河长制，落实属地责任。\n深圳市人民政府\n2024年3月5日\n",
+        encoding="utf-8",
+    )
+    row = {"file": "notice.txt", "title": "关于全面推行河长制的通知", "year": 2024,
+           "region": "广东省深圳市", "level": "city"}  # fmt: skip
+    (tmp_path / "m.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n", "utf-8")
+    run(runner, "index", str(doc), "--manifest", str(tmp_path / "m.jsonl"), index=tmp_path / "ix")
+    result = run(runner, "search", "落实属地", "--format", "jsonl", index=tmp_path / "ix")
+    (hit,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert hit["id"] == f"{hit['doc_id']}:4" and hit["paragraph"] == 4 and hit["line"] == 5
+    assert (hit["title"], hit["year"], hit["region"], hit["level"]) == (
+        "关于全面推行河长制的通知", 2024, "广东省深圳市", "city"
+    )  # fmt: skip
+    assert (hit["type"], hit["docno"], hit["date"], hit["issuer"]) == (
+        "通知", "深府〔2024〕7号", "2024-03-05", "深圳市人民政府"
+    )  # fmt: skip
+    assert (hit["text"], hit["matches"], hit["format"]) == (
+        "全面推行河长制，落实属地责任。", [[8, 12]], "txt"
+    )  # fmt: skip
+    assert hit["path"] == str(doc) and hit["section"] is None and hit["also_in"] == []
+    assert isinstance(hit["score"], float) and hit["score"] > 0
+
+
+def test_tsv_values_under_their_header(runner, seed_index):
+    result = run(runner, "search", "河长制", "--format", "tsv", index=seed_index)
+    header, *rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert len(rows) == 3
+    by_name = [dict(zip(header, row, strict=True)) for row in rows]
+    first = by_name[0]
+    assert (first["year"], first["region"], first["title"], first["section"]) == (
+        "2020", "XX街道", "", ""
+    )  # fmt: skip
+    assert (first["path"], first["line"]) == (str(SEEDS[0]), "8")
+    assert first["id"] == f"{first['doc_id']}:8"
+    assert first["text"] == SEEDS[0].read_text("utf-8").split("\n")[7].strip()
+    assert float(first["score"]) > 0
+    second = by_name[1]
+    assert (second["year"], second["region"], second["line"]) == ("2018", "坪山街道", "14")
+    assert second["section"] == "三、2019年工作计划 › (二)聚焦宜居环境,着力提升现代城区品质"
+
+
+def test_unchanged_bad_files_are_reported_once_then_counted(runner, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("推行河长制\n", encoding="utf-8")
+    (docs / "old.rtf").write_bytes(b"{\\rtf1 x}")
+    (docs / "data.xyz").write_bytes(b"x")
+    ix = tmp_path / "ix"
+    formats = ", ".join(sorted(SUPPORTED_SUFFIXES))  # the format table's, text formats included
+    assert ".txt" in formats and ".md" in formats
+    first = run(runner, "index", str(docs), index=ix)
+    assert first.stderr.splitlines()[:2] == [
+        f"warning: skipped {docs / 'data.xyz'}: .xyz format is not supported; supported: {formats}",
+        f"warning: skipped {docs / 'old.rtf'}: RTF format is not supported; save it as .docx",
+    ]
+    second = run(runner, "index", str(docs), index=ix)
+    assert second.stderr.splitlines()[0] == (
+        "note: 2 unchanged files skipped again, as reported before (index --format json lists them)"
+    )
+    assert "warning" not in second.stderr
+    assert "(1 unchanged, 0 removed, 2 skipped)" in second.stderr  # still counted
+    (docs / "data.xyz").write_bytes(b"changed")
+    third = run(runner, "index", str(docs), "--format", "json", index=ix)
+    assert third.stderr.splitlines()[:2] == [
+        f"warning: skipped {docs / 'data.xyz'}: .xyz format is not supported; supported: {formats}",
+        "note: 1 unchanged file skipped again, as reported before (index --format json lists them)",
+    ]
+    report = json.loads(third.stdout)
+    assert sorted((Path(s["path"]).name, s["repeated"]) for s in report["skipped"]) == [
+        ("data.xyz", False), ("old.rtf", True)
+    ]  # fmt: skip
+    rebuilt = run(runner, "index", str(docs), "--rebuild", index=ix)
+    assert rebuilt.stderr.count("warning: skipped") == 2  # a new index hears everything again
+
+
+def _serve(*args: str) -> subprocess.CompletedProcess:
+    """`govsearch serve ...` expected to stop by itself (a server that starts fails the test)."""
+    return subprocess.run(
+        [sys.executable, "-m", "govsearch", "serve", *args],
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+
+
+def test_serve_on_a_port_in_use_says_so_and_serves_nothing(seed_index):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for extra in ([], ["--debug"]):
+            result = _serve("--port", str(port), "--index", str(seed_index), *extra)
+            assert (result.returncode, result.stdout, result.stderr) == (
+                2, "", f"Error: port {port} is in use; pick another with --port\n"
+            )  # fmt: skip
+
+
+def test_serve_with_a_missing_index_exits_3(tmp_path):
+    missing = tmp_path / "nowhere"
+    result = _serve("--port", str(_free_port()), "--index", str(missing))
+    assert (result.returncode, result.stdout) == (3, "")
+    assert result.stderr == (
+        f"Error: no index at {missing}. Run: govsearch index PATH... --index {missing}\n"
+    )
+    assert not missing.exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _serving(index: Path, *options: str):
+    """`govsearch serve` in a subprocess; yields (base URL, a function returning its stderr)."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "govsearch", "serve", "--port", str(port), "--index", str(index),
+         *options],
+        cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.1)
+
+        def stderr() -> str:
+            proc.terminate()
+            return proc.communicate(timeout=10)[1].decode("utf-8")
+
+        yield base, stderr
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _raw_get(base: str, target: bytes) -> bytes:
+    """A request with the target's bytes exactly as given (curl sends raw UTF-8 like this)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(b"GET " + target + b" HTTP/1.0\r\nHost: x\r\n\r\n")
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    return data
+
+
+def test_served_api_takes_raw_utf8_and_logs_each_request(seed_index):
+    with _serving(seed_index) as (base, stderr):
+        raw = _raw_get(base, "/api/search?q=河长制".encode())
+        assert raw.startswith(b"HTTP/1.0 200 OK\r\n") or raw.startswith(b"HTTP/1.1 200 OK\r\n")
+        body = json.loads(raw.split(b"\r\n\r\n", 1)[1])
+        assert body["total"] == 3
+        encoded = _raw_get(base, b"/api/search?q=%E6%B2%B3%E9%95%BF%E5%88%B6")
+        assert json.loads(encoded.split(b"\r\n\r\n", 1)[1]) == body
+        doc = _raw_get(base, f"/doc/{body['hits'][0]['doc_id']}?q=河长制".encode())
+        assert b" 200 OK\r\n" in doc.split(b"\r\n", 1)[0] + b"\r\n"
+        err = stderr()
+    lines = err.splitlines()
+    assert lines[0] == f"govsearch: serving {seed_index} on {base}/ (Ctrl-C to stop)"
+    log = re.compile(
+        r"127\.0\.0\.1 - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "
+        r'"GET (\S+) HTTP/1\.0" 200 (\d+) \d+ms'
+    )
+    requests = [log.fullmatch(line) for line in lines[1:4]]
+    assert all(requests), lines
+    assert [m.group(1) for m in requests[:2]] == ["/api/search?q=河长制"] * 2
+    assert requests[0].group(2) == str(len(raw.split(b"\r\n\r\n", 1)[1]))
+
+
+def test_quiet_serve_logs_nothing_per_request(seed_index):
+    with _serving(seed_index, "--quiet") as (base, stderr):
+        assert _raw_get(base, b"/api/stats").split(b"\r\n", 1)[0].endswith(b"200 OK")
+        err = stderr()
+    assert err == f"govsearch: serving {seed_index} on {base}/ (Ctrl-C to stop)\n"
 
 
 def test_show_says_where_the_metadata_came_from(runner, seed_index):

@@ -669,6 +669,11 @@ def test_rebuild_repairs_a_bad_current_file(seed_index, tmp_path, runner, damage
         (ix / "CURRENT").mkdir()
     result = runner.invoke(cli, ["index", "--rebuild", *map(str, SEEDS), "--index", str(ix)])
     assert result.exit_code == 0, result.stderr
+    # Repaired means searchable again, with everything back.
+    assert (ix / "CURRENT").is_file()
+    found = runner.invoke(cli, ["search", "河长制", "--count", "--index", str(ix)])
+    assert (found.exit_code, found.stdout, found.stderr) == (0, "3\n", "")
+    assert stats(ix).paragraphs == 29
 
 
 @pytest.mark.parametrize(

@@ -50,19 +50,31 @@ def sample(sample_index):
 
 
 def _brute_order(sample, query: str) -> list[tuple[float, int, int]]:
-    """Every match with its score, fully sorted: score desc, year newest first, pid."""
+    """Every match with its score, fully sorted: score desc, year newest first, pid; then the
+    first RERANK_DEPTH re-sorted by ranking.rerank's scores (the ranking contract)."""
     reader = sample.reader()
+    from govsearch.search import ranking
     from govsearch.search.service import _Evaluator, _Ranker, positive_terms
 
     node = parse_query(query)
+    terms = positive_terms(node)
     matched = _Evaluator(reader).eval(node)
-    ranker = _Ranker(reader, positive_terms(node), matched)
+    ranker = _Ranker(reader, terms, matched)
     scores = ranker.base()
     rows = []
     for pid, score in zip(matched.tolist(), scores.tolist(), strict=True):
         year = reader.doc_of(pid).year
         rows.append((-score, -year if year is not None else 10**6, pid))
-    return sorted(rows)
+    rows.sort()
+    if not ranking.reorders(terms):
+        return rows
+    head, rest = rows[: ranking.RERANK_DEPTH], rows[ranking.RERANK_DEPTH :]
+    norms = reader.norms(pid for *_k, pid in head)
+    final = ranking.rerank(
+        terms,
+        [ranking.Candidate(pid, -neg, n) for (neg, _y, pid), n in zip(head, norms, strict=True)],
+    )
+    return sorted((-final[pid], year, pid) for _s, year, pid in head) + rest
 
 
 @pytest.mark.parametrize("query", ["发展", "的", "河长制", "水", "经济 发展", "长制", "环境 -污染"])

@@ -7,7 +7,7 @@ import re
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import pytest
 from hypothesis import given, settings
@@ -467,6 +467,13 @@ def test_api_search_is_the_library_result_plus_paging(client, web_index):
         hit.update(text_truncated=False, text_offset=0, text_length=len(hit["text"]))
     assert response.get_json() == {**expected, "page": 1, "per_page": 20, "pages": 1}
     assert list(response.get_json())[-3:] == ["page", "per_page", "pages"]
+    # Pinned, not only passed through: the policy's opening paragraph leads.
+    first = response.get_json()["hits"][0]
+    assert (first["title"], first["year"], first["region"], first["level"], first["type"]) == (
+        "关于全面推行河长制的实施意见", 2016, "深圳市", "city", "意见"
+    )  # fmt: skip
+    assert (first["paragraph"], first["line"], first["matches"]) == (2, 2, [[5, 8], [11, 14]])
+    assert response.get_json()["facets"]["year"] == {"2020": 1, "2019": 1, "2018": 2, "2016": 3}
 
 
 def test_api_search_paging(client):
@@ -528,7 +535,10 @@ def test_api_document(client, web_index, ids):
 def test_api_stats(client, web_index):
     response = client.get("/api/stats")
     assert response.get_json() == json.loads(json.dumps(stats(web_index).to_dict()))
-    assert response.get_json()["documents"] == 5
+    body = response.get_json()
+    # 29 seed paragraphs + 7 policy + 5 hostile + 45 paging.
+    assert (body["documents"], body["paragraphs"]) == (5, 86)
+    assert body["years"] == {"2020": 1, "2019": 1, "2018": 1, "2017": 1, "2016": 1}
 
 
 # -- errors from the index -----------------------------------------------------------------
@@ -750,6 +760,18 @@ def test_highlight_round_trips(text, spans):
     out = str(highlight(text, spans))
     marked = re.findall(r"<mark>(.*?)</mark>", out, flags=re.S)
     assert [unescape(m) for m in marked] == [text[s:e] for s, e in clean_spans(text, spans)]
+    # Independently of clean_spans: the marked characters are exactly those the spans cover.
+    covered = {i for s, e in spans for i in range(max(0, s), min(len(text), e))}
+    inside, at, in_mark = set(), 0, False
+    for piece in re.split(r"(</?mark>)", out):
+        if piece in ("<mark>", "</mark>"):
+            in_mark = piece == "<mark>"
+            continue
+        plain = unescape(piece)
+        if in_mark:
+            inside.update(range(at, at + len(plain)))
+        at += len(plain)
+    assert inside == covered
     assert unescape(re.sub(r"</?mark>", "", out)) == text
     assert "<" not in re.sub(r"</?mark>", "", out)
 
@@ -784,3 +806,235 @@ def test_pager():
     assert pager(5, 10) == [1, None, 3, 4, 5, 6, 7, None, 10]
     assert pager(1, 10) == [1, 2, 3, None, 10]
     assert pager(12, 10) == [1, None, 10]
+
+
+# -- first-hour fixes ------------------------------------------------------------------------
+
+
+def _grouped(ids: list[str], per_doc: int = 2) -> list[str]:
+    """The oracle for grouping: the flat ranked list, each document's first `per_doc` kept."""
+    seen: dict[str, int] = {}
+    out = []
+    for pid in ids:
+        doc = pid.split(":")[0]
+        seen[doc] = seen.get(doc, 0) + 1
+        if seen[doc] <= per_doc:
+            out.append(pid)
+    return out
+
+
+def test_results_are_grouped_by_document(client, ids):
+    flat = [h["id"] for h in client.get("/api/search?q=河长制").get_json()["hits"]]
+    assert len(flat) == 7 and sum(i.startswith(ids["policy"]) for i in flat) == 3
+    html = html_of(client.get("/?q=河长制"))
+    assert '共 <strong class="total">7</strong> 条结果' in html
+    assert re.search(r"用时 \d+\.\d{3} 秒 · 第 1–6 条", html)
+    shown = [re.search(r"/doc/(\w+)\?q=\S+#p-(\d+)", link).groups() for link in hit_links(html)]
+    assert [f"{d}:{p}" for d, p in shown] == _grouped(flat)
+    more = re.findall(r'<p class="more-in-doc"><a href="([^"]+)">([^<]+)</a></p>', html)
+    assert more == [(f"/doc/{ids['policy']}?q={Q}", "本文档另有 1 处匹配段落，在文件中查看 →")]
+    # The note follows the document's last listed hit.
+    last_policy = max(i for i, (d, _p) in enumerate(shown) if d == ids["policy"])
+    after = html.split('<li class="hit">')[last_policy + 1]
+    assert '<p class="more-in-doc">' in after.split("</li>")[0]
+    assert (
+        '<p class="grouping muted small">同一文件只列出前两处，其余在文件页中查看 · '
+        f'<a href="/?q={Q}&amp;group=none">逐条列出全部 7 条</a></p>'
+    ) in html
+    flat_page = html_of(client.get("/?q=河长制&group=none"))
+    assert len(hit_links(flat_page)) == 7 and "more-in-doc" not in flat_page
+    assert f'<a href="/?q={Q}">按文件归并</a>' in flat_page
+
+
+def test_one_long_document_does_not_flood_the_pages(client, ids):
+    html = html_of(client.get("/?q=分页测试"))
+    assert '共 <strong class="total">45</strong> 条结果' in html
+    assert len(hit_links(html)) == 2 and 'class="pager"' not in html
+    assert "本文档另有 43 处匹配段落，在文件中查看 →" in html
+
+
+def test_api_stays_flat_and_groups_on_request(client, ids):
+    flat = client.get("/api/search?q=河长制").get_json()
+    assert "listed" not in flat and "folded" not in flat and len(flat["hits"]) == 7
+    grouped = client.get("/api/search?q=河长制&group=doc&per_page=4").get_json()
+    assert [h["id"] for h in grouped["hits"]] == _grouped([h["id"] for h in flat["hits"]])[:4]
+    assert (grouped["group"], grouped["listed"], grouped["total"], grouped["pages"]) == (
+        "doc", 6, 7, 2
+    )  # fmt: skip
+    on_page = {h["doc_id"] for h in grouped["hits"]}
+    assert grouped["folded"] == ({ids["policy"]: 1} if ids["policy"] in on_page else {})
+    second = client.get("/api/search?q=河长制&group=doc&per_page=4&page=2").get_json()
+    assert [h["id"] for h in second["hits"]] == _grouped([h["id"] for h in flat["hits"]])[4:]
+    bad = client.get("/api/search?q=河长制&group=site")
+    assert bad.status_code == 400
+    assert bad.get_json() == {"error": "group must be one of: doc, none (got 'site')"}
+
+
+@pytest.fixture
+def long_client(long_index):
+    return create_app({"TESTING": True, "INDEX": str(long_index)}).test_client()
+
+
+def test_api_hit_text_is_capped_around_the_matches(long_client, long_doc):
+    giant = long_doc.read_text("utf-8").split("\n")[2]
+    body = long_client.get("/api/search?q=河长制&per_page=10").get_json()
+    (hit,) = [h for h in body["hits"] if h["paragraph"] == 3]
+    assert hit["text_truncated"] is True and hit["text_length"] == len(giant) == 30011
+    start = hit["text_offset"]
+    assert (
+        1990 <= len(hit["text"]) <= 2010 and hit["text"] == giant[start : start + len(hit["text"])]
+    )
+    first = giant.index("河长制")
+    assert start <= first < start + len(hit["text"])
+    assert hit["matches"] and all(hit["text"][s:e] == "河长制" for s, e in hit["matches"])
+    assert len(hit["matches"]) == hit["text"].count("河长制")
+    short = next(h for h in body["hits"] if h["paragraph"] == 2)
+    assert (short["text"], short["text_truncated"], short["text_offset"]) == (
+        "第一段，推行河长制。", False, 0
+    )  # fmt: skip
+    whole = long_client.get(f"/api/doc/{hit['doc_id']}?q=河长制").get_json()
+    assert whole["paragraphs"][2]["text"] == giant  # the whole text is one request away
+    assert len(whole["paragraphs"][2]["matches"]) == 34
+
+
+def test_long_paragraphs_are_streamed_in_slices(long_client, long_index, long_doc):
+    giant = long_doc.read_text("utf-8").split("\n")[2]
+    doc_id = search(long_index, "河长制").hits[0].doc_id
+    response = long_client.get(f"/doc/{doc_id}?q=河长制")
+    assert response.is_streamed
+    html = html_of(response)
+    body = re.search(r'id="p-3">.*?<p class="para-text">(.*?)</p>', html, re.S)
+    slices = re.findall(r'<span class="slice">(.*?)</span>', body.group(1))
+    assert len(slices) == 8
+    plain = [re.sub(r"<mark[^>]*>|</mark>", "", s) for s in slices]
+    assert "".join(plain) == giant
+    assert all(len(p) <= 4000 and p.endswith("。") for p in plain)
+    numbers = [int(n) for n in re.findall(r'<mark id="m-(\d+)">', html)]
+    assert numbers == list(range(1, 37))  # 1 before, 34 inside, 1 after: in order, none split
+    assert "“河长制”：36 处匹配，3 个段落" in html
+
+
+def test_a_malformed_query_still_shows_the_document(client, ids):
+    response = client.get(f"/doc/{ids['policy']}?q=(河长制")
+    assert response.status_code == 200
+    html = html_of(response)
+    assert (
+        '<p class="notice" role="status">查询“(河长制”有误，未标记匹配：'
+        '<span class="notice-message">括号不成对：请补上右括号“)”。</span></p>'
+    ) in html
+    assert "<code>unbalanced parenthesis: add the closing &#39;)&#39;</code>" in html
+    assert "<mark" not in html and 'id="match-nav"' not in html
+    assert "为全面推行河长制，落实河长制责任，现提出如下意见。" in html
+
+
+def test_back_to_results_keeps_filters_and_page(client):
+    results = "/?q=分页测试&page=2&per_page=10&sort=year&year=2017&group=none"
+    html = html_of(client.get(results))
+    link = hit_links(html)[0].replace("&amp;", "&")
+    assert link.startswith("/doc/") and "page=2" in link and "year=2017" in link
+    doc = html_of(client.get(link))
+    back = re.search(r'<p class="back"><a href="([^"]+)">([^<]+)</a></p>', doc)
+    assert back.group(2) == "← 返回“分页测试”的搜索结果"
+    back_url = back.group(1).replace("&amp;", "&")
+    assert dict(parse_qsl(back_url.split("?", 1)[1])) == dict(parse_qsl(results.split("?", 1)[1]))
+    assert '<input type="hidden" name="year" value="2017">' in doc  # a new search keeps them
+    bare = html_of(client.get(link.split("?")[0]))
+    assert '<p class="back"><a href="/">← 返回搜索</a></p>' in bare
+
+
+def test_suggestion_on_the_results_page(client):
+    html = html_of(client.get("/?q=河长制：&year=2016"))
+    assert '共 <strong class="total">0</strong> 条结果' in html
+    assert (
+        '<p class="suggestion" role="status">“河长制：”按原样（连同标点）没有匹配。去掉标点试试：'
+        f'<a href="/?q={Q}&amp;year=2016">河长制</a>（3 条结果）</p>'
+    ) in html
+    body = client.get("/api/search?q=河长制：").get_json()
+    assert body["suggestions"] == [{"query": "河长制", "total": 7, "terms": ["河长制："]}]
+
+
+def test_filter_values_that_cannot_match_are_400(client):
+    page = client.get("/?q=河长制&level=foo")
+    assert page.status_code == 400
+    assert "level:foo — not a level; use one of: national, provincial, city, district" in html_of(
+        page
+    )
+    api = client.get("/api/search?q=河长制&type=zzz")
+    assert api.status_code == 400
+    assert api.get_json()["error"].startswith("type:zzz — not a document type; documents in this")
+    assert client.get("/api/search?q=date:2024-13").status_code == 400
+
+
+@pytest.fixture
+def public_client(web_index):
+    return create_app({"TESTING": True, "INDEX": str(web_index), "PUBLIC": True}).test_client()
+
+
+def test_public_server_shows_no_server_paths(public_client, client, web_index, ids):
+    corpus = str(Path(search(web_index, "title:实施意见").hits[0].path).parent)
+    seeds = str(SEEDS[0].parent)
+    pages = [
+        "/?q=河长制",
+        f"/doc/{ids['policy']}?q=河长制",
+        "/api/search?q=河长制",
+        f"/api/doc/{ids['policy']}",
+        "/api/stats",
+    ]
+    for url in pages:
+        shown = html_of(public_client.get(url))
+        assert str(web_index) not in shown and corpus not in shown and seeds not in shown, url
+        assert corpus in html_of(client.get(url)) or url in ("/?q=河长制", "/api/stats"), url
+    hits = public_client.get("/api/search?q=河长制").get_json()["hits"]
+    assert {h["path"] for h in hits} == {"policy.txt", "hostile.txt", SEEDS[0].name, SEEDS[1].name}
+    assert public_client.get("/api/stats").get_json()["index_dir"] is None
+    doc = html_of(public_client.get(f"/doc/{ids['policy']}"))
+    assert '<code class="path">policy.txt</code>' in doc
+
+
+def test_public_server_errors_name_no_paths(tmp_path):
+    missing = tmp_path / "gone"
+    app = create_app({"TESTING": True, "INDEX": str(missing), "PUBLIC": True})
+    api = app.test_client().get("/api/search?q=河长制")
+    assert api.status_code == 503
+    assert api.get_json() == {
+        "error": "the search index is not available right now; the server's log has the details"
+    }
+    page = html_of(app.test_client().get("/?q=河长制"))
+    assert "检索服务暂时不可用，详细原因记录在服务器日志中。" in page and str(missing) not in page
+
+
+def test_access_log_one_line_per_request(web_index, caplog):
+    app = create_app({"TESTING": True, "INDEX": str(web_index), "ACCESS_LOG": True})
+    client = app.test_client()
+    with caplog.at_level("INFO", logger="govsearch.access"):
+        client.get("/api/search?q=河长制")
+        client.get("/nothing?q=%0Aforged 200")
+    lines = [r.getMessage() for r in caplog.records if r.name == "govsearch.access"]
+    assert len(lines) == 2
+    pattern = (
+        r"127\.0\.0\.1 - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "
+        r'"GET (.+) HTTP/1\.1" (\d{3}) (\d+|-) \d+ms'
+    )
+    first, second = (re.fullmatch(pattern, line) for line in lines)
+    assert first.groups()[:2] == ("/api/search?q=河长制", "200")
+    assert second.groups()[:2] == ("/nothing?q=\\nforged 200", "404")  # no forged second line
+    caplog.clear()
+    create_app({"TESTING": True, "INDEX": str(web_index)}).test_client().get("/api/stats")
+    assert not [r for r in caplog.records if r.name == "govsearch.access"]
+
+
+def test_cap_text_windows_deep_matches():
+    from govsearch.web.payload import cap_text
+
+    text = "甲" * 10_000 + "河长制" + "乙" * 1_795 + "河长制" + "丙" * 10_000
+    first, second = 10_000, 11_798
+    capped = cap_text(text, [[first, first + 3], [second, second + 3]])
+    assert capped["text_truncated"] and capped["text_offset"] == first - 200
+    assert capped["text_length"] == len(text)
+    # The second match straddles the 2,000-character mark: the window grows to keep it whole.
+    assert capped["matches"] == [[200, 203], [1998, 2001]]
+    assert [capped["text"][s:e] for s, e in capped["matches"]] == ["河长制", "河长制"]
+    assert capped["text"] == text[first - 200 : second + 3]
+    tail = cap_text(text, [[len(text) - 3, len(text)]])
+    assert tail["text_offset"] == len(text) - 2000 and tail["text"] == text[-2000:]
+    assert tail["matches"] == [[1997, 2000]]

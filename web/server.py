@@ -8,6 +8,7 @@ serving); the same module teaches waitress to accept the raw UTF-8 that curl sen
 from __future__ import annotations
 
 import errno
+import os
 import re
 import socket
 
@@ -43,6 +44,8 @@ def create_server(app: Flask, host: str, port: int, threads: int):
     import waitress
 
     _accept_raw_utf8()
+    # waitress leaves its half-made server's sockets open when binding fails: ask first.
+    check_port_free(host, port)
     try:
         return waitress.create_server(app, host=host, port=port, threads=threads, ident="govsearch")
     except OSError as exc:
@@ -52,14 +55,15 @@ def create_server(app: Flask, host: str, port: int, threads: int):
 
 
 def check_port_free(host: str, port: int) -> None:
-    """For servers that bind late (Flask's debug server): fail now if the address is taken."""
+    """Fail now, with a UsageError that says what to do, if the address cannot be listened on."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror}); check --host") from None
     family, kind, proto, _name, address = infos[0]
     with socket.socket(family, kind, proto) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if os.name != "nt":  # on Windows SO_REUSEADDR would let this bind over a live server
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(address)
         except OSError as exc:

@@ -112,11 +112,17 @@
     document.documentElement.style.setProperty("--match-nav-height", Math.ceil(height) + "px");
   }
 
-  window.addEventListener("hashchange", follow);
+  window.addEventListener("hashchange", function () {
+    // Moving the highlight hides the previous paragraph's match links: if they were above the
+    // new target, it would slide up under the bar. Keep it where the browser put it.
+    var el = target();
+    var before = el ? el.getBoundingClientRect().top : 0;
+    follow();
+    if (el) window.scrollBy(0, el.getBoundingClientRect().top - before);
+  });
   window.addEventListener("resize", clearNav);
+  // Its height changes as the CJK fonts arrive and lines wrap: measure it whenever it does.
+  if (nav && window.ResizeObserver) new ResizeObserver(clearNav).observe(nav);
   clearNav();
   follow();
-  var linked = target();
-  // The browser scrolled to the link before the bar was measured: place it again.
-  if (nav && linked && linked.scrollIntoView) linked.scrollIntoView();
 })();
