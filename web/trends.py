@@ -162,10 +162,7 @@ def trend_download(fmt: str):
 def search_download(fmt: str):
     """Every hit of the search page's query and filters, not only the page shown."""
     params = parse_search_args(request.args)
-    _total, hits = iter_hits(
-        current_index(), params.q, sort=params.sort, year=params.year, region=params.region,
-        filters=[(n, v) for n, v in params.filters if n in ("level", "type")],
-    )  # fmt: skip
+    _total, hits = iter_hits(current_index(), params.q, **params.query_args())
     if public.is_public():
         hits = map(_without_server_paths, hits)
     table = hit_table(hits, web_link(request.url_root, params.q))
