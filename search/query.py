@@ -18,6 +18,7 @@ import calendar
 import datetime
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from govsearch.indexer import QueryError
@@ -376,18 +377,24 @@ def parse_query(query: str) -> Node:
     return _Parser(tokenize(query)).parse()
 
 
+def leaves(node: Node, negated: bool = False) -> Iterator[tuple[Term | Phrase | Field, bool]]:
+    """The query's terms, phrases and filters in query order, each with whether it is negated."""
+    if isinstance(node, Not):
+        yield from leaves(node.child, not negated)
+    elif isinstance(node, And | Or):
+        for child in node.children:
+            yield from leaves(child, negated)
+    else:
+        yield node, negated
+
+
 def positive_terms(node: Node, negated: bool = False) -> list[Term | Phrase]:
     """Terms and phrases that count towards a match (not under NOT), in query order."""
-    if isinstance(node, Term | Phrase):
-        return [] if negated else [node]
-    if isinstance(node, Not):
-        return positive_terms(node.child, not negated)
-    if isinstance(node, And | Or):
-        out: list[Term | Phrase] = []
-        for child in node.children:
-            out.extend(positive_terms(child, negated))
-        return out
-    return []
+    return [
+        leaf
+        for leaf, under_not in leaves(node, negated)
+        if not under_not and isinstance(leaf, Term | Phrase)
+    ]
 
 
 @dataclass(frozen=True)
