@@ -388,6 +388,14 @@ def leaves(node: Node, negated: bool = False) -> Iterator[tuple[Term | Phrase | 
         yield node, negated
 
 
+def term_pattern(unit: Term | Phrase) -> re.Pattern[str]:
+    """Regex over normalised text: a term as written, a phrase's parts in order with only
+    whitespace between them."""
+    if isinstance(unit, Term):
+        return re.compile(re.escape(unit.text))
+    return re.compile(r"\s*".join(re.escape(p) for p in unit.parts))
+
+
 def positive_terms(node: Node, negated: bool = False) -> list[Term | Phrase]:
     """Terms and phrases that count towards a match (not under NOT), in query order."""
     return [

@@ -22,9 +22,9 @@ import numpy as np
 
 from govsearch.indexer import IndexReader, QueryError, UsageError
 
-from .query import Phrase, Term, make_field, positive_terms
+from .query import Phrase, Term, make_field, positive_terms, term_pattern
 from .results import JSON_SCHEMA_VERSION
-from .service import Index, _Evaluator, _fold, _reader, build_query, phrase_pattern
+from .service import Index, _Evaluator, _fold, _reader, build_query
 from .vocabulary import check_filter_values
 
 #: What a series can be counted by; `doc` is one bucket per document.
@@ -315,10 +315,7 @@ def _counter(terms: list[Term | Phrase]) -> Callable[[str], int] | None:
         return len(t.text) if isinstance(t, Term) else sum(map(len, t.parts))
 
     unique = list(dict.fromkeys(terms))
-    patterns = [
-        re.escape(t.text) if isinstance(t, Term) else phrase_pattern(t).pattern
-        for t in sorted(unique, key=length, reverse=True)
-    ]
+    patterns = [term_pattern(t).pattern for t in sorted(unique, key=length, reverse=True)]
     regex = re.compile("|".join(patterns))
     return lambda norm: sum(1 for _ in regex.finditer(norm))
 
