@@ -30,7 +30,7 @@ MAX_DEPTH = 32
 #: Filter fields: name → what the value is matched against.
 FIELDS = {
     "year": "document year, a year or a range: year:2018, year:2015..2020, year:2015..",
-    "region": "region name contains the value: region:坪山",
+    "region": "the place or any place in it, by name or division code: region:坪山",
     "title": "document title contains the value: title:政府工作报告",
     "section": "heading path contains the value: section:工作计划",
     "level": "administrative level: level:national|provincial|city|district|street",
