@@ -1,7 +1,7 @@
 """The govsearch command line: parse options, call indexer/search, format the result.
 
-Only this module imports indexer, search and web; web (Flask) is imported by `serve` alone so
-that a scripted `search` starts fast.
+Only this module and reports.py (trend, terms and the csv/xlsx exports) import indexer, search
+and web; web (Flask) is imported by `serve` alone so that a scripted `search` starts fast.
 """
 
 from __future__ import annotations
@@ -329,7 +329,7 @@ def vimgrep_column(hit) -> int:
               help="Skip this many hits (for paging).")  # fmt: skip
 @click.option("--all", "all_hits", is_flag=True, help="Every hit (ignores --limit).")
 @click.option("--year", help="Only this year or range: 2018, 2015..2020.")
-@click.option("--region", help="Only regions whose name contains this: 坪山, 山东省.")
+@click.option("--region", help="Only this place and the places in it: 深圳, 山东省, 440300.")
 @click.option("--sort", type=click.Choice(["relevance", "year"]), default="relevance",
               show_default=True, help="year: newest first.")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,

@@ -246,8 +246,11 @@ def _print_bars(result, s, per: str, echo) -> None:
         echo(f"  {pad(name, name_width)}  {'█' * cells} {_fmt(r.value(per), per)}")
     hidden = len(rows) - TEXT_BUCKETS
     zero = len(s.rows) - len(rows)
-    notes = [f"{hidden} more buckets" for _ in [0] if hidden > 0]
-    notes += [f"{zero} buckets with 0" for _ in [0] if zero > 0]
+    notes = []
+    if hidden > 0:
+        notes.append(f"{hidden} more buckets")
+    if zero > 0:
+        notes.append(f"{zero} buckets with 0")
     if notes:
         echo(f"  ({' and '.join(notes)} not shown; --format csv lists every row)")
 

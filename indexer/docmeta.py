@@ -1,8 +1,8 @@
 """Document-level metadata of Chinese government documents, read from their text and title.
 
 Pure functions over strings: 发文字号 (document number) and its canonical key, 发文机关 (issuer),
-成文日期 (date), document type from the title, and administrative level from a region name.
-Each returns what the text states and None when it states nothing; none of them guesses.
+成文日期 (date) and document type from the title. Each returns what the text states and None
+when it states nothing; none of them guesses.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ __all__ = [
     "find_docno",
     "find_issuer",
     "infer_doc_type",
-    "infer_level",
     "normalize_docno",
 ]
 
@@ -262,41 +261,5 @@ def infer_doc_type(title: str | None) -> str | None:
 
 # ------------------------------------------------------------------------------------- level
 
-#: Every level infer_level can return, from the top.
+#: Every level a document can have, from the top (regions.resolve gives it from the gazetteer).
 LEVELS = ("national", "provincial", "city", "district", "street")
-_NATIONAL = frozenset({"全国", "中国", "中华人民共和国", "国家", "中央"})
-_SHORT_PROVINCES = (
-    "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南"
-    "|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门"
-)
-_NAME = r"\w"  # Han in real names; \w also admits placeholders such as XX街道
-# Each stage is optional; fullmatch backtracks until the whole name is read. A municipality
-# (北京市 …) is provincial and its 区/县 are district level, so no city stage follows it there.
-_REGION = re.compile(
-    rf"(?:(?P<municipality>(?:北京|上海|天津|重庆)市?)"
-    rf"|(?P<province>[{_NAME}]{{2,8}}?(?:省|自治区|特别行政区)|(?:{_SHORT_PROVINCES})(?!市)))?"
-    rf"(?(municipality)|(?P<city>[{_NAME}]{{1,12}}?(?:市|自治州|地区|盟))?)"
-    rf"(?P<county>[{_NAME}]{{1,15}}?(?:自治县|自治旗|县|旗|区|市|特区|林区))?"
-    rf"(?P<street>[{_NAME}]{{1,15}}?(?:街道办事处|街道|镇|乡|苏木))?"
-)
-
-
-def infer_level(region: str | None) -> str | None:
-    """Return national, provincial, city, district or street for a region name, None if unknown."""
-    if not region:
-        return None
-    name = re.sub(r"\s+", "", unicodedata.normalize("NFKC", region))
-    if name in _NATIONAL:
-        return "national"
-    match = _REGION.fullmatch(name)
-    if not match or not name:
-        return None
-    if match.group("street"):
-        return "street"
-    if match.group("county"):
-        return "district"
-    if match.group("city"):
-        return "city"
-    if match.group("municipality") or match.group("province"):
-        return "provincial"
-    return None

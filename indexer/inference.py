@@ -14,8 +14,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from .docmeta import find_date
+from .gazetteer import gazetteer
 from .metadata import heading_of
-from .regions import NATIONAL, Resolution, read_place, resolve
+from .regions import NATIONAL, Resolution, leader, mentions, read_place, resolve
 from .textnorm import normalize
 
 __all__ = [
@@ -371,31 +372,18 @@ def _text_region(head: list[str], text: str) -> tuple[str, Resolution, str] | No
     A document that says 我省/全省 or addresses 省政府各部门 is provincial; the province is the
     one it names most, by a clear lead. Likewise 我市/全市 for a city. Otherwise: nothing.
     """
-    from .gazetteer import gazetteer
-    from .regions import mentions
-
     provincial = len(_PROVINCIAL_VOICE.findall(text))
     city = len(_CITY_VOICE.findall(text))
     if max(provincial, city) < MIN_OWN_MENTIONS:
         return None
     g = gazetteer()
-    provinces = mentions(text, [c for c in g.rows if len(c) == 2], g)
-    ranked = provinces.most_common(2)
-    if not ranked or ranked[0][1] < MIN_OWN_MENTIONS:
+    place = leader(mentions(text, [c for c in g.rows if len(c) == 2], g), MIN_OWN_MENTIONS)
+    if place is not None and city > provincial:
+        cities = [c for c in g.rows if len(c) == 4 and c[:2] == place]
+        place = leader(mentions(text, cities, g), MIN_OWN_MENTIONS)
+    if place is None:
         return None
-    if len(ranked) > 1 and ranked[0][1] < 2 * ranked[1][1]:
-        return None
-    province = ranked[0][0]
-    if provincial >= city:
-        name = g.rows[province][0]
-        return name, resolve(name), "text"
-    cities = mentions(text, [c for c in g.rows if len(c) == 4 and c[:2] == province], g)
-    ranked = cities.most_common(2)
-    if not ranked or ranked[0][1] < MIN_OWN_MENTIONS:
-        return None
-    if len(ranked) > 1 and ranked[0][1] < 2 * ranked[1][1]:
-        return None
-    name = g.rows[ranked[0][0]][0]
+    name = g.rows[place][0]
     return name, resolve(name), "text"
 
 

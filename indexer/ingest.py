@@ -11,29 +11,17 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class SourceParagraph:
-    """One paragraph as read from the source, before metadata is attached."""
-
-    text: str
-    line: int | None = None
-    page: int | None = None
-    heading_level: int | None = None
-    #: UTF-8 byte offset of the paragraph's first character in its source line (text files).
-    column: int = 0
-    #: The OCR engine's confidence (0–1) for recognised text; None for a text layer.
-    ocr_confidence: float | None = None
+from .formats.blocks import Block
 
 
 @dataclass
 class SourceDoc:
-    """A decoded source file."""
+    """A decoded source file: its paragraphs as the format reader found them."""
 
     path: Path
     format: str
     encoding: str | None
-    paragraphs: list[SourceParagraph]
+    paragraphs: list[Block]
     title: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -185,7 +173,7 @@ def _markdown_line(line: str) -> tuple[str, int | None]:
     return line.strip(), level
 
 
-def text_paragraphs(text: str, markdown: bool = False) -> list[SourceParagraph]:
+def text_paragraphs(text: str, markdown: bool = False) -> list[Block]:
     """One paragraph per non-empty line, trimmed (U+3000 and BOMs too); 1-based line numbers."""
     out = []
     for lineno, raw in enumerate(_LINE_BREAK.split(text), 1):
@@ -195,7 +183,8 @@ def text_paragraphs(text: str, markdown: bool = False) -> list[SourceParagraph]:
             line, level = _markdown_line(line)
         if line:
             col = max(raw.find(line[:8]), 0)
-            out.append(SourceParagraph(line, lineno, None, level, len(raw[:col].encode("utf-8"))))
+            column = len(raw[:col].encode("utf-8"))
+            out.append(Block(line, heading_level=level, line=lineno, column=column))
     return out
 
 
@@ -212,15 +201,11 @@ def read_document(path: Path, recognize=None) -> SourceDoc:
         raise SkipFile(str(exc)) from None
     except OSError as exc:
         raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
-    paras = [
-        SourceParagraph(b.text, b.line, b.page, b.heading_level, b.column, b.ocr_confidence)
-        for b in extracted.blocks
-    ]
     return SourceDoc(
         path,
         extracted.format,
         extracted.encoding,
-        paras,
+        extracted.blocks,
         title=extracted.title,
         warnings=list(extracted.warnings),
     )

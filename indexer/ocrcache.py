@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,50 +67,36 @@ class OcrCache:
 
     def known(self, sha256: str, numbers: Iterable[int]) -> set[int]:
         """The page numbers of this content already recognised by the current engine."""
-        conn = _connect(self.index_dir)
-        try:
-            wanted = set(numbers)
+        wanted = set(numbers)
+        with closing(_connect(self.index_dir)) as conn:
             rows = conn.execute(
                 "SELECT page FROM pages WHERE sha256 = ? AND engine = ?", (sha256, ocr.ENGINE)
             )
             return {page for (page,) in rows if page in wanted}
-        finally:
-            conn.close()
 
     def scan_pages(self, sha256: str) -> list[int] | None:
         """Which pages of this content need OCR, if a run has looked before (None if not)."""
-        conn = _connect(self.index_dir)
-        try:
+        with closing(_connect(self.index_dir)) as conn:
             row = conn.execute(
                 "SELECT pages FROM plans WHERE sha256 = ? AND engine = ?", (sha256, ocr.ENGINE)
             ).fetchone()
-        finally:
-            conn.close()
         return json.loads(row[0]) if row else None
 
     def put_scan_pages(self, sha256: str, pages: list[int]) -> None:
         """Remember which pages of this content need OCR (none, for most text PDFs)."""
-        conn = _connect(self.index_dir)
-        try:
-            with conn:
-                conn.execute(
-                    "INSERT OR REPLACE INTO plans VALUES (?, ?, ?, ?)",
-                    (sha256, ocr.ENGINE, json.dumps(pages), time.time()),
-                )
-        finally:
-            conn.close()
+        with closing(_connect(self.index_dir)) as conn, conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO plans VALUES (?, ?, ?, ?)",
+                (sha256, ocr.ENGINE, json.dumps(pages), time.time()),
+            )
 
     def put(self, sha256: str, page: ocr.OcrPage) -> None:
         """Store one recognised page."""
-        conn = _connect(self.index_dir)
-        try:
-            with conn:
-                conn.execute(
-                    "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
-                    (sha256, ocr.ENGINE, page.number, page.to_json(), time.time()),
-                )
-        finally:
-            conn.close()
+        with closing(_connect(self.index_dir)) as conn, conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
+                (sha256, ocr.ENGINE, page.number, page.to_json(), time.time()),
+            )
 
     def remember(self, path: Path, sha256: str) -> None:
         """Tell the cache a file's content hash, so reading it need not hash it again."""
@@ -118,8 +105,7 @@ class OcrCache:
     def __call__(self, path: Path, kind: str, numbers: list[int]) -> list[ocr.OcrPage]:
         """Recognised pages from the cache; pages it lacks are recognised here and stored."""
         sha = self._sha.get(Path(path)) or file_sha256(Path(path))
-        conn = _connect(self.index_dir)
-        try:
+        with closing(_connect(self.index_dir)) as conn:
             found = {
                 page: ocr.OcrPage.from_json(data)
                 for page, data in conn.execute(
@@ -127,8 +113,6 @@ class OcrCache:
                     (sha, ocr.ENGINE),
                 )
             }
-        finally:
-            conn.close()
         out = []
         for number in numbers:
             page = found.get(number)
@@ -144,8 +128,7 @@ class OcrCache:
         path = self.index_dir / CACHE_FILE
         if not path.exists():
             return
-        conn = _connect(self.index_dir)
-        try:
+        with closing(_connect(self.index_dir)) as conn:
             old = time.time() - KEEP_UNUSED_SECONDS
             stale = {
                 sha
@@ -161,8 +144,6 @@ class OcrCache:
                 for table in ("pages", "plans"):
                     conn.executemany(f"DELETE FROM {table} WHERE sha256 = ?", [(s,) for s in stale])
                     conn.execute(f"DELETE FROM {table} WHERE engine != ?", (ocr.ENGINE,))
-        finally:
-            conn.close()
 
 
 def file_sha256(path: Path) -> str:
@@ -184,17 +165,22 @@ class OcrJob:
     pages: list[int]
 
 
-def plan(cache: OcrCache, files: Iterable[tuple[Path, str]]) -> list[OcrJob]:
-    """Which pages of these (path, sha256) files need recognising and are not cached yet.
+def plan(cache: OcrCache, files: Iterable[Path]) -> list[OcrJob]:
+    """Which pages of these files need recognising and are not cached yet.
 
-    Files that cannot be opened are left to the reading stage, which reports them.
+    Only files whose reader does OCR are hashed. Files that cannot be opened are left to the
+    reading stage, which reports them.
     """
     from .formats import detect
 
     jobs = []
-    for path, sha in files:
+    for path in files:
         fmt = detect(path)
         if fmt is None or not fmt.ocr:
+            continue
+        try:
+            sha = file_sha256(path)
+        except OSError:
             continue
         kind = "image" if fmt.name == "image" else "pdf"
         # Opening every PDF on every run would cost more than the rest of an incremental run.
@@ -265,23 +251,14 @@ def recognize_scans(
     from .build import Progress
     from .ingest import discover
 
-    def candidates():
-        for path, root, problem in discover(paths, exclude=index_dir):
-            if problem or (
-                manifest is not None and root is not None and manifest.lookup(path) is None
-            ):
-                continue
-            fmt = detect(path)
-            if fmt is not None and fmt.ocr:
-                try:
-                    yield path, file_sha256(path)
-                except OSError:
-                    continue
-
-    from .formats import detect
-
+    files = (
+        path
+        for path, root, problem in discover(paths, exclude=index_dir)
+        if not problem
+        and not (manifest is not None and root is not None and manifest.lookup(path) is None)
+    )
     cache = OcrCache(index_dir)
-    jobs = plan(cache, candidates())
+    jobs = plan(cache, files)
     report = None
     if progress is not None:
 

@@ -15,9 +15,9 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .gazetteer import LEVEL_OF_KIND, Gazetteer, gazetteer
+from .gazetteer import KINDS, LEVEL_OF_KIND, Gazetteer, gazetteer, short_forms
 
-__all__ = ["NATIONAL", "Resolution", "mentions", "note_text", "read_place", "resolve"]
+__all__ = ["NATIONAL", "Resolution", "leader", "mentions", "note_text", "read_place", "resolve"]
 
 NATIONAL_NAMES = frozenset({"全国", "中国", "中华人民共和国", "国家", "中央"})
 # Words that end a region name in the names of governments and congresses.
@@ -128,15 +128,9 @@ def mentions(text: str, codes: list[str], g: Gazetteer | None = None) -> Counter
     counts: Counter = Counter()
     for code in codes:
         name = g.rows[code][0]
-        names = {name, *_short(g, code)}
+        names = {name, *short_forms(name)}
         counts[code] = sum(text.count(n) for n in names)
     return counts
-
-
-def _short(g: Gazetteer, code: str) -> list[str]:
-    from .gazetteer import short_forms
-
-    return short_forms(g.rows[code][0])
 
 
 def _ancestors(g: Gazetteer, code: str) -> list[str]:
@@ -169,6 +163,16 @@ def _common(g: Gazetteer, candidates: list[str]) -> list[str]:
             break
         common.append(level[0])
     return common
+
+
+def leader(counts: Counter, minimum: int = MIN_MENTIONS) -> str | None:
+    """The unit named most, if named at least `minimum` times and LEAD times the next one."""
+    ranked = counts.most_common(2)
+    if not ranked or ranked[0][1] < minimum:
+        return None
+    if len(ranked) > 1 and ranked[0][1] < LEAD * ranked[1][1]:
+        return None
+    return ranked[0][0]
 
 
 def _given_kind(name: str) -> str | None:
@@ -207,16 +211,12 @@ def _place_by_text(g: Gazetteer, text: str, under: str | None, kind: str) -> lis
                         total[anc] += n
         if under:
             total = Counter({c: n for c, n in total.items() if g.is_below(c, under)})
-        ranked = total.most_common(2)
-        if not ranked or ranked[0][1] < MIN_MENTIONS:
-            continue
-        if len(ranked) > 1 and ranked[0][1] < LEAD * ranked[1][1]:
-            continue
+        best = leader(total)
         # A document that names many places is about all of them: the parent must hold most
         # of the mentions, not just lead a crowd.
-        if ranked[0][1] < MAJORITY * sum(counts.values()):
+        if best is None or total[best] < MAJORITY * sum(counts.values()):
             continue
-        return [u.code for u in g.path(ranked[0][0])]
+        return [u.code for u in g.path(best)]
     return []
 
 
@@ -300,7 +300,7 @@ def resolve(name: str | None, text: str = "", g: Gazetteer | None = None) -> Res
         names = sorted({"".join(u.name for u in g.path(c)) for c in last})
         notes.append(("ambiguous", s, names[:4]))
         if not codes and len(kinds) == 1:
-            kind = {2: "province", 4: "city", 6: "county", 9: "street"}[kinds.pop()]
+            kind = KINDS[kinds.pop()]
             return Resolution((), (), None, LEVEL_OF_KIND[kind], tuple(notes))
     extra_kind = _given_kind(rest) if rest else None
     deepest = _KIND_DEPTH[g.unit(codes[-1]).kind] if codes else -1

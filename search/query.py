@@ -18,6 +18,7 @@ import calendar
 import datetime
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from govsearch.indexer import QueryError
@@ -29,7 +30,7 @@ MAX_DEPTH = 32
 #: Filter fields: name → what the value is matched against.
 FIELDS = {
     "year": "document year, a year or a range: year:2018, year:2015..2020, year:2015..",
-    "region": "region name contains the value: region:坪山",
+    "region": "the place or any place in it, by name or division code: region:坪山",
     "title": "document title contains the value: title:政府工作报告",
     "section": "heading path contains the value: section:工作计划",
     "level": "administrative level: level:national|provincial|city|district|street",
@@ -376,18 +377,32 @@ def parse_query(query: str) -> Node:
     return _Parser(tokenize(query)).parse()
 
 
+def leaves(node: Node, negated: bool = False) -> Iterator[tuple[Term | Phrase | Field, bool]]:
+    """The query's terms, phrases and filters in query order, each with whether it is negated."""
+    if isinstance(node, Not):
+        yield from leaves(node.child, not negated)
+    elif isinstance(node, And | Or):
+        for child in node.children:
+            yield from leaves(child, negated)
+    else:
+        yield node, negated
+
+
+def term_pattern(unit: Term | Phrase) -> re.Pattern[str]:
+    """Regex over normalised text: a term as written, a phrase's parts in order with only
+    whitespace between them."""
+    if isinstance(unit, Term):
+        return re.compile(re.escape(unit.text))
+    return re.compile(r"\s*".join(re.escape(p) for p in unit.parts))
+
+
 def positive_terms(node: Node, negated: bool = False) -> list[Term | Phrase]:
     """Terms and phrases that count towards a match (not under NOT), in query order."""
-    if isinstance(node, Term | Phrase):
-        return [] if negated else [node]
-    if isinstance(node, Not):
-        return positive_terms(node.child, not negated)
-    if isinstance(node, And | Or):
-        out: list[Term | Phrase] = []
-        for child in node.children:
-            out.extend(positive_terms(child, negated))
-        return out
-    return []
+    return [
+        leaf
+        for leaf, under_not in leaves(node, negated)
+        if not under_not and isinstance(leaf, Term | Phrase)
+    ]
 
 
 @dataclass(frozen=True)

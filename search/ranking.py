@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-from .query import Phrase, Term
+from .query import Phrase, Term, term_pattern
 
 #: How many of the best base-score candidates are re-scored (the rest keep the base order).
 RERANK_DEPTH = 100
@@ -88,17 +88,11 @@ class Components:
         return self.base + self.proximity + self.contiguity
 
 
-def _pattern(unit: Term | Phrase) -> re.Pattern[str]:
-    if isinstance(unit, Term):
-        return re.compile(re.escape(unit.text))
-    return re.compile(r"\s*".join(re.escape(p) for p in unit.parts))
-
-
 @lru_cache(maxsize=256)
 def _compiled(terms: tuple[Term | Phrase, ...]) -> tuple[list[re.Pattern], list[re.Pattern]]:
     """One pattern per distinct query term or phrase in query order, and one per adjacent pair
     of them back to back (only whitespace between)."""
-    units = [_pattern(t) for t in dict.fromkeys(terms)]
+    units = [term_pattern(t) for t in dict.fromkeys(terms)]
     pairs = [re.compile(f"(?:{a.pattern})\\s*(?:{b.pattern})") for a, b in pairwise(units)]
     return units, pairs
 

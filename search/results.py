@@ -213,8 +213,8 @@ class HitScore:
 
     id: str
     score: float
-    #: BM25F over the index's words (heading and title words weighted in); 0 for a paragraph
-    #: that holds the query only as a fragment of other words.
+    #: BM25F over the paragraph's indexed words; 0 for a paragraph that holds the query only
+    #: as a fragment of other words.
     bm25f: float
     #: The part of bm25f each query word brought.
     bm25f_words: dict[str, float]

@@ -25,7 +25,7 @@ from govsearch.indexer.analysis import builtin_dictionary, segmenter
 
 from .query import make_field
 from .results import JSON_SCHEMA_VERSION
-from .service import Index, _Evaluator, _reader
+from .service import Index, _Evaluator, _reader, build_query
 from .trend import _texts
 
 METHOD = (
@@ -140,13 +140,15 @@ def _change(term: str, k1: int, n1: int, k2: int, n2: int) -> TermChange:
     )
 
 
+def _scope(reader: IndexReader, year: str, region: str | None) -> set[int]:
+    """Paragraph ids of the documents that year: and region: keep."""
+    return set(_Evaluator(reader).eval(build_query("", year=year, region=region)).tolist())
+
+
 def _period(reader: IndexReader, value: str, region: str | None) -> tuple[set[int], int]:
     """Paragraph ids of a period (copies of near-duplicates left out) and its first year."""
     f = make_field("year", value)
-    evaluator = _Evaluator(reader)
-    pids = set(evaluator.field(f).tolist())
-    if region:
-        pids &= set(evaluator.field(make_field("region", region)).tolist())
+    pids = _scope(reader, value, region)
     pids.difference_update(reader.dup_of()[0].tolist())
     first_year = f.low if f.low is not None else min(
         (d.year for d in reader.docs if d.year is not None), default=0
@@ -220,7 +222,7 @@ def compare_terms(
         recount(w)
     # New terms: most candidates that the segmenter never saw in the first period still occur
     # earlier (inside other words, or in other years), so keep checking until enough are found.
-    earlier = _earlier(reader, b_start, region)
+    earlier = _scope(reader, f"..{b_start - 1:04d}", region)  # the scope before `second`
     new_words = []
     for checked, w in enumerate(fresh):
         if len(new_words) >= want or checked >= NEW_SCAN * top:
@@ -261,12 +263,3 @@ def compare_terms(
         method=METHOD,
         seconds=round(time.perf_counter() - started, 4),
     )
-
-
-def _earlier(reader: IndexReader, year: int, region: str | None) -> set[int]:
-    """Paragraphs of the scope dated before `year`."""
-    evaluator = _Evaluator(reader)
-    pids = set(evaluator.field(make_field("year", f"..{year - 1:04d}")).tolist())
-    if region:
-        pids &= set(evaluator.field(make_field("region", region)).tolist())
-    return pids

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import time
-from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,9 +21,9 @@ import numpy as np
 
 from govsearch.indexer import IndexReader, QueryError, UsageError
 
-from .query import Phrase, Term, make_field, positive_terms
+from .query import Phrase, Term, make_field, positive_terms, term_pattern
 from .results import JSON_SCHEMA_VERSION
-from .service import Index, _Evaluator, _fold, _reader, build_query, phrase_pattern
+from .service import Index, _Evaluator, _fold, _reader, build_query
 from .vocabulary import check_filter_values
 
 #: What a series can be counted by; `doc` is one bucket per document.
@@ -242,7 +241,7 @@ class _Scope:
         self,
         reader: IndexReader,
         by: tuple[str, ...],
-        in_scope: set[int],
+        in_scope: np.ndarray | None,
         count_copies: bool,
         year_range: tuple[int | None, int | None],
     ):
@@ -256,7 +255,7 @@ class _Scope:
         self.doc_paragraphs = [d.paragraphs - copies[i] for i, d in enumerate(docs)]
         keys: dict[tuple, list[int]] = {}
         for i, d in enumerate(docs):
-            if i in in_scope:
+            if in_scope is None or in_scope[i]:
                 keys.setdefault(tuple(_value(d, dim) for dim in by), []).append(i)
         if by == ("year",):
             # Every year from the first to the last, so the time axis has no holes.
@@ -285,19 +284,17 @@ class _Scope:
 # -- counting -----------------------------------------------------------------------------
 
 
-def _matching(reader: IndexReader, node, in_scope: set[int], collapse: bool) -> array:
+def _matching(reader: IndexReader, node, in_scope: np.ndarray | None, collapse: bool) -> np.ndarray:
     """The exact, sorted paragraph ids a query matches in the scope, as `search` counts them.
 
-    The one place that asks the evaluator: everything else works on the sorted ids.
+    `in_scope` marks the documents counted (None: all). Everything after this works on the ids.
     """
     matched = _Evaluator(reader).eval(node)
-    if len(in_scope) < len(reader.docs):
-        wanted = np.zeros(len(reader.docs), dtype=bool)
-        wanted[list(in_scope)] = True
-        matched = matched[wanted[reader.doc_numbers()[matched]]]
+    if in_scope is not None:
+        matched = matched[in_scope[reader.doc_numbers()[matched]]]
     if collapse:
         matched = _fold(reader, matched).kept
-    return array("I", matched.tolist())
+    return matched
 
 
 def _counter(terms: list[Term | Phrase]) -> Callable[[str], int] | None:
@@ -313,10 +310,7 @@ def _counter(terms: list[Term | Phrase]) -> Callable[[str], int] | None:
         return len(t.text) if isinstance(t, Term) else sum(map(len, t.parts))
 
     unique = list(dict.fromkeys(terms))
-    patterns = [
-        re.escape(t.text) if isinstance(t, Term) else phrase_pattern(t).pattern
-        for t in sorted(unique, key=length, reverse=True)
-    ]
+    patterns = [term_pattern(t).pattern for t in sorted(unique, key=length, reverse=True)]
     regex = re.compile("|".join(patterns))
     return lambda norm: sum(1 for _ in regex.finditer(norm))
 
@@ -332,7 +326,8 @@ def _texts(reader: IndexReader, pids: list[int]) -> Iterator[tuple[int, str]]:
 class _Pending:
     series: Series
     node: object
-    pids: array
+    #: The matching paragraph ids (sorted).
+    pids: np.ndarray
     count: Callable[[str], int] | None
     occurrences: Counter
 
@@ -346,7 +341,7 @@ def _count_batch(reader: IndexReader, batch: list[_Pending]) -> None:
     owners: dict[int, list[int]] = {}
     for n, p in enumerate(batch):
         if p.count is not None:
-            for pid in p.pids:
+            for pid in p.pids.tolist():
                 owners.setdefault(pid, []).append(n)
     if not owners:
         return
@@ -375,12 +370,12 @@ def _count_batch(reader: IndexReader, batch: list[_Pending]) -> None:
 
 
 def _series_trend(scope: _Scope, p: _Pending) -> SeriesTrend:
-    numbers = scope.doc_numbers
-    per_doc = Counter(numbers[pid] for pid in p.pids)
+    per_doc = np.bincount(scope.doc_numbers[p.pids], minlength=len(scope.docs))
     n = len(scope.buckets)
     paragraphs, documents, occurrences = [0] * n, [0] * n, [0] * n
     years = []
-    for doc, count in per_doc.items():
+    for doc in np.flatnonzero(per_doc).tolist():
+        count = int(per_doc[doc])
         b = scope.bucket_of[doc]
         if b < 0:
             continue
@@ -526,23 +521,15 @@ def _finish(reader: IndexReader, scope: _Scope, batch: list[_Pending]) -> list[S
 
 def _scope_docs(
     reader: IndexReader, year: str | None, region: str | None
-) -> tuple[set[int], tuple[int | None, int | None]]:
-    """Documents that --year and --region keep (all of them without), and the year range."""
-    everything = set(range(len(reader.docs)))
-    fields = []
+) -> tuple[np.ndarray | None, tuple[int | None, int | None]]:
+    """Which documents --year and --region keep (None: all of them), and the year range."""
     year_range: tuple[int | None, int | None] = (None, None)
     if year:
         f = make_field("year", year)
         year_range = (f.low, f.high)  # type: ignore[assignment]
-        fields.append(f)
-    if region:
-        fields.append(make_field("region", region))
-    if not fields:
-        return everything, year_range
-    evaluator = _Evaluator(reader)
-    numbers = reader.doc_numbers()
-    keep = everything
-    for f in fields:
-        holding = set(numbers[evaluator.field(f)].tolist())
-        keep = {i for i in keep if i in holding}
+    if not (year or region):
+        return None, year_range
+    pids = _Evaluator(reader).eval(build_query("", year=year, region=region))
+    keep = np.zeros(len(reader.docs), dtype=bool)
+    keep[reader.doc_numbers()[pids]] = True
     return keep, year_range

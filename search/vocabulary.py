@@ -13,17 +13,7 @@ from govsearch.indexer import IndexReader
 from govsearch.indexer.docmeta import DOC_TYPES, LEVELS
 from govsearch.indexer.textnorm import normalize
 
-from .query import And, Field, FilterValueError, Node, Not, Or
-
-
-def _fields(node: Node):
-    if isinstance(node, Field):
-        yield node
-    elif isinstance(node, Not):
-        yield from _fields(node.child)
-    elif isinstance(node, And | Or):
-        for child in node.children:
-            yield from _fields(child)
+from .query import Field, FilterValueError, Node, leaves
 
 
 def _held(reader: IndexReader, name: str) -> Counter:
@@ -56,8 +46,8 @@ def _message(name: str, held: Counter, known: tuple[str, ...]) -> str:
 
 def check_filter_values(reader: IndexReader, node: Node) -> None:
     """Raise FilterValueError for a level: or type: value no document can have."""
-    for f in _fields(node):
-        if f.name not in ("level", "type"):
+    for f, _negated in leaves(node):
+        if not isinstance(f, Field) or f.name not in ("level", "type"):
             continue
         value = normalize(f.value)
         held = _held(reader, f.name)

@@ -1,9 +1,6 @@
-"""Tests for indexer.docmeta: 发文字号, 发文机关, 成文日期, 文种 and level rules."""
+"""Tests for indexer.docmeta: 发文字号, 发文机关, 成文日期, 文种 rules."""
 
 from __future__ import annotations
-
-import json
-import pathlib
 
 import pytest
 
@@ -12,7 +9,6 @@ from govsearch.indexer.docmeta import (
     find_docno,
     find_issuer,
     infer_doc_type,
-    infer_level,
     normalize_docno,
 )
 
@@ -242,56 +238,3 @@ def test_infer_doc_type(title: str, expected: str) -> None:
 )
 def test_infer_doc_type_unknown(title: str | None) -> None:
     assert infer_doc_type(title) is None
-
-
-# ------------------------------------------------------------------------------------- level
-
-
-@pytest.mark.parametrize(
-    ("region", "expected"),
-    [
-        ("全国", "national"),
-        ("中华人民共和国", "national"),
-        ("山东省", "provincial"),
-        ("北京市", "provincial"),
-        ("重庆市", "provincial"),
-        ("广西壮族自治区", "provincial"),
-        ("新疆维吾尔自治区", "provincial"),
-        ("山东", "provincial"),
-        ("山东省青岛市", "city"),
-        ("青岛市", "city"),
-        ("吉林省吉林市", "city"),
-        ("吉林市", "city"),
-        ("延边朝鲜族自治州", "city"),
-        ("锡林郭勒盟", "city"),
-        ("重庆市彭水苗族土家族自治县", "district"),
-        ("浙江省景宁畲族自治县", "district"),
-        ("北京市海淀区", "district"),
-        ("山东省青岛市市南区", "district"),
-        ("山东省青岛市胶州市", "district"),
-        ("湖北省神农架林区", "district"),
-        ("坪山街道", "street"),
-        ("XX街道", "street"),
-        ("广东省深圳市坪山区坪山街道", "street"),
-        ("某县某镇", "street"),
-    ],
-)
-def test_infer_level(region: str, expected: str) -> None:
-    assert infer_level(region) == expected
-
-
-@pytest.mark.parametrize("region", [None, "", "国务院", "abc", "管委会"])
-def test_infer_level_unknown(region: str | None) -> None:
-    assert infer_level(region) is None
-
-
-_MANIFEST = pathlib.Path(__file__).resolve().parents[2] / "shared" / "corpus" / "manifest.jsonl"
-
-
-def test_infer_level_agrees_with_corpus_manifest() -> None:
-    # conftest refuses to run without the corpus, so this never skips silently.
-    rows = [json.loads(line) for line in _MANIFEST.read_text(encoding="utf-8").splitlines() if line]
-    disagreements = [
-        (r["region"], r["level"]) for r in rows if infer_level(r["region"]) != r["level"]
-    ]
-    assert disagreements == []

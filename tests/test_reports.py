@@ -44,6 +44,18 @@ def test_text_output_by_region_with_shares(runner, tiny_index):
     )
 
 
+def test_text_output_says_which_buckets_it_leaves_out(runner, tiny_index):
+    result = run(runner, tiny_index, "湖长制", "--by", "region")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "by region · matching paragraphs (near-duplicate copies counted once)\n"
+        "\n"
+        "湖长制  2 paragraphs · 1 document · 2 occurrences · 2018\n"
+        "  乙省  ██████████████████████████████ 2\n"
+        "  (1 buckets with 0 not shown; --format csv lists every row)\n"
+    )
+
+
 EXPECTED_CSV = [
     ["series", "query", "year", "paragraphs", "documents", "occurrences", "bucket_paragraphs",
      "bucket_documents", "per_10k_paragraphs", "share_of_documents"],

@@ -62,6 +62,14 @@ def test_fragment_of_a_jieba_word_is_found(seed_index):
     assert len(expected) == 3
 
 
+def test_a_term_under_not_is_never_marked(seed_index):
+    # 河长制 OR -湖长制 lets in a paragraph that holds both: only 河长制 is what was asked for.
+    hits = search(seed_index, "河长制 OR -湖长制", limit=None).hits
+    both = [h for h in hits if "湖长制" in h.text]
+    assert [h.id.split(":")[1] for h in both] == ["14"]
+    assert {both[0].text[s:e] for s, e in both[0].matches} == {"河长制"}
+
+
 def test_word_order_matters(sample, sample_paragraphs):
     # 黑臭水体 must not match 水体黑臭 (an AND of jieba words would).
     result = search(sample, "黑臭水体", limit=None)

@@ -251,3 +251,16 @@ def test_each_province_tile_lands_on_as_many_results(sample_index):
     for href, paragraphs in tiles:
         page = html_of(client.get(unescape(href)))
         assert f'<strong class="total">{paragraphs}</strong>' in page, href
+
+
+def test_the_export_keeps_the_pages_filters_and_order(sample_index):
+    client = create_app({"TESTING": True, "INDEX": str(sample_index)}).test_client()
+    args = {"q": "发展", "year": "2015..2020", "level": "provincial", "sort": "year"}
+    raw = client.get("/export.csv", query_string=args).get_data().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(raw)))
+    assert rows and {r["level"] for r in rows} == {"provincial"}
+    years = [int(r["year"]) for r in rows]
+    assert years == sorted(years, reverse=True) and 2015 <= years[-1] <= years[0] <= 2020
+    api = client.get("/api/search", query_string={**args, "per_page": 100}).get_json()
+    assert api["total"] == len(rows) <= 100
+    assert [r["id"] for r in rows] == [h["id"] for h in api["hits"]]

@@ -355,17 +355,19 @@ def sliced_highlight(text: str, spans: Spans, first_mark: int) -> Markup:
 def document_view(doc: Document) -> DocumentView:
     """Paragraphs with numbered marks, headings and links to the previous/next matching one."""
     matched = [p.paragraph for p in doc.paragraphs if p.matches]
-    marks = sum(len(clean_spans(p.text, p.matches)) for p in doc.paragraphs if p.matches)
-    return DocumentView(_rows(doc, matched), marks, len(matched))
+    # Cleaned once: the total goes in the page's header, each paragraph's marks into its row.
+    spans = [clean_spans(p.text, p.matches) if p.matches else [] for p in doc.paragraphs]
+    marks = sum(map(len, spans))
+    return DocumentView(_rows(doc, matched, spans), marks, len(matched))
 
 
-def _rows(doc: Document, matched: list[int]) -> Iterator[Row]:
+def _rows(doc: Document, matched: list[int], spans: list[list[tuple[int, int]]]) -> Iterator[Row]:
     marks = 0
     previous_section: str | None = None
     order = {n: i for i, n in enumerate(matched)}
-    for p in doc.paragraphs:
-        html = sliced_highlight(p.text, p.matches, first_mark=marks + 1)
-        marks += len(clean_spans(p.text, p.matches))
+    for p, marked in zip(doc.paragraphs, spans, strict=True):
+        html = sliced_highlight(p.text, marked, first_mark=marks + 1)
+        marks += len(marked)
         parts = p.section.split(SECTION_SEP) if p.section else []
         heading, section = 0, None
         if p.section != previous_section and parts:

@@ -32,7 +32,8 @@ def status_of(exc: GovsearchError) -> int:
 
 def render_error(status: int, message: str):
     """The error response for the current request."""
-    if status >= 500 and public.is_public():
+    hidden = status >= 500 and public.is_public()
+    if hidden:
         # The real message names server paths: it goes to the log, not to the visitor.
         current_app.logger.error("%s %s: %s", status, request.path, message)
         message = public.SERVER_ERROR
@@ -50,15 +51,13 @@ def render_error(status: int, message: str):
             error_detail=message,
         )
         return page, status
-    if message == public.SERVER_ERROR:
-        message = public.SERVER_ERROR_PAGE
     page = render_template(
         "error.html",
         status=status,
         heading=HEADINGS.get(status, "出错了"),
         # Pages speak Chinese; the English original stays available under the message.
-        message=message if message == public.SERVER_ERROR_PAGE else to_chinese(message, status),
-        detail=None if message == public.SERVER_ERROR_PAGE else message,
+        message=public.SERVER_ERROR_PAGE if hidden else to_chinese(message, status),
+        detail=None if hidden else message,
         q=request.args.get("q", ""),
     )
     return page, status

@@ -64,6 +64,15 @@ class SearchParams:
         defaults = asdict(SearchParams())
         return {k: v for k, v in state.items() if v not in (None, "") and v != defaults[k]}
 
+    def query_args(self) -> dict:
+        """The arguments of search() and iter_hits() that choose the hits and their order."""
+        return {
+            "sort": self.sort,
+            "year": self.year,
+            "region": self.region,
+            "filters": [(n, v) for n, v in self.filters if n in ("level", "type")],
+        }
+
     def run(self, index: Index, default_group: str = "none") -> SearchResult:
         """This state's page of results."""
         return search(
@@ -71,11 +80,8 @@ class SearchParams:
             self.q,
             limit=self.per_page,
             offset=self.offset,
-            sort=self.sort,
-            year=self.year,
-            region=self.region,
-            filters=[(n, v) for n, v in self.filters if n in ("level", "type")],
             group="doc" if (self.group or default_group) == "doc" else None,
+            **self.query_args(),
         )
 
 

@@ -79,31 +79,39 @@ class TrendParams:
         )  # fmt: skip
 
 
+def _series(args: Mapping) -> tuple[str, ...]:
+    """The series of `q`: one per non-blank line, over every `q` given."""
+    lines = [ln.strip() for q in args.getlist("q") for ln in q.splitlines()]  # type: ignore[attr-defined]
+    return tuple(ln for ln in lines if ln)
+
+
+def _copies(args: Mapping) -> bool:
+    return args.get("copies", "") in ("1", "on", "true")
+
+
 def parse_trend_args(args: Mapping) -> TrendParams:
     """Check the arguments; raises QueryError (→ 400) naming the bad one."""
-    lines = [ln.strip() for q in args.getlist("q") for ln in q.splitlines()]  # type: ignore[attr-defined]
     per = args.get("per", "").strip() or "none"
     if per not in PER:
         raise QueryError(f"unknown display {per[:40]!r}; use one of: {', '.join(PER)}")
     return TrendParams(
-        series=tuple(ln for ln in lines if ln),
+        series=_series(args),
         year=args.get("year", "").strip() or None,
         region=args.get("region", "").strip() or None,
         per=per,
-        copies=args.get("copies", "") in ("1", "on", "true"),
+        copies=_copies(args),
     )
 
 
 def lenient_params(args: Mapping) -> TrendParams:
     """The form's state as typed, for showing it again above an error (never raises)."""
-    lines = [ln.strip() for q in args.getlist("q") for ln in q.splitlines()]  # type: ignore[attr-defined]
     per = args.get("per", "none")
     return TrendParams(
-        series=tuple(ln for ln in lines if ln),
+        series=_series(args),
         year=args.get("year") or None,
         region=args.get("region") or None,
         per=per if per in PER else "none",
-        copies=args.get("copies", "") in ("1", "on", "true"),
+        copies=_copies(args),
     )
 
 
@@ -162,10 +170,7 @@ def trend_download(fmt: str):
 def search_download(fmt: str):
     """Every hit of the search page's query and filters, not only the page shown."""
     params = parse_search_args(request.args)
-    _total, hits = iter_hits(
-        current_index(), params.q, sort=params.sort, year=params.year, region=params.region,
-        filters=[(n, v) for n, v in params.filters if n in ("level", "type")],
-    )  # fmt: skip
+    _total, hits = iter_hits(current_index(), params.q, **params.query_args())
     if public.is_public():
         hits = map(_without_server_paths, hits)
     table = hit_table(hits, web_link(request.url_root, params.q))

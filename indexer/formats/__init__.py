@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .blocks import Block, Extracted, ExtractionError, UnsupportedFormat
+from .blocks import OLE_MAGIC, Block, Extracted, ExtractionError, UnsupportedFormat
 from .docx import extract_docx
 from .html import extract_html, read_html
 from .image import read_image
@@ -111,7 +111,7 @@ def sniff(path: pathlib.Path) -> str | None:
         if "ofd.xml" in names:
             return "ofd"
         return "zip"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+    if head.startswith(OLE_MAGIC):
         return "ole"
     if _HTML_START.match(head):
         return "html"
@@ -151,8 +151,9 @@ def extract(path: pathlib.Path, *, recognize: PageOcr | None = None) -> Extracte
     if suffix in _UNSUPPORTED:
         raise UnsupportedFormat(_UNSUPPORTED[suffix])
     supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
-    if path.is_file() and sniff(path) in ("zip", "ole"):
-        kind = "a zip archive" if sniff(path) == "zip" else "an Office 97 file"
+    container = sniff(path) if path.is_file() else None
+    if container in ("zip", "ole"):
+        kind = "a zip archive" if container == "zip" else "an Office 97 file"
         raise UnsupportedFormat(
             f"{path.name} is {kind} of no supported kind; supported: {supported}"
         )

@@ -40,6 +40,10 @@ class Extracted:
     warnings: list[str] = field(default_factory=list)
 
 
+#: The signature of an Office 97 (OLE) container: Word, WPS, Excel and PowerPoint 97 files.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 class UnsupportedFormat(GovsearchError):
     """The file's format cannot be read; the message names it and says what to convert it to."""
 

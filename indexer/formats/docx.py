@@ -10,7 +10,7 @@ import pathlib
 import re
 
 from .archive import open_archive
-from .blocks import Block, Extracted, ExtractionError, clean
+from .blocks import OLE_MAGIC, Block, Extracted, ExtractionError, clean
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -45,7 +45,7 @@ def extract_docx(path: pathlib.Path) -> Extracted:
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as exc:
-        if path.is_file() and path.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        if path.is_file() and _head(path) == OLE_MAGIC:
             raise ExtractionError(
                 f"{path.name} is an old Word .doc file named .docx; save it as .docx"
             ) from exc
@@ -76,6 +76,11 @@ def extract_docx(path: pathlib.Path) -> Extracted:
                     blocks.append(Block(" | ".join(cells)))
     core_title = clean(document.core_properties.title or "")
     return Extracted(blocks=blocks, title=core_title or first_title)
+
+
+def _head(path: pathlib.Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(len(OLE_MAGIC))
 
 
 def _iter_body(body):

@@ -10,6 +10,7 @@ import functools
 import re
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .blocks import Block, join_wrapped
@@ -71,7 +72,7 @@ def drop_furniture(pages: list[list[Line]]) -> list[Line]:
     """
     most = max(2, len(pages) // 2 + 1)
     body_size = _body_size(pages)
-    leading = _leading(pages)
+    leading = _leading(pair for page in pages for pair in zip(page, page[1:], strict=False))
     where: defaultdict[str, list[Line]] = defaultdict(list)
     for page in pages:
         for i, line in enumerate(page):
@@ -105,12 +106,11 @@ def _body_size(pages: list[list[Line]]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
-def _leading(pages: list[list[Line]]) -> float:
-    """The usual blank space between two consecutive lines of body text."""
+def _leading(pairs: Iterable[tuple[Line, Line]]) -> float:
+    """The usual blank space between two consecutive lines of body text (of one page)."""
     gaps = [
         prev.bottom - line.top
-        for page in pages
-        for prev, line in zip(page, page[1:], strict=False)
+        for prev, line in pairs
         if 0 <= prev.bottom - line.top < 2 * line.size
     ]
     return statistics.median(gaps) if gaps else 0.0
@@ -136,12 +136,9 @@ def paragraphs(lines: list[Line]) -> list[Block]:
     margin = Counter(round(line.x0) for line in lines).most_common(1)[0][0]
     right = sorted(line.x1 for line in lines)[int(0.9 * (len(lines) - 1))]
     centre = (margin + right) / 2
-    gaps = [
-        prev.bottom - line.top
-        for prev, line in zip(lines, lines[1:], strict=False)
-        if prev.page == line.page and 0 <= prev.bottom - line.top < 2 * line.size
-    ]
-    leading = statistics.median(gaps) if gaps else 0.0
+    leading = _leading(
+        (prev, line) for prev, line in zip(lines, lines[1:], strict=False) if prev.page == line.page
+    )
 
     def centred(line: Line) -> bool:
         # A full line that starts with a paragraph indent is not centred, whatever its middle.

@@ -171,13 +171,9 @@ def load_page(path: pathlib.Path, kind: str, number: int):
 
 def pdf_scan_pages(path: pathlib.Path) -> list[int]:
     """Pages of a PDF that have no text layer but show an image: the ones to recognise."""
-    import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
-    try:
-        document = pdfium.PdfDocument(str(path))
-    except pdfium.PdfiumError as exc:
-        raise ExtractionError(f"{path.name} is not a readable PDF ({exc})") from exc
+    document = _open_pdf(path)
     try:
         scans = []
         for number, page in enumerate(document, start=1):
@@ -267,13 +263,17 @@ def _check_pixels(path: pathlib.Path, width: int, height: int, number: int) -> N
         )
 
 
-def _render_pdf_page(path: pathlib.Path, number: int):
+def _open_pdf(path: pathlib.Path):
     import pypdfium2 as pdfium
 
     try:
-        document = pdfium.PdfDocument(str(path))
+        return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
         raise ExtractionError(f"{path.name} is not a readable PDF ({exc})") from exc
+
+
+def _render_pdf_page(path: pathlib.Path, number: int):
+    document = _open_pdf(path)
     try:
         page = document[number - 1]
         width, height = page.get_size()

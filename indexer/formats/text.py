@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pathlib
 
-from .blocks import Block, Extracted, ExtractionError
+from .blocks import Extracted, ExtractionError
 
 
 def read_text(path: pathlib.Path) -> Extracted:
@@ -25,8 +25,5 @@ def _read(path: pathlib.Path, markdown: bool) -> Extracted:
         text, encoding, warnings = decode_bytes(path.read_bytes())
     except SkipFile as exc:
         raise ExtractionError(str(exc)) from None
-    blocks = [
-        Block(p.text, heading_level=p.heading_level, line=p.line, column=p.column)
-        for p in text_paragraphs(text, markdown=markdown)
-    ]
+    blocks = text_paragraphs(text, markdown=markdown)
     return Extracted(blocks=blocks, encoding=encoding, warnings=warnings)

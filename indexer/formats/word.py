@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-from .blocks import Block, Extracted, ExtractionError, clean
+from .blocks import OLE_MAGIC, Block, Extracted, ExtractionError, clean
 from .docx import extract_docx
 
 #: Seconds a converter may take for one file (GOVSEARCH_CONVERT_TIMEOUT overrides it).
@@ -24,7 +24,6 @@ INSTALL_HINT = (
     "install LibreOffice (soffice), or antiword or catdoc for .doc "
     "(Debian/Ubuntu: apt install libreoffice-writer-nogui)"
 )
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 class ConverterMissing(ExtractionError):
