@@ -65,10 +65,12 @@ def content(index_dir: Path) -> tuple[int, str]:
     """(paragraph count, digest of every paragraph's path, line and text)."""
     reader = IndexReader(index_dir)
     try:
-        rows = reader.sql(
-            "SELECT d.path, p.line, p.text FROM paras p JOIN docs d USING (doc_id) "
+        located = reader.sql(
+            "SELECT p.pid, d.path, p.line FROM paras p JOIN docs d USING (doc_id) "
             "ORDER BY d.path, p.line"
         )
+        texts = reader.source_texts([pid for pid, _, _ in located])
+        rows = [(path, line, texts[pid][0]) for pid, path, line in located]
     finally:
         reader.close()
     digest = hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
