@@ -308,18 +308,23 @@ class ChineseTokenizer(Tokenizer):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
         offset = start_char
+
+        def emit(word: str, boost: float) -> Token:
+            nonlocal pos
+            token.text = word
+            token.boost = boost
+            token.stopped = False
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = pos
+                pos += 1
+            return token
+
         if value.startswith(PRETOKENIZED):
             # Segmented by the build already: words and boosts as weighted_words gives them.
             for word, boost in weighted_words(_pretokenized_parts(value)):
-                token.text = word
-                token.boost = boost
-                token.stopped = False
-                if keeporiginal:
-                    token.original = word
-                if positions:
-                    token.pos = pos
-                    pos += 1
-                yield token
+                yield emit(word, boost)
             return
         seg = self._segmenter()
         for part, boost in zip(value.split(PART_SEPARATOR), PART_BOOSTS, strict=False):
@@ -329,14 +334,7 @@ class ChineseTokenizer(Tokenizer):
             for word, start, end in seg.tokenize(normalize(part)):
                 if not _is_word(word):
                     continue
-                token.text = word
-                token.boost = boost
-                token.stopped = False
-                if keeporiginal:
-                    token.original = word
-                if positions:
-                    token.pos = pos
-                    pos += 1
+                emit(word, boost)
                 if chars:
                     token.startchar = offset + start
                     token.endchar = offset + end
