@@ -395,6 +395,9 @@ def search_cmd(
     _check_filter_options(year=year, region=region)
     if output is not None and fmt not in ("csv", "xlsx"):
         raise click.UsageError("--output works with --format csv or xlsx; redirect the others")
+    if output is not None and (count_only or explain):
+        option = "--count" if count_only else "--explain"
+        raise click.UsageError(f"--output writes hits; {option} prints to stdout: redirect it")
     target = _ensure_index(index_dir)
     text = " ".join(query)
     if fmt in ("csv", "xlsx") and not (explain or count_only):
@@ -426,16 +429,20 @@ def search_cmd(
 
 def _check_filter_options(**options: str | None) -> None:
     """A bad --year names the option, not the year: filter it would become."""
+    for name, value in options.items():
+        if value is not None:
+            _check_option(f"--{name}", name, value)
+
+
+def _check_option(option: str, field: str, value: str) -> None:
+    """A value given to `option` must make a valid `field:` filter; the message names option."""
     from govsearch.indexer import UsageError
     from govsearch.search import FilterValueError, make_field
 
-    for name, value in options.items():
-        if value is None:
-            continue
-        try:
-            make_field(name, value)
-        except FilterValueError as exc:
-            raise UsageError(f"--{name} {shlex.quote(value)} — {exc.option_reason}") from None
+    try:
+        make_field(field, value)
+    except FilterValueError as exc:
+        raise UsageError(f"{option} {shlex.quote(value)} — {exc.option_reason}") from None
 
 
 def _print_explanation(target: Path, text: str, year, region, fmt: str, page: dict) -> None:

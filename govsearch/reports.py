@@ -18,6 +18,7 @@ from govsearch.cli import (
     EXIT_NO_HITS,
     FILE_NAME,
     _check_filter_options,
+    _check_option,
     _ensure_index,
     _index_option,
 )
@@ -310,6 +311,9 @@ def terms(
     from govsearch.search import compare_terms
     from govsearch.search.export import terms_table, write_csv, write_xlsx
 
+    _check_filter_options(region=region)
+    for value in compare:
+        _check_option("--compare", "year", value)
     target = _ensure_index(index_dir)
     first, second = compare
     result = compare_terms(target, first, second, region=region, top=top, min_count=min_count)
@@ -365,9 +369,11 @@ def export_search(
 
     def table():
         total, hits = iter_hits(target, text, sort=sort, year=year, region=region)
-        end = None if limit is None else offset + limit
+        # islice takes offsets up to sys.maxsize; a larger one is past any result anyway.
+        start = min(offset, sys.maxsize)
+        end = None if limit is None else min(offset + limit, sys.maxsize)
         link = web_link(base_url, text) if base_url else file_link
-        return total, hit_table(itertools.islice(hits, offset, end), link)
+        return total, hit_table(itertools.islice(hits, start, end), link)
 
     totals = []
 

@@ -196,6 +196,8 @@ def atomic_output(path: Path, *, force: bool = False) -> Iterator[Path]:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
+        # mkstemp makes a private file (0600): give the export the mode a new file gets here.
+        os.chmod(tmp, 0o666 & ~_umask())
         yield Path(tmp)
         try:
             os.replace(tmp, path)
@@ -204,6 +206,13 @@ def atomic_output(path: Path, *, force: bool = False) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it, then setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 # -- tables of results -------------------------------------------------------------------

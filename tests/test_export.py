@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 from pathlib import Path
 
 import openpyxl
@@ -128,6 +130,15 @@ def test_limit_offset_and_no_hits(runner, export_index):
     all_rows = list(csv.reader(io.StringIO(every.stdout_bytes.decode("utf-8-sig"))))
     assert [r[1:] for r in rows[1:]] == [r[1:] for r in all_rows[2:4]]
     assert [r[0] for r in rows[1:]] == ["1", "2"]
+    # Offsets and limits past what islice takes are past every hit: a header, no error.
+    huge = "99999999999999999999"
+    cases = [(["--offset", huge], []), (["--offset", "5", "--limit", huge], [all_rows[6][1:]])]
+    for extra, rows_after_rank in cases:
+        past = runner.invoke(cli, [*args, *extra], catch_exceptions=False)
+        assert past.exit_code == 0, past.stderr
+        got = list(csv.reader(io.StringIO(past.stdout_bytes.decode("utf-8-sig"))))
+        assert got[0] == list(HIT_COLUMNS)
+        assert [r[1:] for r in got[1:]] == rows_after_rank
     none = runner.invoke(cli, ["search", "zzzz", "--format", "csv", "--index", str(index_dir)])
     assert none.exit_code == 1
     assert none.stdout_bytes.decode("utf-8-sig") == ",".join(HIT_COLUMNS) + "\r\n"
@@ -149,6 +160,10 @@ def test_limit_offset_and_no_hits(runner, export_index):
          "Error: cannot write 'x\\x00.csv': a file name cannot contain a NUL character", 2),
         (["--format", "csv", "--output", "{tmp}/exists.csv"],
          "Error: {tmp}/exists.csv already exists; add --force to replace it", 2),
+        (["--format", "xlsx", "--count", "--output", "{tmp}/n.xlsx"],
+         "Error: --output writes hits; --count prints to stdout: redirect it", 2),
+        (["--format", "csv", "--explain", "--output", "{tmp}/e.csv"],
+         "Error: --output writes hits; --explain prints to stdout: redirect it", 2),
     ],
 )  # fmt: skip
 def test_bad_output_is_one_line_and_leaves_nothing(runner, export_index, tmp_path, extra,
@@ -243,3 +258,17 @@ def test_a_dash_o_word_stays_in_the_query(runner, export_index):
     )
     # (read as --output 热线 it would be refused: --output needs csv or xlsx)
     assert (result.exit_code, result.stdout) == (0, "6\n")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_an_export_gets_the_mode_of_a_new_file(runner, export_index, tmp_path):
+    index_dir, _ = export_index
+    out = tmp_path / "hits.csv"
+    old = os.umask(0o022)
+    try:
+        args = ["search", "河长制", "--format", "csv", "--output", str(out)]
+        result = runner.invoke(cli, [*args, "--index", str(index_dir)], catch_exceptions=False)
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

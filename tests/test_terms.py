@@ -136,6 +136,20 @@ def test_cli_text_csv_and_xlsx(runner, terms_index, tmp_path):
     assert "Missing option '--compare'" in missing.stderr
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--compare", "abc", "2021"],
+         "Error: --compare abc — a year is 4 digits, or a range like 2015..2020"),
+        (["--compare", "2020", "2021", "--region", ""], "Error: --region '' — needs a value, e.g. 坪山"),
+    ],
+)  # fmt: skip
+def test_cli_bad_options_name_the_option(runner, terms_index, extra, message):
+    result = runner.invoke(cli, ["terms", *extra, "--index", str(terms_index)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [message]
+
+
 def test_new_terms_do_not_depend_on_top(tmp_path):
     # Five words rise from nothing in 2020 to five paragraphs in 2021 but were already in 2019:
     # not new. 林长制 (three paragraphs) is. The new list is searched until it is full, not cut

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -93,6 +94,7 @@ def test_downloads_are_the_cli_tables(client):
         "attachment; filename=\"govsearch.csv\"; filename*=UTF-8''"
         "%E8%B6%8B%E5%8A%BF-%E6%B2%B3%E9%95%BF%E5%88%B6-%E6%B2%B3%E6%B9%96.csv"
     )
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     raw = response.get_data()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert list(csv.reader(io.StringIO(raw.decode("utf-8-sig")))) == EXPECTED_CSV
@@ -264,3 +266,22 @@ def test_the_export_keeps_the_pages_filters_and_order(sample_index):
     api = client.get("/api/search", query_string={**args, "per_page": 100}).get_json()
     assert api["total"] == len(rows) <= 100
     assert [r["id"] for r in rows] == [h["id"] for h in api["hits"]]
+
+
+@pytest.mark.parametrize("path", ["/trend.xlsx?q=河长制", "/export.xlsx?q=河长制"])
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_a_workbook_download_leaves_no_temporary_file(client, monkeypatch, tmp_path, path, method):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    response = getattr(client, method)(path)
+    assert response.status_code == 200
+    if method == "get":
+        assert response.get_data()[:2] == b"PK"  # a zip: the workbook was sent before removal
+    response.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_trend_over_centuries_draws_its_axis(client):
+    response = client.get("/trend?q=河长制&year=1301..2025")
+    assert response.status_code == 200
+    ticks = re.findall(r'<text class="xtick"[^>]*>(\d+)</text>', html_of(response))
+    assert ticks and all(int(t) % 100 == 0 for t in ticks)

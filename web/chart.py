@@ -141,7 +141,7 @@ def line_chart(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow], s
                 '<text class="ytick" x="{}" y="{:.1f}">{}</text>'
             ).format(LEFT, y(v), W - RIGHT, y(v), LEFT - 6, y(v) + 4, _tick(v, per))
         )
-    every = next(s for s in (1, 2, 5, 10, 20, 50) if len(years) / s <= 14)
+    every = next((s for s in (1, 2, 5, 10, 20, 50) if len(years) / s <= 14), 100)
     for i, year in enumerate(years):
         if year % every == 0 or len(years) <= 14:
             parts.append(

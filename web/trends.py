@@ -11,6 +11,7 @@ import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -193,7 +194,8 @@ def _download(fmt: str, tables, stem: str) -> Response:
     disposition = f"attachment; filename=\"govsearch.{fmt}\"; filename*=UTF-8''{quote(name)}"
     if fmt == "csv":
         body: Iterator = (chunk.encode("utf-8") for chunk in csv_chunks(tables[0]))
-        mimetype = "text/csv; charset=utf-8"
+        mimetype = "text/csv"  # the response adds "; charset=utf-8"
+        path = None
     else:
         fd, path = tempfile.mkstemp(prefix="govsearch-", suffix=".xlsx")
         os.close(fd)
@@ -203,14 +205,16 @@ def _download(fmt: str, tables, stem: str) -> Response:
             os.unlink(path)
             raise
         body, mimetype = _file_chunks(path), XLSX
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
+    response = Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
+    if path is not None:
+        # Removed when the response is closed: after it is sent, when the client went away, and
+        # for a HEAD request, whose body is never read.
+        response.call_on_close(lambda: Path(path).unlink(missing_ok=True))
+    return response
 
 
 def _file_chunks(path: str, size: int = 1 << 16) -> Iterator[bytes]:
-    """A file's bytes in chunks; the file is removed once sent (or the client went away)."""
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(size):
-                yield chunk
-    finally:
-        os.unlink(path)
+    """A file's bytes in chunks (the response that sends them removes the file)."""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(size):
+            yield chunk
