@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import store, textfile
-from .analysis import gram_postings, weighted_words, word_key
+from .analysis import GRAM_BATCH_LIMIT, gram_postings, weighted_words, word_key
 from .postings import PostingsFile, PostingsWriter
 from .textfile import TextFile, TextWriter
 
@@ -91,7 +91,8 @@ class DerivedWriter:
         self.texts.add(pid, norm, sid)
         self._norms.append(norm)
         self._norm_chars += len(norm)
-        if self._norm_chars >= GRAM_CHARS:
+        # A batch is bounded by its characters and by how many paragraphs one batch can number.
+        if self._norm_chars >= GRAM_CHARS or len(self._norms) >= GRAM_BATCH_LIMIT:
             self._flush_grams()
         weights: dict[str, float] = {}
         length = 0

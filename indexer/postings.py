@@ -1,11 +1,13 @@
 """Posting lists in flat files: sorted paragraph ids (and weights) per 64-bit key.
 
 Two inverted files per generation use this: literal grams (key = the gram's characters, see
-analysis.gram_key) and indexed words (key = a hash of the word, the word itself kept to check
-it). Each key's list is one blob: a code byte (B/H/I = width of the gaps between ids; lower
-case = zlib-compressed), the first id as little-endian uint32, then the gaps. Weights, where
-kept, are a second blob: empty when all are 1, "H" + half-units as bytes when all are halves
-below 128, else "F" + float32 (what Whoosh stores).
+analysis.gram_key) and indexed words (key = 63 bits of the word's BLAKE2b hash,
+analysis.word_key; the words themselves are not stored: with a million distinct words, a word
+the index lacks finds another word's key about once in 10^13 lookups). Each key's list is one
+blob: a code byte (B/H/I = width of the gaps between ids; lower case = zlib-compressed), the
+first id as little-endian uint32, then the gaps. Weights, where kept, are a second blob: empty
+when all are 1, "H" + half-units as bytes when all are halves below 128, else "F" + float32
+(what Whoosh stores).
 
 Building: postings arrive a batch of paragraphs at a time (ids increasing), are sorted by key
 and spilled to a scratch run on disk; at the end the runs (and the previous generation's file,

@@ -324,6 +324,16 @@ def _doc_info(r: tuple) -> DocInfo:
     )  # fmt: skip
 
 
+def _read_only(value):
+    """A cached value is shared by every caller and thread: its numpy arrays refuse writes."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, tuple):
+        for item in value:
+            _read_only(item)
+    return value
+
+
 def _nbytes(value) -> int:
     parts = value if isinstance(value, tuple) else (value,)
     return sum(getattr(part, "nbytes", 64) for part in parts)
@@ -444,7 +454,7 @@ class IndexReader:
             with self._cache_lock:
                 value = self._cache.get(key)
                 if value is None:
-                    value = self._cache[key] = make()
+                    value = self._cache[key] = _read_only(make())
         return value
 
     def cached_query(self, key, make):
@@ -455,7 +465,7 @@ class IndexReader:
             if value is not None:
                 self._query_cache.move_to_end(key)
                 return value
-        value = make()
+        value = _read_only(make())
         size = _nbytes(value)
         with self._cache_lock:
             if key not in self._query_cache:

@@ -164,13 +164,14 @@ class _Evaluator:
             # or in its path (广东省深圳市坪山区坪山街道, or 广东深圳坪山坪山街道), so region:深圳
             # finds every document under 深圳市 and region:坪山 still finds 坪山街道. A value
             # that names no place matches nothing (a street may be absent from the gazetteer).
-            raw = re.sub(r"\s+", "", f.value)
-            if raw.isdigit() and len(raw) in (2, 4, 6, 9, 12):
+            # Full-width digits (４４０３００) are a code too: normalised like every value.
+            raw = normalize(re.sub(r"\s+", "", f.value))
+            if raw.isascii() and raw.isdigit() and len(raw) in (2, 4, 6, 9, 12):
                 adcodes = columns.adcodes
                 return self.docs_in(
                     (adcodes != "") & np.char.startswith(adcodes, _significant(raw))
                 )
-            return self.docs_in(columns.regions.containing(normalize(raw)))
+            return self.docs_in(columns.regions.containing(raw))
         if f.name == "title":
             return self.docs_in(columns.titles.containing(value))
         if f.name == "level":

@@ -25,7 +25,7 @@ from govsearch.indexer.analysis import builtin_dictionary, segmenter
 
 from .query import make_field
 from .results import JSON_SCHEMA_VERSION
-from .service import Index, _Evaluator, _reader, build_query
+from .service import Index, _Evaluator, _fold, _reader, build_query
 from .trend import _texts
 
 METHOD = (
@@ -148,8 +148,9 @@ def _scope(reader: IndexReader, year: str, region: str | None) -> set[int]:
 def _period(reader: IndexReader, value: str, region: str | None) -> tuple[set[int], int]:
     """Paragraph ids of a period (copies of near-duplicates left out) and its first year."""
     f = make_field("year", value)
-    pids = _scope(reader, value, region)
-    pids.difference_update(reader.dup_of()[0].tolist())
+    # As `search --year P --count` counts: a copy is left out when its original is in scope.
+    scope = _Evaluator(reader).eval(build_query("", year=value, region=region))
+    pids = set(_fold(reader, scope).kept.tolist())
     first_year = f.low if f.low is not None else min(
         (d.year for d in reader.docs if d.year is not None), default=0
     )  # fmt: skip

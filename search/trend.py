@@ -249,8 +249,12 @@ class _Scope:
         self.doc_numbers = reader.doc_numbers()
         copies: Counter = Counter()
         if not count_copies:
+            # As `search` folds: a copy is left out when its original is in scope too.
             numbers = self.doc_numbers
-            copies.update(numbers[reader.dup_of()[0]].tolist())
+            dup_copies, originals = reader.dup_of()
+            if in_scope is not None:
+                dup_copies = dup_copies[in_scope[numbers[originals]]]
+            copies.update(numbers[dup_copies].tolist())
         #: Paragraphs each document contributes to its bucket's total.
         self.doc_paragraphs = [d.paragraphs - copies[i] for i, d in enumerate(docs)]
         keys: dict[tuple, list[int]] = {}

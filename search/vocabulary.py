@@ -25,14 +25,19 @@ def _held(reader: IndexReader, name: str) -> Counter:
     return values
 
 
+def _literal(value: str) -> str:
+    """A value as text inside a FilterValueError reason (a format string: braces doubled)."""
+    return value.replace("{", "{{").replace("}", "}}")
+
+
 def _counts(held: Counter) -> str:
     ranked = sorted(held.items(), key=lambda kv: (-kv[1], kv[0]))
-    return ", ".join(f"{v} {n}" for v, n in ranked) if ranked else "none"
+    return ", ".join(f"{_literal(v)} {n}" for v, n in ranked) if ranked else "none"
 
 
 def _message(name: str, held: Counter, known: tuple[str, ...]) -> str:
     if name == "level":
-        extra = [v for v in sorted(held) if v not in known]
+        extra = [_literal(v) for v in sorted(held) if v not in known]
         return (
             f"not a level; use one of: {', '.join((*known, *extra))} (or 省级, 市级, 区县 …); "
             f"documents in this index: {_counts(held)}"

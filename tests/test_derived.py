@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govsearch.indexer import build_index, postings
+from govsearch.indexer import build_index, postings, store
 from govsearch.indexer.analysis import gram_key, gram_postings, literal_grams
 from govsearch.indexer.store import IndexReader
 from govsearch.indexer.textnorm import apply_patch, normalize, text_patch
@@ -233,3 +233,19 @@ def test_a_damaged_previous_file_stops_an_update_with_the_fix(tmp_path, name):
         build_index([SEEDS[1]], ix)
     report = build_index(SEEDS, ix, rebuild=True)
     assert report.paragraphs_total == _content(ix)["stats"][0]
+
+
+def test_many_short_paragraphs_are_gram_batched_by_count(tmp_path):
+    # 140,000 one-character paragraphs hold far fewer characters than a batch's budget but
+    # more paragraphs than one batch can number: the build must still write every posting.
+    from govsearch.indexer.analysis import GRAM_BATCH_LIMIT
+    from govsearch.indexer.derived import DerivedWriter
+
+    n = GRAM_BATCH_LIMIT + 8_928
+    writer = DerivedWriter(tmp_path, None, [])
+    for pid in range(n):
+        writer.add(pid, "第" if pid % 2 else "条", None, [["第" if pid % 2 else "条"], [], []])
+    writer.finish(n, [(0, n)])
+    grams = postings.PostingsFile(tmp_path / store.GRAMS, store.GRAMS_KIND, n)
+    assert np.array_equal(grams.pids(grams.find(gram_key("第"))), np.arange(1, n, 2))
+    assert np.array_equal(grams.pids(grams.find(gram_key("条"))), np.arange(0, n, 2))

@@ -58,6 +58,9 @@ def _cases(docs, rng: random.Random):
                 return bool(doc.adcode) and _significant(doc.adcode).startswith(c)
 
             yield f"region:{code.ljust(6, '0')}", under
+            # Full-width digits are the same code.
+            wide = code.ljust(6, "0").translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+            yield f"region:{wide}", under
     for level in sorted({d.level for d in docs if d.level}):
         yield f"level:{level}", lambda d, v=level: d.level == v
     titled = [d for d in docs if d.title and len(d.title) > 4 and '"' not in d.title]

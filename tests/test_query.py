@@ -3,11 +3,13 @@ mistakes that are errors, filter values that cannot match, and punctuation sugge
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govsearch.indexer import QueryError
+from govsearch.indexer import QueryError, build_index
 from govsearch.indexer.textnorm import normalize
 from govsearch.search import count, explain, open_index, parse_query, search
 from govsearch.search.query import Not, Phrase, Term, punctuation_trims, tokenize
@@ -165,6 +167,18 @@ def test_level_and_type_values_that_match_nothing_are_errors(sample):
         search(sample, "河长制 -level:county")
     with pytest.raises(QueryError, match=r"^type:zzz — not a document type"):
         search(sample, "河长制", filters=[("type", "zzz")])
+
+
+def test_an_error_quotes_the_indexs_own_values_with_braces_as_they_are(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("推行河长制。\n", "utf-8")
+    row = {"file": "a.txt", "level": "区{县}{f}"}
+    (corpus / "m.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n", "utf-8")
+    build_index([corpus], tmp_path / "index", manifest=corpus / "m.jsonl")
+    with pytest.raises(QueryError) as info:
+        search(tmp_path / "index", "河长制 level:foo")
+    assert str(info.value).endswith("documents in this index: 区{县}{f} 1")
 
 
 def test_a_known_value_the_index_lacks_is_a_query_with_no_hits(sample):

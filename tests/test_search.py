@@ -6,6 +6,7 @@ import json
 import random
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -502,3 +503,16 @@ def test_region_facets_of_national_and_municipal_documents(tmp_path):
     assert levels["国务院关于河长制的通知"] == ("national", [])
     assert levels["北京市海淀区人民政府关于河长制的通知"] == ("district", ["北京市", "海淀区"])
     assert levels["2025年北京市政府工作报告"] == ("provincial", ["北京市"])
+
+
+def test_arrays_from_the_public_api_cannot_change_the_readers_cache(sample_index):
+    from govsearch.search.service import matching_pids, paragraph_doc_numbers
+
+    reader = open_index(sample_index).reader()
+    first = matching_pids(reader, "河长制", collapse=False)
+    expected = first.copy()
+    with pytest.raises(ValueError, match="read-only"):
+        first[:] = 0
+    with pytest.raises(ValueError, match="read-only"):
+        paragraph_doc_numbers(reader)[:] = -1
+    assert np.array_equal(matching_pids(reader, "河长制", collapse=False), expected)

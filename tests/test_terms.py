@@ -141,7 +141,8 @@ def test_cli_text_csv_and_xlsx(runner, terms_index, tmp_path):
     [
         (["--compare", "abc", "2021"],
          "Error: --compare abc — a year is 4 digits, or a range like 2015..2020"),
-        (["--compare", "2020", "2021", "--region", ""], "Error: --region '' — needs a value, e.g. 坪山"),
+        (["--compare", "2020", "2021", "--region", ""],
+         "Error: --region '' — needs a value, e.g. 坪山"),
     ],
 )  # fmt: skip
 def test_cli_bad_options_name_the_option(runner, terms_index, extra, message):

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govsearch.indexer import UsageError
+from govsearch.indexer import UsageError, build_index
 from govsearch.indexer.textnorm import normalize
-from govsearch.search import count, open_index, search
+from govsearch.search import compare_terms, count, open_index, search
 from govsearch.search.trend import MAX_SERIES, parse_series, read_terms_file, trend
 
 trend_module = importlib.import_module("govsearch.search.trend")
@@ -272,3 +272,29 @@ def test_json_shape(sample):
                                   "bucket_paragraphs", "bucket_documents", "per_10k_paragraphs",
                                   "share_of_documents"]  # fmt: skip
     assert json.loads(json.dumps(d, ensure_ascii=False)) == d
+
+
+def test_a_copy_whose_original_is_out_of_scope_is_counted_like_search(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = "".join(f"第{i}段：推行河长制，落实第{i}项治水措施。\n" for i in range(12))
+    rows = [{"file": "a.txt", "year": 2020, "region": "深圳市"},
+            {"file": "b.txt", "year": 2020, "region": "广州市"}]  # fmt: skip
+    for row in rows:
+        (corpus / row["file"]).write_text(text, "utf-8")
+    manifest = corpus / "m.jsonl"
+    manifest.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    build_index([corpus], tmp_path / "index", manifest=manifest)
+    index = open_index(tmp_path / "index")
+    assert index.reader().dup_of()[0].size == 12  # one file is the other's copy
+    for region in ("广州", "深圳", None):
+        (s,) = trend(index, ["河长制"], by=("region",), region=region).series
+        assert s.paragraphs == count(index, "河长制", region=region)
+        # Without a scope the copy folds into its original: 12 paragraphs in all.
+        everything = 12 if region is None else search(index, "", region=region, limit=0).total
+        assert everything == 12
+        assert sum(r.bucket_paragraphs for r in s.rows) == everything
+        assert sum(r.bucket_documents for r in s.rows) == 1  # a copy folded whole counts 0
+        if region is not None:
+            c = compare_terms(index, "2020", "2020", region=region, min_count=1)
+            assert (c.paragraphs_first, c.paragraphs_second) == (12, 12)
