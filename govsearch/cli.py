@@ -117,7 +117,7 @@ class _Group(click.Group):
             if os.environ.get("GOVSEARCH_DEBUG"):
                 raise
             click.echo(
-                f"Error: internal error ({type(exc).__name__}: {exc}). "
+                f"Error: internal error ({type(exc).__name__}: {one_line(str(exc))}). "
                 "Set GOVSEARCH_DEBUG=1 to see the traceback and report it.",
                 err=True,
             )

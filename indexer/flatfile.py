@@ -12,6 +12,7 @@ to open with IndexCorrupt; the arrays are checked to lie inside the file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mmap
 import os
@@ -119,7 +120,12 @@ class FlatFile:
                     raise ValueError(f"array {name} lies outside the file")
                 self._arrays[name] = np.frombuffer(self._mm, dtype=dt, count=count, offset=offset)
                 self._offsets[name] = offset
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            # (AttributeError: a trailer that is JSON but not an object.) Unmap now: on Windows
+            # a mapped file cannot be replaced by the rebuild the message asks for.
+            self._arrays = {}
+            with contextlib.suppress(BufferError):
+                self._mm.close()
             raise IndexCorrupt(f"{damaged}: {exc}). {REBUILD_HINT}") from exc
 
     @property

@@ -608,3 +608,19 @@ def test_query_path_and_server_never_load_the_gazetteer(seed_index):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip().endswith("ok"), out.stderr
+
+
+def test_an_internal_error_is_one_escaped_line_with_exit_4(runner, seed_index, monkeypatch):
+    from govsearch import search as search_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("bad\nstate\x1b[31m")
+
+    monkeypatch.delenv("GOVSEARCH_DEBUG", raising=False)
+    monkeypatch.setattr(search_module, "search", broken)
+    result = runner.invoke(cli, ["search", "河长制", "--index", str(seed_index)])
+    assert result.exit_code == 4
+    assert result.stderr.splitlines() == [
+        "Error: internal error (RuntimeError: bad\\nstate\\x1b[31m). "
+        "Set GOVSEARCH_DEBUG=1 to see the traceback and report it."
+    ]

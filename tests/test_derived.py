@@ -249,3 +249,16 @@ def test_many_short_paragraphs_are_gram_batched_by_count(tmp_path):
     grams = postings.PostingsFile(tmp_path / store.GRAMS, store.GRAMS_KIND, n)
     assert np.array_equal(grams.pids(grams.find(gram_key("第"))), np.arange(1, n, 2))
     assert np.array_equal(grams.pids(grams.find(gram_key("条"))), np.arange(0, n, 2))
+
+
+@pytest.mark.parametrize("trailer", [b"[1, 2]", b'"kind"', b"{not json", b"\xff\xfe"])
+def test_a_flat_file_with_a_bad_trailer_is_damaged_with_the_fix(tmp_path, trailer):
+    from govsearch.indexer import IndexCorrupt, flatfile
+
+    path = tmp_path / "gen" / "x.flat"
+    path.parent.mkdir()
+    path.write_bytes(b"\0" * 16 + trailer + flatfile._TAIL.pack(len(trailer), flatfile.MAGIC))
+    damaged = r"is damaged \(x\.flat: .*Run: govsearch index --rebuild"
+    with pytest.raises(IndexCorrupt, match=damaged):
+        flatfile.FlatFile(path, "test")
+    path.unlink()  # not held open by a map (Windows cannot remove a mapped file)
