@@ -17,6 +17,7 @@ import json
 import mmap
 import os
 import struct
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ import numpy as np
 from .errors import IndexCorrupt
 
 MAGIC = b"GOVFLAT1"
+_PREAD = hasattr(os, "pread")
 _TAIL = struct.Struct("<Q8s")
 #: The one-line fix every damaged-index message ends with (the same as store.REBUILD_HINT).
 REBUILD_HINT = "Run: govsearch index --rebuild PATH..."
@@ -97,6 +99,11 @@ class FlatFile:
                 if size < _TAIL.size:
                     raise IndexCorrupt(f"{damaged}: cut short). {REBUILD_HINT}")
                 self._mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+                # A descriptor for read(): pread where the platform has it (not on Windows),
+                # closed with this object.
+                self._fd = os.open(self.path, os.O_RDONLY) if _PREAD else None
+                if self._fd is not None:
+                    self._closer = weakref.finalize(self, os.close, self._fd)
         except FileNotFoundError:
             raise IndexCorrupt(
                 f"the index at {where} is incomplete ({self.path.name} is missing). {REBUILD_HINT}"
@@ -126,12 +133,26 @@ class FlatFile:
             self._arrays = {}
             with contextlib.suppress(BufferError):
                 self._mm.close()
+            if self._fd is not None:
+                self._closer()
             raise IndexCorrupt(f"{damaged}: {exc}). {REBUILD_HINT}") from exc
 
     @property
     def buffer(self) -> mmap.mmap:
         """The whole mapped file (slicing it gives bytes)."""
         return self._mm
+
+    def read(self, start: int, end: int) -> bytes:
+        """Bytes [start, end) of the file.
+
+        Scattered small reads (a paragraph's text, a posting list) go through pread, not the
+        map: a page fault maps up to 64 KB of already-cached neighbours into the process, so
+        slicing the map for a few thousand paragraphs would leave most of a large file in the
+        server's resident memory. Where there is no pread (Windows) the map is sliced.
+        """
+        if self._fd is not None:
+            return os.pread(self._fd, end - start, start)
+        return self._mm[start:end]
 
     def __contains__(self, name: str) -> bool:
         return name in self._arrays

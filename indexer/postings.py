@@ -17,6 +17,7 @@ the size of the index.
 
 from __future__ import annotations
 
+import mmap
 import struct
 import zlib
 from collections.abc import Iterator
@@ -133,7 +134,7 @@ class PostingsFile:
         return np.where(self.keys[at] == probe, at, -1).astype(np.int64)
 
     def _blob(self, offsets: np.ndarray, base: int, i: int) -> bytes:
-        return self.flat.buffer[base + int(offsets[i]) : base + int(offsets[i + 1])]
+        return self.flat.read(base + int(offsets[i]), base + int(offsets[i + 1]))
 
     def pids(self, i: int) -> np.ndarray:
         """The sorted paragraph ids of the key at position i."""
@@ -314,13 +315,17 @@ def _merged(
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
     """Every posting in (key, pid) order, a chunk of about MERGE_POSTINGS at a time."""
     # Chunk boundaries from the number of postings per key, old and new.
-    parts = [np.unique(np.asarray(s[0])) for s in sources]
+    parts = []
+    for keys, _p, _w in sources:
+        parts.append(np.unique(np.asarray(keys)))
+        _drop_pages(keys)
     if previous is not None:
         parts.append(np.asarray(previous.keys))
     all_keys = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.uint64)
     per_key = np.zeros(all_keys.size, dtype=np.int64)
     for keys, _p, _w in sources:
         per_key += np.searchsorted(keys, all_keys, side="right") - np.searchsorted(keys, all_keys)
+        _drop_pages(keys)
     if previous is not None and previous.keys.size:
         per_key[np.searchsorted(all_keys, previous.keys)] += previous.counts
     bounds: list[int | None] = []
@@ -364,6 +369,7 @@ def _merged(
                 if weights is not None:
                     ws.append(np.asarray(weights[lo:hi]))
             lows[n] = hi
+            _drop_pages(keys, pids, weights)
         if not ks:
             continue
         keys = np.concatenate(ks)
@@ -373,6 +379,16 @@ def _merged(
             np.concatenate(ps)[order],
             np.concatenate(ws)[order] if weighted else None,
         )
+
+
+def _drop_pages(*arrays: np.ndarray | None) -> None:
+    """Unmap the pages of memory-mapped scratch runs that were read (they stay in the page
+    cache, and a later read maps them again): otherwise merging the runs of a large build
+    would keep every page of them in the process's resident memory. Not on Windows."""
+    for a in arrays:
+        mm = getattr(a, "_mmap", None)  # numpy.memmap's map
+        if mm is not None and hasattr(mm, "madvise"):
+            mm.madvise(mmap.MADV_DONTNEED)
 
 
 def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:

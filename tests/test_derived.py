@@ -262,3 +262,28 @@ def test_a_flat_file_with_a_bad_trailer_is_damaged_with_the_fix(tmp_path, traile
     with pytest.raises(IndexCorrupt, match=damaged):
         flatfile.FlatFile(path, "test")
     path.unlink()  # not held open by a map (Windows cannot remove a mapped file)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_texts_read_in_blocks_equal_each_paragraphs_own_bytes(seed_index, data):
+    from govsearch.indexer import flatfile, textfile
+
+    gen = IndexReader(seed_index).gen
+    texts = textfile.TextFile(gen / textfile.NAME)
+    limit = len(texts.sids)
+    pids = data.draw(st.lists(st.integers(0, limit - 1), max_size=60))
+    if data.draw(st.booleans()):
+        pids.sort()
+    mm, base, offsets = texts.flat.buffer, texts.base, texts.offsets
+    want = [mm[base + int(offsets[p]) : base + int(offsets[p + 1])] for p in pids]
+    gap = data.draw(st.sampled_from([0, 64, textfile.READ_GAP]))
+    block = data.draw(st.sampled_from([1, 512, textfile.READ_BLOCK]))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(textfile, "READ_GAP", gap)
+        mp.setattr(textfile, "READ_BLOCK", block)
+        assert list(texts.raw(np.array(pids, dtype=np.int64))) == want
+        # Where there is no pread (Windows), the map is sliced: the same bytes.
+        mp.setattr(flatfile, "_PREAD", False)
+        mapped = textfile.TextFile(gen / textfile.NAME)
+        assert list(mapped.raw(np.array(pids, dtype=np.int64))) == want
