@@ -1,8 +1,8 @@
-"""The normalised text of every paragraph in one flat file, read through a memory map.
+"""The normalised text of every paragraph in one flat file (see flatfile.FlatFile.read).
 
 Confirming a literal match reads the normalised text of each candidate paragraph; row by row
-from SQLite that cost most of a long term's query time, from a mapped file it is a slice and a
-byte search per candidate. UTF-8 is self-synchronising, so a term's bytes found inside a
+from SQLite that cost most of a long term's query time, from a flat file it is one read (or
+one slice of a block) and a byte search per candidate. UTF-8 is self-synchronising, so a term's bytes found inside a
 paragraph's bytes are always the term's characters: no decoding is needed to confirm a match.
 
 Arrays: `data` (the texts, UTF-8, in paragraph-id order), `offsets` (paragraph id → start in
