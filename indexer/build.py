@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import json
@@ -47,10 +48,12 @@ from .textnorm import normalize, text_patch
 
 # Below this many new paragraphs the two-process Whoosh writer costs more than it saves.
 PARALLEL_THRESHOLD = 4000
-# Memory each Whoosh writer process may use before it spills sorted runs to disk.
+# Whoosh's limitmb (its own pool spills past it; writerpatch's compact pool keeps a segment's
+# postings in memory, bounded by SEGMENT_PARAGRAPHS instead).
 WRITER_MB = 32
-# Paragraphs per pair of Whoosh segments in a parallel build (see _write_generation).
-SEGMENT_PARAGRAPHS = 50000
+# Paragraphs per pair of Whoosh segments in a parallel build (see _write_generation): bounds a
+# writer process's memory, whatever the size of the corpus (measured: README "Performance").
+SEGMENT_PARAGRAPHS = 40000
 
 
 @dataclass(frozen=True)
@@ -462,7 +465,14 @@ def _write_generation(
 
     def open_writer():
         if parallel:
-            return ix.writer(procs=2, multisegment=True, limitmb=WRITER_MB, compound=False)
+            # The writer forks its processes: frozen objects are left alone by their garbage
+            # collector, so the pages they share with this process are not copied (otherwise
+            # each writer process would grow with everything this build holds).
+            gc.freeze()
+            try:
+                return ix.writer(procs=2, multisegment=True, limitmb=WRITER_MB, compound=False)
+            finally:
+                gc.unfreeze()
         return ix.writer(limitmb=WRITER_MB, compound=False)
 
     writer = open_writer()

@@ -364,10 +364,11 @@ def _merged(
                 else int(np.searchsorted(keys, np.uint64(bound), side="right"))
             )
             if hi > lo:
-                ks.append(np.asarray(keys[lo:hi]))
-                ps.append(np.asarray(pids[lo:hi]))
+                # Copies (np.asarray of a memmap is a view), so the pages can go right away.
+                ks.append(np.array(keys[lo:hi]))
+                ps.append(np.array(pids[lo:hi]))
                 if weights is not None:
-                    ws.append(np.asarray(weights[lo:hi]))
+                    ws.append(np.array(weights[lo:hi]))
             lows[n] = hi
             _drop_pages(keys, pids, weights)
         if not ks:

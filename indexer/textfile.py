@@ -2,8 +2,9 @@
 
 Confirming a literal match reads the normalised text of each candidate paragraph; row by row
 from SQLite that cost most of a long term's query time, from a flat file it is one read (or
-one slice of a block) and a byte search per candidate. UTF-8 is self-synchronising, so a term's bytes found inside a
-paragraph's bytes are always the term's characters: no decoding is needed to confirm a match.
+one slice of a block) and a byte search per candidate. UTF-8 is self-synchronising, so a
+term's bytes found inside a paragraph's bytes are always the term's characters: no decoding
+is needed to confirm a match.
 
 Arrays: `data` (the texts, UTF-8, in paragraph-id order), `offsets` (paragraph id → start in
 data; one more entry than ids), `sids` (paragraph id → section id, -1 for none). Ids of
