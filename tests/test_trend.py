@@ -277,7 +277,13 @@ def test_json_shape(sample):
 def test_a_copy_whose_original_is_out_of_scope_is_counted_like_search(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    text = "".join(f"第{i}段：推行河长制，落实第{i}项治水措施。\n" for i in range(12))
+    # Many distinct clauses: near-duplicate detection samples a quarter of them by hash, and
+    # a few clauses could leave a run (its hash seed) without evidence of the pair.
+    text = "".join(
+        f"第{i}段：推行河长制，落实第{i}项治水措施，开展第{i}轮巡河护河行动，"
+        f"整治第{i}条黑臭水体河段，完成第{i}批河道清淤疏浚工程。\n"
+        for i in range(12)
+    )
     rows = [{"file": "a.txt", "year": 2020, "region": "深圳市"},
             {"file": "b.txt", "year": 2020, "region": "广州市"}]  # fmt: skip
     for row in rows:
