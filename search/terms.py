@@ -20,6 +20,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from govsearch.indexer import IndexReader, UsageError
 from govsearch.indexer.analysis import builtin_dictionary, segmenter
 
@@ -140,17 +142,16 @@ def _change(term: str, k1: int, n1: int, k2: int, n2: int) -> TermChange:
     )
 
 
-def _scope(reader: IndexReader, year: str, region: str | None) -> set[int]:
-    """Paragraph ids of the documents that year: and region: keep."""
-    return set(_Evaluator(reader).eval(build_query("", year=year, region=region)).tolist())
+def _scope(reader: IndexReader, year: str, region: str | None) -> np.ndarray:
+    """Paragraph ids of the documents that year: and region: keep (sorted)."""
+    return _Evaluator(reader).eval(build_query("", year=year, region=region))
 
 
 def _period(reader: IndexReader, value: str, region: str | None) -> tuple[set[int], int]:
     """Paragraph ids of a period (copies of near-duplicates left out) and its first year."""
     f = make_field("year", value)
     # As `search --year P --count` counts: a copy is left out when its original is in scope.
-    scope = _Evaluator(reader).eval(build_query("", year=value, region=region))
-    pids = set(_fold(reader, scope).kept.tolist())
+    pids = set(_fold(reader, _scope(reader, value, region)).kept.tolist())
     first_year = f.low if f.low is not None else min(
         (d.year for d in reader.docs if d.year is not None), default=0
     )  # fmt: skip
@@ -223,7 +224,7 @@ def compare_terms(
         recount(w)
     # New terms: most candidates that the segmenter never saw in the first period still occur
     # earlier (inside other words, or in other years), so keep checking until enough are found.
-    earlier = _scope(reader, f"..{b_start - 1:04d}", region)  # the scope before `second`
+    earlier = set(_scope(reader, f"..{b_start - 1:04d}", region).tolist())  # before `second`
     new_words = []
     for checked, w in enumerate(fresh):
         if len(new_words) >= want or checked >= NEW_SCAN * top:

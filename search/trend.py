@@ -246,17 +246,15 @@ class _Scope:
         year_range: tuple[int | None, int | None],
     ):
         docs = reader.docs
-        self.doc_numbers = reader.doc_numbers()
-        copies: Counter = Counter()
+        self.doc_numbers = numbers = reader.doc_numbers()
+        counted = reader.all_pids()
+        if in_scope is not None:
+            counted = counted[in_scope[numbers[counted]]]
         if not count_copies:
             # As `search` folds: a copy is left out when its original is in scope too.
-            numbers = self.doc_numbers
-            dup_copies, originals = reader.dup_of()
-            if in_scope is not None:
-                dup_copies = dup_copies[in_scope[numbers[originals]]]
-            copies.update(numbers[dup_copies].tolist())
+            counted = _fold(reader, counted).kept
         #: Paragraphs each document contributes to its bucket's total.
-        self.doc_paragraphs = [d.paragraphs - copies[i] for i, d in enumerate(docs)]
+        self.doc_paragraphs = np.bincount(numbers[counted], minlength=len(docs)).tolist()
         keys: dict[tuple, list[int]] = {}
         for i, d in enumerate(docs):
             if in_scope is None or in_scope[i]:
