@@ -89,15 +89,13 @@ class FlatWriter:
 class FlatFile:
     """A flat file opened for reading; arrays are read-only views of the memory map."""
 
-    def __init__(self, path: Path, kind: str, root: Path | None = None):
+    def __init__(self, path: Path, kind: str):
         self.path = Path(path)
-        where = root if root is not None else self.path.parent.parent
-        damaged = f"the index at {where} is damaged ({self.path.name}"
         try:
             with open(self.path, "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
                 if size < _TAIL.size:
-                    raise IndexCorrupt(f"{damaged}: cut short). {REBUILD_HINT}")
+                    raise self.damaged("cut short")
                 self._mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
                 # A descriptor for read(): pread where the platform has it (not on Windows),
                 # closed with this object.
@@ -106,10 +104,11 @@ class FlatFile:
                     self._closer = weakref.finalize(self, os.close, self._fd)
         except FileNotFoundError:
             raise IndexCorrupt(
-                f"the index at {where} is incomplete ({self.path.name} is missing). {REBUILD_HINT}"
+                f"the index at {self.path.parent.parent} is incomplete ({self.path.name} is "
+                f"missing). {REBUILD_HINT}"
             ) from None
         except OSError as exc:
-            raise IndexCorrupt(f"{damaged}: {exc}). {REBUILD_HINT}") from exc
+            raise self.damaged(str(exc)) from exc
         length, magic = _TAIL.unpack_from(self._mm, size - _TAIL.size)
         try:
             if magic != MAGIC or length > size - _TAIL.size:
@@ -135,7 +134,14 @@ class FlatFile:
                 self._mm.close()
             if self._fd is not None:
                 self._closer()
-            raise IndexCorrupt(f"{damaged}: {exc}). {REBUILD_HINT}") from exc
+            raise self.damaged(str(exc)) from exc
+
+    def damaged(self, what: str) -> IndexCorrupt:
+        """The error for this file found damaged: what is wrong, and the fix."""
+        return IndexCorrupt(
+            f"the index at {self.path.parent.parent} is damaged ({self.path.name}: {what}). "
+            f"{REBUILD_HINT}"
+        )
 
     @property
     def buffer(self) -> mmap.mmap:

@@ -25,8 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexCorrupt
-from .flatfile import REBUILD_HINT, FlatFile, FlatWriter
+from .flatfile import FlatFile, FlatWriter
 
 _GAP_DTYPES = {"B": np.dtype("<u1"), "H": np.dtype("<u2"), "I": np.dtype("<u4")}
 #: Postings merged at a time when a file is written (bounds the build's memory).
@@ -111,13 +110,7 @@ class PostingsFile:
             self._wt_base = self.flat.offset_of("weight_data")
         self._pid_limit = pid_limit
         if self._pid_off.size != self.keys.size + 1 or self.counts.size != self.keys.size:
-            raise self._damaged("key tables of different lengths")
-
-    def _damaged(self, what: str) -> IndexCorrupt:
-        return IndexCorrupt(
-            f"the index at {self.flat.path.parent.parent} is damaged ({self.flat.path.name}: "
-            f"{what}). {REBUILD_HINT}"
-        )
+            raise self.flat.damaged("key tables of different lengths")
 
     def find(self, key: int) -> int:
         """Position of a key, or -1."""
@@ -141,11 +134,11 @@ class PostingsFile:
         try:
             pids = decode_pids(self._blob(self._pid_off, self._pid_base, i))
         except (zlib.error, ValueError, KeyError, struct.error) as exc:
-            raise self._damaged(f"posting list {i}: {exc}") from exc
+            raise self.flat.damaged(f"posting list {i}: {exc}") from exc
         if pids.size != int(self.counts[i]) or (
             pids.size and (int(pids[0]) < 0 or int(pids[-1]) >= self._pid_limit)
         ):
-            raise self._damaged(f"posting list {i} does not fit the index")
+            raise self.flat.damaged(f"posting list {i} does not fit the index")
         return pids
 
     def weights(self, i: int, count: int) -> np.ndarray:
@@ -153,7 +146,7 @@ class PostingsFile:
         try:
             return decode_weights(self._blob(self._wt_off, self._wt_base, i), count)
         except (zlib.error, ValueError, KeyError) as exc:
-            raise self._damaged(f"weights {i}: {exc}") from exc
+            raise self.flat.damaged(f"weights {i}: {exc}") from exc
 
     def iter_lists(
         self, live: np.ndarray | None

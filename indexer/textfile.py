@@ -20,8 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexCorrupt
-from .flatfile import REBUILD_HINT, FlatFile, FlatWriter
+from .flatfile import FlatFile, FlatWriter
 
 NAME = "texts.flat"
 KIND = "govsearch-texts"
@@ -103,19 +102,13 @@ class TextFile:
             or int(self.offsets[-1]) != size
             or bool(np.any(self.offsets[1:] < self.offsets[:-1]))
         ):
-            raise self._damaged("its tables do not fit together")
-
-    def _damaged(self, what: str) -> IndexCorrupt:
-        return IndexCorrupt(
-            f"the index at {self.flat.path.parent.parent} is damaged ({NAME}: {what}). "
-            f"{REBUILD_HINT}"
-        )
+            raise self.flat.damaged("its tables do not fit together")
 
     def _decode(self, data: bytes) -> str:
         try:
             return data.decode(*ENCODING)
         except UnicodeDecodeError as exc:
-            raise self._damaged("a text is not UTF-8") from exc
+            raise self.flat.damaged("a text is not UTF-8") from exc
 
     def _spans(self, pids: np.ndarray) -> tuple[list[int], list[int]]:
         base = self.base
