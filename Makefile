@@ -41,7 +41,7 @@ format: $(STAMP)
 bench: $(STAMP) ## the benchmark on ../shared/corpus (several minutes; not part of `make test`)
 	$(PY) -m bench
 
-bench-scale: $(STAMP) ## the benchmark at 1x, 3x, 10x and 30x (~1.1M paragraphs; about 30 minutes on 2 quiet cores)
+bench-scale: $(STAMP) ## the benchmark at 1x, 3x, 10x and 30x (~1.1M paragraphs; about 25 minutes on 2 quiet cores)
 	$(PY) -m bench --scales 1,3,10,30
 
 bench-quick: $(STAMP)
