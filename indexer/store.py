@@ -428,6 +428,12 @@ class IndexReader:
         """The normalised text of each paragraph id."""
         return self.texts().norms(pids)
 
+    def iter_norms(self, pids: list[int], chunk: int = 4096) -> Iterator[tuple[int, str]]:
+        """(pid, normalised text) for sorted pids, streamed in pid order, `chunk` at a time."""
+        for i in range(0, len(pids), chunk):
+            part = pids[i : i + chunk]
+            yield from zip(part, self.norms(part), strict=True)
+
     def source_texts(self, pids: list[int]) -> dict[int, tuple[str, str]]:
         """pid → (text as written, normalised text)."""
         patches = self.fetch(pids, "patch")

@@ -1,6 +1,15 @@
 """govsearch's search API: exact literal matching, BM25F ranking, highlights and facets."""
 
-from .query import FIELDS, MAX_QUERY_LENGTH, FilterValueError, make_field, parse_query
+from .hits import parse_paragraph_id
+from .index import Index, open_index
+from .query import (
+    FIELDS,
+    MAX_QUERY_LENGTH,
+    FilterValueError,
+    build_query,
+    make_field,
+    parse_query,
+)
 from .results import (
     JSON_SCHEMA_VERSION,
     Clause,
@@ -16,17 +25,13 @@ from .results import (
 )
 from .service import (
     SORTS,
-    Index,
-    build_query,
     count,
     documents,
     explain,
     get_document,
     iter_hits,
     matching_pids,
-    open_index,
     paragraph_doc_numbers,
-    parse_paragraph_id,
     search,
     show,
     stats,

@@ -18,7 +18,7 @@ import calendar
 import datetime
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from govsearch.indexer import QueryError
@@ -375,6 +375,29 @@ def parse_query(query: str) -> Node:
     if not query.strip():
         raise QueryError("empty query: type a word to search for, e.g. 河长制")
     return _Parser(tokenize(query)).parse()
+
+
+def build_query(
+    query: str,
+    *,
+    year: str | None = None,
+    region: str | None = None,
+    filters: Iterable[tuple[str, str]] = (),
+) -> Node:
+    """Parse a query and AND in filters given as options (--year, --region, facet links)."""
+    extra = list(filters)
+    if year:
+        extra.append(("year", year))
+    if region:
+        extra.append(("region", region))
+    fields = [make_field(name, value) for name, value in extra]
+    if not query.strip() and fields:
+        node: Node = fields[0] if len(fields) == 1 else And(tuple(fields))
+        return node
+    node = parse_query(query)
+    if fields:
+        node = And((node, *fields))
+    return node
 
 
 def leaves(node: Node, negated: bool = False) -> Iterator[tuple[Term | Phrase | Field, bool]]:

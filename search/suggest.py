@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from govsearch.indexer import QueryError
+from govsearch.indexer import IndexReader, QueryError
 
+from .evaluate import Evaluator
+from .folding import fold
 from .query import Node, parse_query, punctuation_trims
 from .results import Suggestion
 
@@ -40,3 +42,20 @@ def punctuation_suggestions(
     if not found:
         return []
     return [Suggestion(query=text, total=found, terms=[t.typed for t in trims])]
+
+
+def query_suggestions(
+    reader: IndexReader,
+    evaluator: Evaluator,
+    query: str,
+    with_filters: Callable[[str], Node],
+    collapse: bool,
+) -> list[Suggestion]:
+    """Queries to offer beside the answer, each counted with the caller's filters
+    (`with_filters(text)` is the query tree of another query text under the same filters)."""
+
+    def total(text: str) -> int:
+        matched = evaluator.eval(with_filters(text))
+        return int((fold(reader, matched).kept if collapse else matched).size)
+
+    return punctuation_suggestions(query, lambda node: int(evaluator.eval(node).size), total)

@@ -25,10 +25,11 @@ import numpy as np
 from govsearch.indexer import IndexReader, UsageError
 from govsearch.indexer.analysis import builtin_dictionary, segmenter
 
-from .query import make_field
+from .evaluate import Evaluator
+from .folding import fold
+from .index import Index, reader_of
+from .query import build_query, make_field
 from .results import JSON_SCHEMA_VERSION
-from .service import Index, _Evaluator, _fold, _reader, build_query
-from .trend import _texts
 
 METHOD = (
     "candidates: words of the two periods from the index's segmenter (jieba search mode, "
@@ -144,14 +145,14 @@ def _change(term: str, k1: int, n1: int, k2: int, n2: int) -> TermChange:
 
 def _scope(reader: IndexReader, year: str, region: str | None) -> np.ndarray:
     """Paragraph ids of the documents that year: and region: keep (sorted)."""
-    return _Evaluator(reader).eval(build_query("", year=year, region=region))
+    return Evaluator(reader).eval(build_query("", year=year, region=region))
 
 
 def _period(reader: IndexReader, value: str, region: str | None) -> tuple[set[int], int]:
     """Paragraph ids of a period (copies of near-duplicates left out) and its first year."""
     f = make_field("year", value)
     # As `search --year P --count` counts: a copy is left out when its original is in scope.
-    pids = set(_fold(reader, _scope(reader, value, region)).kept.tolist())
+    pids = set(fold(reader, _scope(reader, value, region)).kept.tolist())
     first_year = f.low if f.low is not None else min(
         (d.year for d in reader.docs if d.year is not None), default=0
     )  # fmt: skip
@@ -172,7 +173,7 @@ def compare_terms(
     started = time.perf_counter()
     if top < 1 or min_count < 1:
         raise UsageError("--top and --min-count must be 1 or more")
-    reader = _reader(index)
+    reader = reader_of(index)
     a, _ = _period(reader, first, region)
     b, b_start = _period(reader, second, region)
     where = f" in regions matching {region!r}" if region else ""
@@ -190,7 +191,7 @@ def compare_terms(
     verdicts: dict[str, bool] = {}
     seen_a: Counter[str] = Counter()
     seen_b: Counter[str] = Counter()
-    for pid, norm in _texts(reader, sorted(a | b)):
+    for pid, norm in reader.iter_norms(sorted(a | b)):
         found = set()
         for w, _start, _end in seg.tokenize(norm):
             keep = verdicts.get(w)
@@ -212,7 +213,7 @@ def compare_terms(
         (w for w in candidates if not seen_a[w] and seen_b[w] >= min_count),
         key=lambda w: (-seen_b[w], w),
     )
-    evaluator = _Evaluator(reader)
+    evaluator = Evaluator(reader)
     exact: dict[str, tuple[int, int]] = {}
 
     def recount(w: str) -> set[int]:

@@ -21,9 +21,11 @@ import numpy as np
 
 from govsearch.indexer import IndexReader, QueryError, UsageError
 
-from .query import Phrase, Term, make_field, positive_terms, term_pattern
+from .evaluate import Evaluator
+from .folding import fold
+from .index import Index, reader_of
+from .query import Phrase, Term, build_query, make_field, positive_terms, term_pattern
 from .results import JSON_SCHEMA_VERSION
-from .service import Index, _Evaluator, _fold, _reader, build_query
 from .vocabulary import check_filter_values
 
 #: What a series can be counted by; `doc` is one bucket per document.
@@ -252,7 +254,7 @@ class _Scope:
             counted = counted[in_scope[numbers[counted]]]
         if not count_copies:
             # As `search` folds: a copy is left out when its original is in scope too.
-            counted = _fold(reader, counted).kept
+            counted = fold(reader, counted).kept
         #: Paragraphs each document contributes to its bucket's total.
         self.doc_paragraphs = np.bincount(numbers[counted], minlength=len(docs)).tolist()
         keys: dict[tuple, list[int]] = {}
@@ -291,11 +293,11 @@ def _matching(reader: IndexReader, node, in_scope: np.ndarray | None, collapse: 
 
     `in_scope` marks the documents counted (None: all). Everything after this works on the ids.
     """
-    matched = _Evaluator(reader).eval(node)
+    matched = Evaluator(reader).eval(node)
     if in_scope is not None:
         matched = matched[in_scope[reader.doc_numbers()[matched]]]
     if collapse:
-        matched = _fold(reader, matched).kept
+        matched = fold(reader, matched).kept
     return matched
 
 
@@ -315,13 +317,6 @@ def _counter(terms: list[Term | Phrase]) -> Callable[[str], int] | None:
     patterns = [term_pattern(t).pattern for t in sorted(unique, key=length, reverse=True)]
     regex = re.compile("|".join(patterns))
     return lambda norm: sum(1 for _ in regex.finditer(norm))
-
-
-def _texts(reader: IndexReader, pids: list[int]) -> Iterator[tuple[int, str]]:
-    """(pid, normalised text) for sorted pids, streamed in pid order."""
-    for i in range(0, len(pids), 4096):
-        chunk = pids[i : i + 4096]
-        yield from zip(chunk, reader.norms(chunk), strict=True)
 
 
 @dataclass
@@ -357,7 +352,7 @@ def _count_batch(reader: IndexReader, batch: list[_Pending]) -> None:
             p.occurrences[current] += p.count("\0".join(parts))  # type: ignore[misc]
         texts.clear()
 
-    for pid, norm in _texts(reader, sorted(owners)):
+    for pid, norm in reader.iter_norms(sorted(owners)):
         doc = numbers[pid]
         if doc != current:
             flush()
@@ -465,7 +460,7 @@ def trend(
             f"{len(series)} series; the limit is {max_series} per run: split them into several runs"
         )
     nodes = [_parse(s) for s in series]  # every query is checked before counting starts
-    reader = _reader(index)
+    reader = reader_of(index)
     for s, node in zip(series, nodes, strict=True):
         try:
             check_filter_values(reader, node)
@@ -531,7 +526,7 @@ def _scope_docs(
         year_range = (f.low, f.high)  # type: ignore[assignment]
     if not (year or region):
         return None, year_range
-    pids = _Evaluator(reader).eval(build_query("", year=year, region=region))
+    pids = Evaluator(reader).eval(build_query("", year=year, region=region))
     keep = np.zeros(len(reader.docs), dtype=bool)
     keep[reader.doc_numbers()[pids]] = True
     return keep, year_range

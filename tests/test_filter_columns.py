@@ -14,7 +14,7 @@ import pytest
 
 from govsearch.indexer.docmeta import normalize_docno
 from govsearch.indexer.textnorm import normalize
-from govsearch.search.service import documents, matching_pids, open_index
+from govsearch.search import documents, matching_pids, open_index
 
 
 def _paragraphs_of(docs, keep) -> np.ndarray:

@@ -54,12 +54,14 @@ def _brute_order(sample, query: str) -> list[tuple[float, int, int]]:
     first RERANK_DEPTH re-sorted by ranking.rerank's scores (the ranking contract)."""
     reader = sample.reader()
     from govsearch.search import ranking
-    from govsearch.search.service import _Evaluator, _Ranker, positive_terms
+    from govsearch.search.evaluate import Evaluator
+    from govsearch.search.query import positive_terms
+    from govsearch.search.rank import Ranker
 
     node = parse_query(query)
     terms = positive_terms(node)
-    matched = _Evaluator(reader).eval(node)
-    ranker = _Ranker(reader, terms, matched)
+    matched = Evaluator(reader).eval(node)
+    ranker = Ranker(reader, terms, matched)
     scores = ranker.base()
     rows = []
     for pid, score in zip(matched.tolist(), scores.tolist(), strict=True):
