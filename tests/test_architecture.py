@@ -88,7 +88,7 @@ def test_the_wheel_installs_one_top_level_name(tmp_path):
     top = {n.split("/", 1)[0] for n in names if not n.split("/", 1)[0].endswith(".dist-info")}
     assert top == {"govsearch"}
     for needed in (
-        "govsearch/cli.py",
+        "govsearch/cli/__init__.py",
         "govsearch/indexer/analysis.py",
         "govsearch/indexer/data/policy_dict.txt",
         "govsearch/search/service.py",

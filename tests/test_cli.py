@@ -121,7 +121,7 @@ def test_year_region_sort_options(runner, sample_index):
 
 def test_default_index_is_built_from_seeds_once(runner, tmp_path, monkeypatch):
     ix = tmp_path / "default"
-    monkeypatch.setattr("govsearch.cli.default_index_dir", lambda: ix)
+    monkeypatch.setattr("govsearch.cli.common.default_index_dir", lambda: ix)
     env = {"GOVSEARCH_INDEX": None}
     first = runner.invoke(cli, ["search", "河长制", "--count"], env=env)
     assert first.exit_code == 0 and first.stdout == "3\n"

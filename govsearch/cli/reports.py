@@ -13,14 +13,14 @@ from pathlib import Path
 
 import click
 
-from govsearch.cli import (
+from govsearch.cli.common import (
     EXIT_HITS,
     EXIT_NO_HITS,
     FILE_NAME,
-    _check_filter_options,
-    _check_option,
-    _ensure_index,
-    _index_option,
+    check_filter_options,
+    check_option,
+    ensure_index,
+    index_option,
 )
 
 TREND_FORMATS = ("text", "csv", "json", "xlsx")
@@ -91,7 +91,7 @@ def _emit(fmt: str, output: Path | None, force: bool, write_text, write_csv, wri
 @click.option("--format", "fmt", type=click.Choice(TREND_FORMATS), default="text",
               show_default=True)  # fmt: skip
 @_output_option
-@_index_option
+@index_option
 def trend(
     queries: tuple[str, ...],
     terms_file: Path | None,
@@ -124,13 +124,13 @@ def trend(
     from govsearch.search.export import trend_tables, write_csv, write_xlsx
     from govsearch.search.trend import read_terms_file
 
-    _check_filter_options(year=year, region=region)
+    check_filter_options(year=year, region=region)
     series = list(queries)
     if terms_file is not None:
         series += read_terms_file(terms_file)
     if not series:
         raise click.UsageError("give one or more queries, or --terms-file FILE")
-    target = _ensure_index(index_dir)
+    target = ensure_index(index_dir)
     result = count_trend(
         target, series, by=by or ("year",), year=year, region=region, count_copies=count_copies
     )
@@ -286,7 +286,7 @@ def _key_text(value) -> str:
 @click.option("--format", "fmt", type=click.Choice(TREND_FORMATS), default="text",
               show_default=True)  # fmt: skip
 @_output_option
-@_index_option
+@index_option
 def terms(
     compare: tuple[str, str],
     region: str | None,
@@ -311,10 +311,10 @@ def terms(
     from govsearch.search import compare_terms
     from govsearch.search.export import terms_table, write_csv, write_xlsx
 
-    _check_filter_options(region=region)
+    check_filter_options(region=region)
     for value in compare:
-        _check_option("--compare", "year", value)
-    target = _ensure_index(index_dir)
+        check_option("--compare", "year", value)
+    target = ensure_index(index_dir)
     first, second = compare
     result = compare_terms(target, first, second, region=region, top=top, min_count=min_count)
     _emit(

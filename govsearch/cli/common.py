@@ -1,0 +1,182 @@
+"""What every command shares: exit codes, the group that turns errors into one line and an exit
+code, the --index option and where the index is, option checks, and the output helpers that more
+than one command prints with.
+
+Every command module imports this one; it imports none of them.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_HITS, EXIT_NO_HITS, EXIT_USAGE, EXIT_ENV, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+
+# -- the index -----------------------------------------------------------------------------
+
+
+def default_index_dir() -> Path:
+    """Per-user data directory (platformdirs), e.g. ~/.local/share/govsearch/index."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("govsearch", appauthor=False)) / "index"
+
+
+def index_option(f):
+    """The --index option (or GOVSEARCH_INDEX) every command that reads or writes an index has."""
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="GOVSEARCH_INDEX",
+        show_envvar=True,
+        help="Index directory [default: the per-user data directory].",
+    )(f)
+
+
+def resolve_index(index_dir: Path | None) -> Path:
+    """The index directory given, or the per-user default (not created here)."""
+    return index_dir if index_dir is not None else default_index_dir()
+
+
+def seed_files() -> list[Path]:
+    """The bundled sample reports, in name order."""
+    from importlib import resources
+
+    root = resources.files("govsearch.seeds")
+    return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".txt"))
+
+
+def ensure_index(index_dir: Path | None) -> Path:
+    """The index to use; at the default location it is built from the bundled seeds first.
+
+    An index named with --index or GOVSEARCH_INDEX is never created behind the user's back:
+    a missing one is an error that names the command to build it.
+    """
+    from govsearch.indexer.store import current_generation
+
+    if index_dir is not None:
+        return index_dir
+    index_dir = default_index_dir()
+    if current_generation(index_dir) is not None:
+        return index_dir
+    from govsearch.indexer import build_index
+
+    click.echo(
+        f"govsearch: no index at {index_dir} yet; building it from the bundled sample reports "
+        "(seeds/). Index your own files with: govsearch index PATH...",
+        err=True,
+    )
+    build_index(seed_files(), index_dir)
+    return index_dir
+
+
+# -- options -------------------------------------------------------------------------------
+
+
+class FileName(click.ParamType):
+    """A path to write or read, checked by the library (click.Path stats it, which fails on a
+    NUL in the name with a traceback)."""
+
+    name = "file"
+
+    def convert(self, value, param, ctx) -> Path:
+        return value if isinstance(value, Path) else Path(value)
+
+
+FILE_NAME = FileName()
+
+
+def check_filter_options(**options: str | None) -> None:
+    """A bad --year names the option, not the year: filter it would become."""
+    for name, value in options.items():
+        if value is not None:
+            check_option(f"--{name}", name, value)
+
+
+def check_option(option: str, field: str, value: str) -> None:
+    """A value given to `option` must make a valid `field:` filter; the message names option."""
+    from govsearch.indexer import UsageError
+    from govsearch.search import FilterValueError, make_field
+
+    try:
+        make_field(field, value)
+    except FilterValueError as exc:
+        raise UsageError(f"{option} {shlex.quote(value)} — {exc.option_reason}") from None
+
+
+# -- errors --------------------------------------------------------------------------------
+
+
+def one_line(message: str) -> str:
+    """A message on one line: control characters from user input are shown escaped."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in message
+    )
+
+
+class ErrorHandlingGroup(click.Group):
+    """Turns library errors into one-line messages with meaningful exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        from govsearch.indexer import GovsearchError
+
+        try:
+            return super().invoke(ctx)
+        except GovsearchError as exc:
+            click.echo(f"Error: {one_line(str(exc))}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted; the index is unchanged.", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            # Output piped into `head` and closed early: not an error for the user.
+            sys.stderr.close()
+            ctx.exit(EXIT_HITS)
+        except Exception as exc:  # the last line of defence: never a traceback
+            if os.environ.get("GOVSEARCH_DEBUG"):
+                raise
+            click.echo(
+                f"Error: internal error ({type(exc).__name__}: {one_line(str(exc))}). "
+                "Set GOVSEARCH_DEBUG=1 to see the traceback and report it.",
+                err=True,
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+# -- output --------------------------------------------------------------------------------
+
+
+def use_color(color: bool | None) -> bool:
+    """--color/--no-color if given, else colour on a terminal unless NO_COLOR is set."""
+    if color is not None:
+        return color
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def mark(text: str, matches: list[tuple[int, int]], color: bool) -> str:
+    """Text with each match wrapped: ANSI bold red on a terminal, 【…】 otherwise."""
+    out, pos = [], 0
+    for s, e in matches:
+        out.append(text[pos:s])
+        out.append(click.style(text[s:e], fg="red", bold=True) if color else f"【{text[s:e]}】")
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def display_path(path: str) -> str:
+    """A path relative to the working directory when it lies below it, else as stored."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return rel if not rel.startswith("..") else path
