@@ -25,11 +25,13 @@ above applied, elisions dropped), for reviewing with git diff.
 
 from __future__ import annotations
 
+import difflib
 import glob
 import os
 import queue
 import re
 import shlex
+import socket
 import subprocess
 import sys
 import threading
@@ -138,7 +140,7 @@ SAMPLES = [b for b in ALL_BLOCKS if b.is_sample]
 # -- comparing output ----------------------------------------------------------------------
 
 _ID = r"[0-9a-f]{12}"
-# What may differ between runs or checkouts, in the documented text: (kind, pattern).
+# What may differ between runs or checkouts, found in the documented text by kind.
 _VOLATILE = re.compile(
     "|".join(
         [
@@ -185,8 +187,8 @@ class Ids:
         return re.sub(rf"(?<![0-9a-f]){_ID}(?=:\d|$)", real, command)
 
 
-def _pattern(expected: list[str], ids: Ids) -> tuple[re.Pattern, list[str]]:
-    """A regex for the documented lines, and the names of the size groups in it."""
+def _pattern(expected: list[str], ids: Ids) -> tuple[re.Pattern, list[tuple[str, float]]]:
+    """A regex for the documented lines, and its size groups with their documented values."""
     parts, sizes, seen = [], [], set()
     for line in expected:
         if line.strip() == ELISION:
@@ -230,7 +232,7 @@ def check_output(step: Step, actual: list[str], ids: Ids, where: str) -> bool:
     if m is None:
         return False
     found = {k[3:]: v for k, v in m.groupdict().items() if k.startswith("id_")}
-    if len(set(found.values())) != len(found):
+    if len(set(found.values()) | set(ids.real.values())) != len(found) + len(ids.real):
         pytest.fail(f"{where}: two documented ids stand for one real id: {found}")
     for name, documented in sizes:
         real = float(m.group(name))
@@ -242,8 +244,6 @@ def check_output(step: Step, actual: list[str], ids: Ids, where: str) -> bool:
 
 
 def diff(expected: list[str], actual: list[str]) -> str:
-    import difflib
-
     return "\n".join(difflib.unified_diff(expected, actual, "documented", "actual", lineterm=""))
 
 
@@ -251,8 +251,6 @@ def diff(expected: list[str], actual: list[str]) -> str:
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -324,7 +322,8 @@ def run_serve(args: list[str], index_dir: Path, expected: list[str]) -> str:
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8",
     )  # fmt: skip
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(x) for x in proc.stderr], daemon=True).start()
+    reader = threading.Thread(target=lambda: [lines.put(x) for x in proc.stderr], daemon=True)
+    reader.start()
     got: list[str] = []
 
     def next_line() -> str:
@@ -345,6 +344,7 @@ def run_serve(args: list[str], index_dir: Path, expected: list[str]) -> str:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        reader.join(timeout=10)  # it ends at the closed pipe's end; then the pipe can go
         proc.stderr.close()
     return "\n".join(got).replace(f":{port}/", f":{documented_port}/")
 
