@@ -176,7 +176,7 @@ def build_without_manifest(corpus: Path, index_dir: Path, cost: BuildCost | None
 
 
 def report(scores: dict[str, FieldScore], worst: int = 8) -> str:
-    """The table printed by `make eval` (and copied into the README)."""
+    """The table printed by `make eval` (and copied into docs/formats.md)."""
     lines = [
         "| field | precision | coverage | before (precision / coverage) | target | met |",
         "|---|---|---|---|---|---|",

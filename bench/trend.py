@@ -5,7 +5,7 @@ Measures, each in a fresh child process so that peak memory is the call's own:
 - memory against the number of series (10, 50, 500 series: peak RSS of the process);
 - exporting every hit of a query with over 100,000 hits (的 at 10×) as CSV and as XLSX, against
   holding all hits at once with search(limit=None), the baseline;
-- optionally (--screenshot) the README's trend chart from the 1× index.
+- optionally (--screenshot) the trend chart of docs/web.md from the 1× index.
 
 Without --index/--index-10x the indexes are built in a temporary directory (the 10× build
 takes several minutes). Results: a table on stdout and bench/results/trend.json.
@@ -186,7 +186,7 @@ def screenshot(index: Path, dest: Path) -> None:
             browser.close()
         from PIL import Image
 
-        with Image.open(raw) as image:  # a 128-colour palette keeps the README image small
+        with Image.open(raw) as image:  # a 128-colour palette keeps the docs image small
             image.convert("RGB").quantize(colors=128, dither=Image.Dither.NONE).save(
                 dest, optimize=True
             )
