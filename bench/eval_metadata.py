@@ -137,7 +137,7 @@ def build_without_manifest(corpus: Path, index_dir: Path, cost: BuildCost | None
     With `cost`, the time spent in inference and in region resolution is measured in the same
     run (the functions are wrapped with a timer; the build itself is unchanged).
     """
-    from govsearch.indexer import build, build_index, gazetteer, inference
+    from govsearch.indexer import build_index, gazetteer, generation, inference
 
     files = sorted(corpus.glob("[0-9]*.txt"))
     if cost is None:
@@ -160,8 +160,8 @@ def build_without_manifest(corpus: Path, index_dir: Path, cost: BuildCost | None
 
         return wrapper
 
-    originals = (build.describe, inference.infer_region)
-    build.describe = timer("describe", build.describe)
+    originals = (generation.describe, inference.infer_region)
+    generation.describe = timer("describe", generation.describe)
     inference.infer_region = timer("regions", inference.infer_region)
     try:
         started = time.perf_counter()
@@ -169,7 +169,7 @@ def build_without_manifest(corpus: Path, index_dir: Path, cost: BuildCost | None
         # Loading the gazetteer is part of what a build costs (it happens once per run).
         cost.build = time.perf_counter() - started + cost.gazetteer_load
     finally:
-        build.describe, inference.infer_region = originals
+        generation.describe, inference.infer_region = originals
     cost.regions = timed["regions"]
     cost.inference = timed["describe"]
     return cost.build

@@ -23,7 +23,10 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from .formats import ExtractionError, ocr
+from . import store
+from .formats import ExtractionError, detect, ocr
+from .ingest import discover
+from .progress import Progress
 
 CACHE_FILE = "ocr-cache.sqlite"
 # Each OCR worker holds the models and the detector's buffers for a full page, about 0.7–0.9 GB:
@@ -171,8 +174,6 @@ def plan(cache: OcrCache, files: Iterable[Path]) -> list[OcrJob]:
     Only files whose reader does OCR are hashed. Files that cannot be opened are left to the
     reading stage, which reports them.
     """
-    from .formats import detect
-
     jobs = []
     for path in files:
         fmt = detect(path)
@@ -248,9 +249,6 @@ def recognize_scans(
     """
     if not ocr.available():
         return
-    from .build import Progress
-    from .ingest import discover
-
     files = (
         path
         for path, root, problem in discover(paths, exclude=index_dir)
@@ -270,8 +268,6 @@ def recognize_scans(
 
 def prune(index_dir: Path, gen: Path) -> None:
     """After a published run: forget cached pages of contents the new generation does not hold."""
-    from . import store
-
     if not (Path(index_dir) / CACHE_FILE).exists():
         return
     conn = store.connect(gen, readonly=True)

@@ -171,13 +171,13 @@ def test_interrupted_run_leaves_previous_index_intact(tmp_path, monkeypatch):
     build_index([SEEDS[0]], ix)
     before = count(ix, "街道")
 
-    import govsearch.indexer.build as build_mod
+    from govsearch.indexer.derived import DerivedWriter
 
     def explode(*args, **kwargs):
         raise KeyboardInterrupt
 
     # Late in the run: the flat files are written while Whoosh commits.
-    monkeypatch.setattr(build_mod.DerivedWriter, "finish", explode)
+    monkeypatch.setattr(DerivedWriter, "finish", explode)
     with pytest.raises(KeyboardInterrupt):
         build_index(SEEDS, ix)
     monkeypatch.undo()
@@ -503,12 +503,12 @@ def test_a_new_manifest_replaces_the_remembered_one(tmp_path):
 
 
 def test_a_changed_gazetteer_re_resolves_every_document(tmp_path, monkeypatch):
-    from govsearch.indexer import build as build_module
+    from govsearch.indexer import plan as plan_module
 
     ix = tmp_path / "ix"
     build_index(SEEDS, ix)
     assert stats(ix).needs_reindex == 0
-    monkeypatch.setattr(build_module, "gazetteer_version", lambda: "0123456789ab")
+    monkeypatch.setattr(plan_module, "gazetteer_version", lambda: "0123456789ab")
     monkeypatch.setattr("govsearch.indexer.gazetteer.data_version", lambda: "0123456789ab")
     # Until the next run, stats counts the documents resolved with the other version.
     assert stats(ix).needs_reindex == 2

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from govsearch.indexer import build_index
-from govsearch.indexer.ingest import SkipFile, decode_bytes, read_document, text_paragraphs
+from govsearch.indexer.decoding import NotText, decode_bytes
+from govsearch.indexer.formats.text import text_paragraphs
+from govsearch.indexer.ingest import read_document
 from govsearch.indexer.metadata import SectionTracker, heading_of
 from govsearch.search import count, get_document, search
 
@@ -125,7 +127,7 @@ def test_utf8_with_a_few_bad_bytes_is_indexed_with_a_warning():
 
 
 def test_binary_is_refused():
-    with pytest.raises(SkipFile) as err:
+    with pytest.raises(NotText) as err:
         decode_bytes(b"PK\x03\x04\x00\x00binary zip")
     assert str(err.value) == "binary file (contains NUL bytes), not text"
 
