@@ -28,10 +28,11 @@ from govsearch.search import search
 from .conftest import CORPUS, ROOT
 
 REPORT = CORPUS / "0042_19f7d683c7fa4ac2.txt"
-#: Seven short lines, no clause opening sampled by chance: only their identity can pair them.
-SHORT = (
-    "关于调整会议时间的通知\n各单位：\n原定会议改期\n请相互转告\n特此通知\n办公室\n2019年3月1日\n"
-)
+#: Seven short lines without a clause opening: only their identical text can pair them.
+SHORT = "\n".join(
+    ["关于调整会议时间的通知", "各单位：", "原定会议改期", "请相互转告", "特此通知", "办公室",
+     "2019年3月1日", ""]
+)  # fmt: skip
 
 
 def _write(path: Path, text: str) -> Path:
