@@ -6,12 +6,13 @@ from .errors import (
     IndexLocked,
     IndexNotFound,
     IndexVersionError,
+    IndexWriteError,
     NotFound,
     QueryError,
     UsageError,
 )
+from .reader import DocInfo, IndexReader
 from .schema import SCHEMA_VERSION
-from .store import DocInfo, IndexReader
 
 #: Imported on first use: building pulls in the format readers, OCR and inference, which a
 #: process that only searches (the CLI's `search`, the web server) never needs to load.
@@ -37,6 +38,7 @@ __all__ = [
     "IndexReader",
     "IndexReport",
     "IndexVersionError",
+    "IndexWriteError",
     "NotFound",
     "Progress",
     "QueryError",

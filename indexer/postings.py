@@ -10,9 +10,10 @@ when all are 1, "H" + half-units as bytes when all are halves below 128, else "F
 (what Whoosh stores).
 
 Building: postings arrive a batch of paragraphs at a time (ids increasing), are sorted by key
-and spilled to a scratch run on disk; at the end the runs (and the previous generation's file,
-for an incremental run) are merged key range by key range, so memory stays bounded whatever
-the size of the index.
+and spilled to a scratch run on disk; at the end the runs are merged key range by key range, so
+memory stays bounded whatever the size of the index. Merging segments carries their files'
+lists over the same way, each paragraph id renumbered (and those of deleted paragraphs
+dropped).
 """
 
 from __future__ import annotations
@@ -97,8 +98,8 @@ def decode_weights(blob: bytes, count: int) -> np.ndarray:
 class PostingsFile:
     """Read side: the posting list of a key, found by binary search over the sorted keys."""
 
-    def __init__(self, path: Path, kind: str, pid_limit: int):
-        self.flat = FlatFile(path, kind)
+    def __init__(self, path: Path, kind: str, pid_limit: int, root: Path | None = None):
+        self.flat = FlatFile(path, kind, root)
         self.meta = self.flat.meta
         self.keys = self.flat["keys"]
         self.counts = self.flat["counts"]
@@ -149,10 +150,11 @@ class PostingsFile:
             raise self.flat.damaged(f"weights {i}: {exc}") from exc
 
     def iter_lists(
-        self, live: np.ndarray | None
+        self, remap: np.ndarray | None
     ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
-        """Every list as (keys, pids, weights) chunks in key order, without the ids that are not
-        `live` (a boolean mask by pid; None keeps all): carries a file into a new generation."""
+        """Every list as (keys, pids, weights) chunks in key order, each id renumbered by
+        `remap` (old id → new id, -1 drops it; None keeps the ids): carries a file into a
+        merged segment. remap must keep the order of the ids it keeps."""
         keys, counts = self.keys, self.counts
         start = 0
         while start < keys.size:
@@ -162,13 +164,15 @@ class PostingsFile:
             for i in range(start, min(end, keys.size)):
                 pids = self.pids(i)
                 w = self.weights(i, pids.size) if self.weighted else None
-                if live is not None:
-                    keep = live[pids]
-                    pids = pids[keep]
-                    w = None if w is None else w[keep]
+                if remap is not None:
+                    pids = remap[pids]
+                    keep = pids >= 0
+                    if not keep.all():
+                        pids = pids[keep]
+                        w = None if w is None else w[keep]
                 if pids.size:
                     kparts.append(np.full(pids.size, keys[i], dtype=np.uint64))
-                    pparts.append(pids)
+                    pparts.append(pids.astype(np.int32))
                     if w is not None:
                         wparts.append(w.astype(np.float32))
             if kparts:
@@ -238,13 +242,13 @@ class PostingsWriter:
         self,
         path: Path,
         kind: str,
-        previous: PostingsFile | None = None,
-        live: np.ndarray | None = None,
+        carried: list[tuple[PostingsFile, np.ndarray | None]] = (),
         meta: dict | None = None,
         extra: dict[str, np.ndarray] | None = None,
     ) -> None:
-        """Write the file: the previous generation's lists (ids not `live` dropped) followed by
-        the new postings, key by key; `extra` arrays are stored beside them."""
+        """Write the file: the lists of the `carried` files (each with its id map, see
+        iter_lists; the new ids of each below the next's, and all below the new postings')
+        followed by the new postings, key by key; `extra` arrays are stored beside them."""
         sources = [r.load() for r in self._runs]
         writer = FlatWriter(path, kind)
         try:
@@ -254,7 +258,7 @@ class PostingsWriter:
             wt_sizes: list[np.ndarray] = []
             weight_chunks: list[bytes] = []
             writer.begin("pid_data", "u1")
-            for keys, pids, weights in _merged(sources, previous, live, self.weighted):
+            for keys, pids, weights in _merged(sources, list(carried), self.weighted):
                 cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
                 starts = np.concatenate([[0], cuts]).tolist()
                 ends = np.concatenate([cuts, [keys.size]]).tolist()
@@ -304,23 +308,24 @@ def _encode_all(pids: np.ndarray, starts: list[int], ends: list[int]) -> list[by
 
 
 def _merged(
-    sources: list, previous: PostingsFile | None, live: np.ndarray | None, weighted: bool
+    sources: list, carried: list[tuple[PostingsFile, np.ndarray | None]], weighted: bool
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
     """Every posting in (key, pid) order, a chunk of about MERGE_POSTINGS at a time."""
-    # Chunk boundaries from the number of postings per key, old and new.
+    # Chunk boundaries from the number of postings per key, carried and new.
     parts = []
     for keys, _p, _w in sources:
         parts.append(np.unique(np.asarray(keys)))
         _drop_pages(keys)
-    if previous is not None:
-        parts.append(np.asarray(previous.keys))
+    for old, _remap in carried:
+        parts.append(np.asarray(old.keys))
     all_keys = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.uint64)
     per_key = np.zeros(all_keys.size, dtype=np.int64)
     for keys, _p, _w in sources:
         per_key += np.searchsorted(keys, all_keys, side="right") - np.searchsorted(keys, all_keys)
         _drop_pages(keys)
-    if previous is not None and previous.keys.size:
-        per_key[np.searchsorted(all_keys, previous.keys)] += previous.counts
+    for old, _remap in carried:
+        if old.keys.size:
+            per_key[np.searchsorted(all_keys, old.keys)] += old.counts
     bounds: list[int | None] = []
     if all_keys.size:
         cum = np.cumsum(per_key)
@@ -328,27 +333,30 @@ def _merged(
         bounds = sorted(set(all_keys[np.minimum(marks, all_keys.size - 1)].tolist()))
     bounds.append(None)  # the last chunk takes every remaining key
 
-    old = previous.iter_lists(live) if previous is not None else iter(())
-    carry = next(old, None)
+    olds = [old.iter_lists(remap) for old, remap in carried]
+    carries = [next(it, None) for it in olds]
     lows = [0] * len(sources)
     for bound in bounds:
         ks, ps, ws = [], [], []
-        # The previous generation's postings first: their ids are below every new one.
-        while carry is not None and (bound is None or int(carry[0][0]) <= bound):
-            ck, cp, cw = carry
-            if bound is not None and int(ck[-1]) > bound:
-                cut = int(np.searchsorted(ck, np.uint64(bound), side="right"))
-                ks.append(ck[:cut])
-                ps.append(cp[:cut])
+        # The carried postings first, file by file: their ids are below every later one's.
+        for n, it in enumerate(olds):
+            carry = carries[n]
+            while carry is not None and (bound is None or int(carry[0][0]) <= bound):
+                ck, cp, cw = carry
+                if bound is not None and int(ck[-1]) > bound:
+                    cut = int(np.searchsorted(ck, np.uint64(bound), side="right"))
+                    ks.append(ck[:cut])
+                    ps.append(cp[:cut])
+                    if cw is not None:
+                        ws.append(cw[:cut])
+                    carry = (ck[cut:], cp[cut:], None if cw is None else cw[cut:])
+                    break
+                ks.append(ck)
+                ps.append(cp)
                 if cw is not None:
-                    ws.append(cw[:cut])
-                carry = (ck[cut:], cp[cut:], None if cw is None else cw[cut:])
-                break
-            ks.append(ck)
-            ps.append(cp)
-            if cw is not None:
-                ws.append(cw)
-            carry = next(old, None)
+                    ws.append(cw)
+                carry = next(it, None)
+            carries[n] = carry
         for n, (keys, pids, weights) in enumerate(sources):
             lo = lows[n]
             hi = (

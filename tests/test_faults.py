@@ -26,8 +26,8 @@ import pytest
 
 from bench.load import free_port, get_json, start_server, stop_server, wait_ready
 from govsearch.cli import cli
-from govsearch.indexer import SCHEMA_VERSION, IndexNotFound, build_index
-from govsearch.indexer.store import IndexReader, current_generation
+from govsearch.indexer import SCHEMA_VERSION, IndexNotFound, IndexReader, build_index
+from govsearch.indexer.store import current_generation
 from govsearch.search import search, stats
 
 from .conftest import CORPUS, ROOT, SEEDS, say
@@ -499,6 +499,15 @@ def _whoosh(ix: Path, pattern: str) -> Path:
     return next((_gen(ix) / "whoosh").glob(pattern))
 
 
+def _seg(ix: Path) -> Path:
+    """The first segment of the current generation (the seed index has one)."""
+    reader = IndexReader(ix)
+    try:
+        return reader.segments[0].dir
+    finally:
+        reader.close()
+
+
 # (name, damage, marks). Each must give the user "Error: … govsearch index --rebuild …", exit 3.
 DAMAGE = [
     ("schema-older", lambda ix: _meta(ix, schema_version=0), []),
@@ -523,15 +532,15 @@ DAMAGE = [
         lambda ix: (ix / "CURRENT").unlink(),
         [],
     ),
-    ("sqlite-empty", lambda ix: _truncate(_gen(ix) / "store.sqlite", 0), []),
-    ("sqlite-truncated", lambda ix: _truncate(_gen(ix) / "store.sqlite", 0.5), []),
-    ("sqlite-header-garbled", lambda ix: _garble(_gen(ix) / "store.sqlite", 0, 100), []),
+    ("sqlite-empty", lambda ix: _truncate(_seg(ix) / "store.sqlite", 0), []),
+    ("sqlite-truncated", lambda ix: _truncate(_seg(ix) / "store.sqlite", 0.5), []),
+    ("sqlite-header-garbled", lambda ix: _garble(_seg(ix) / "store.sqlite", 0, 100), []),
     (
         "sqlite-pages-garbled",
-        lambda ix: _garble(_gen(ix) / "store.sqlite", 0.3, 1 << 20),
+        lambda ix: _garble(_seg(ix) / "store.sqlite", 0.3, 1 << 20),
         [],
     ),
-    ("sqlite-missing", lambda ix: (_gen(ix) / "store.sqlite").unlink(), []),
+    ("sqlite-missing", lambda ix: (_seg(ix) / "store.sqlite").unlink(), []),
     (
         "trm-empty",
         lambda ix: _truncate(_whoosh(ix, "*.trm"), 0),
@@ -556,13 +565,20 @@ DAMAGE = [
     ("toc-garbled", lambda ix: _garble(_whoosh(ix, "*.toc"), 0.2, 2000), []),
     ("whoosh-missing", lambda ix: shutil.rmtree(_gen(ix) / "whoosh"), []),
     # The flat files the query path reads.
-    ("texts-truncated", lambda ix: _truncate(_gen(ix) / "texts.flat", 0.5), []),
-    ("texts-missing", lambda ix: (_gen(ix) / "texts.flat").unlink(), []),
-    ("grams-empty", lambda ix: _truncate(_gen(ix) / "grams.flat", 0), []),
-    ("grams-trailer-garbled", lambda ix: _garble(_gen(ix) / "grams.flat", 0.9999, 100), []),
-    ("words-missing", lambda ix: (_gen(ix) / "words.flat").unlink(), []),
-    ("words-trailer-garbled", lambda ix: _garble(_gen(ix) / "words.flat", 0.9999, 100), []),
+    ("texts-truncated", lambda ix: _truncate(_seg(ix) / "texts.flat", 0.5), []),
+    ("texts-missing", lambda ix: (_seg(ix) / "texts.flat").unlink(), []),
+    ("grams-empty", lambda ix: _truncate(_seg(ix) / "grams.flat", 0), []),
+    ("grams-trailer-garbled", lambda ix: _garble(_seg(ix) / "grams.flat", 0.9999, 100), []),
+    ("words-missing", lambda ix: (_seg(ix) / "words.flat").unlink(), []),
+    ("words-trailer-garbled", lambda ix: _garble(_seg(ix) / "words.flat", 0.9999, 100), []),
     ("files-list-wrong", lambda ix: _meta(ix, files={"whoosh/gone.seg": [1, None]}), []),
+    # A generation's own state, and a segment's meta, signatures or whole directory.
+    ("generation-db-missing", lambda ix: (_gen(ix) / "generation.sqlite").unlink(), []),
+    ("generation-db-garbled", lambda ix: _garble(_gen(ix) / "generation.sqlite", 0, 100), []),
+    ("segment-meta-missing", lambda ix: (_seg(ix) / "segment.json").unlink(), []),
+    ("segment-meta-garbled", lambda ix: _garble(_seg(ix) / "segment.json", 0.5, 20), []),
+    ("sigs-trailer-garbled", lambda ix: _garble(_seg(ix) / "sigs.flat", 0.9999, 100), []),
+    ("segment-missing", lambda ix: shutil.rmtree(_seg(ix)), []),
 ]
 #: Damage that leaves part of a file readable.
 PARTIAL_DAMAGE = {"trm-truncated", "pst-truncated"}
@@ -682,10 +698,10 @@ def test_rebuild_repairs_a_bad_current_file(seed_index, tmp_path, runner, damage
     "name, damage",
     [
         ("trm-garbled", lambda ix: _garble(_whoosh(ix, "*.trm"), 0.3, 1 << 16)),
-        ("pid-column-missing", lambda ix: _whoosh(ix, "*.pid.col").unlink()),
-        ("texts-garbled", lambda ix: _garble(_gen(ix) / "texts.flat", 0.2, 1 << 14)),
-        ("grams-garbled", lambda ix: _garble(_gen(ix) / "grams.flat", 0.1, 1 << 16)),
-        ("words-garbled", lambda ix: _garble(_gen(ix) / "words.flat", 0.1, 1 << 16)),
+        ("para-column-missing", lambda ix: _whoosh(ix, "*.para.col").unlink()),
+        ("texts-garbled", lambda ix: _garble(_seg(ix) / "texts.flat", 0.2, 1 << 14)),
+        ("grams-garbled", lambda ix: _garble(_seg(ix) / "grams.flat", 0.1, 1 << 16)),
+        ("words-garbled", lambda ix: _garble(_seg(ix) / "words.flat", 0.1, 1 << 16)),
     ],
 )
 def test_undetectable_damage_still_never_crashes(seed_index, tmp_path, runner, name, damage):

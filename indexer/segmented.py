@@ -1,0 +1,161 @@
+"""The flat files of all of a generation's segments, seen as one over global paragraph ids.
+
+Segment k's local id i is global id bases[k] + i (bases: the cumulative segment sizes in the
+generation's order). Posting lists are the segments' lists in that order, deleted paragraphs
+masked out, so they stay sorted; texts are read from the segment that holds each id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+from .postings import EMPTY_PIDS, PostingsFile
+from .textfile import TextFile
+
+
+def split_by_segment(bases: np.ndarray, pids: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(segment number, positions in pids) for every segment some of the ids fall in."""
+    seg = np.searchsorted(bases, pids, side="right") - 1
+    if not seg.size:
+        return []
+    if int(seg[0]) == int(seg[-1]) and bool(np.all(seg == seg[0])):
+        return [(int(seg[0]), np.arange(seg.size))]
+    order = np.argsort(seg, kind="stable")
+    cuts = np.flatnonzero(np.diff(seg[order])) + 1
+    return [(int(seg[g[0]]), g) for g in np.split(order, cuts)]
+
+
+class _Counts:
+    """counts[handle]: how many postings a key has in all segments (deleted ones included)."""
+
+    def __init__(self, owner: SegmentedPostings):
+        self._owner = owner
+
+    def __getitem__(self, handle: int) -> int:
+        return sum(int(f.counts[i]) for f, _b, _l, i in self._owner._locate(int(handle)))
+
+
+class SegmentedPostings:
+    """The posting lists of one kind (grams or words) of every segment, over global ids.
+
+    A key's handle is the key itself (keys are below 2**63); find and find_many answer -1 for
+    a key no live paragraph holds, as one fresh file of the live paragraphs would.
+    """
+
+    def __init__(self, parts: list[tuple[PostingsFile, int, np.ndarray | None]]):
+        #: (file, base, live mask or None) per segment, in the generation's order.
+        self.parts = parts
+        self.counts = _Counts(self)
+        self.weighted = bool(parts) and parts[0][0].weighted
+        self._keys: np.ndarray | None = None
+
+    def _locate(self, key: int) -> list[tuple[PostingsFile, int, np.ndarray | None, int]]:
+        out = []
+        for f, base, live in self.parts:
+            i = f.find(key)
+            if i >= 0:
+                out.append((f, base, live, i))
+        return out
+
+    def _live_in(self, f: PostingsFile, live: np.ndarray | None, i: int, deleted: int) -> bool:
+        # More postings than deleted paragraphs: one of them is live, no need to look.
+        if live is None or int(f.counts[i]) > deleted:
+            return True
+        return bool(live[f.pids(i)].any())
+
+    def find(self, key: int) -> int:
+        """The key's handle, or -1."""
+        return int(self.find_many([key])[0])
+
+    def find_many(self, keys: list[int]) -> np.ndarray:
+        """Handles of several keys (-1 where no live paragraph holds one)."""
+        wanted = np.array(keys, dtype=np.uint64)
+        found = np.zeros(wanted.size, dtype=bool)
+        for f, _base, live in self.parts:
+            at = f.find_many(keys)
+            deleted = 0 if live is None else int(live.size - np.count_nonzero(live))
+            for j in np.flatnonzero((at >= 0) & ~found).tolist():
+                found[j] = self._live_in(f, live, int(at[j]), deleted)
+        return np.where(found, wanted.astype(np.int64), -1)
+
+    def pids(self, handle: int) -> np.ndarray:
+        """The sorted global ids of the live paragraphs holding the key."""
+        return self.postings(handle)[0]
+
+    def postings(self, handle: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """(global ids, weights or None) of the live paragraphs holding the key."""
+        pids, weights = [], []
+        for f, base, live, i in self._locate(int(handle)):
+            p = f.pids(i)
+            w = f.weights(i, p.size) if f.weighted else None
+            if live is not None:
+                keep = live[p]
+                p = p[keep]
+                w = None if w is None else w[keep]
+            pids.append(p + np.int32(base))
+            if w is not None:
+                weights.append(w)
+        if not pids:
+            return EMPTY_PIDS, np.empty(0) if self.weighted else None
+        out = pids[0] if len(pids) == 1 else np.concatenate(pids)
+        if not self.weighted:
+            return out, None
+        return out, weights[0] if len(weights) == 1 else np.concatenate(weights)
+
+    @property
+    def keys(self) -> np.ndarray:
+        """Every key of the segments, sorted (made on first use: for tests and tools)."""
+        if self._keys is None:
+            parts = [np.asarray(f.keys) for f, _b, _l in self.parts]
+            self._keys = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.uint64)
+        return self._keys
+
+
+class SegmentedTexts:
+    """The normalised texts of every segment, over global ids."""
+
+    def __init__(self, files: list[TextFile], bases: np.ndarray):
+        self.files = files
+        self.bases = bases
+
+    def raw(self, pids: Iterable[int]) -> Iterator[bytes]:
+        """The stored bytes of each paragraph, in the order asked (see TextFile.raw)."""
+        ids = np.asarray(pids if isinstance(pids, np.ndarray) else list(pids), dtype=np.int64)
+        groups = split_by_segment(self.bases, ids)
+        if len(groups) == 1:
+            k = groups[0][0]
+            yield from self.files[k].raw(ids - int(self.bases[k]))
+            return
+        out: list[bytes] = [b""] * ids.size
+        for k, at in groups:
+            texts = self.files[k].raw(ids[at] - int(self.bases[k]))
+            for j, data in zip(at.tolist(), texts, strict=True):
+                out[j] = data
+        yield from out
+
+    def norms(self, pids: Iterable[int]) -> list[str]:
+        """The normalised text of each paragraph id."""
+        ids = np.asarray(pids if isinstance(pids, np.ndarray) else list(pids), dtype=np.int64)
+        out: list[str] = [""] * ids.size
+        for k, at in split_by_segment(self.bases, ids):
+            texts = self.files[k].norms(ids[at] - int(self.bases[k]))
+            for j, text in zip(at.tolist(), texts, strict=True):
+                out[j] = text
+        return out
+
+    def containing(self, pids: np.ndarray, term: str) -> np.ndarray:
+        """Boolean mask: which of these paragraphs' normalised texts contain term."""
+        out = np.zeros(len(pids), dtype=bool)
+        for k, at in split_by_segment(self.bases, np.asarray(pids, dtype=np.int64)):
+            out[at] = self.files[k].containing(np.asarray(pids)[at] - int(self.bases[k]), term)
+        return out
+
+    def matching(self, pids: np.ndarray, pattern: re.Pattern[str]) -> np.ndarray:
+        """Boolean mask: where the pattern is found in the normalised text."""
+        out = np.zeros(len(pids), dtype=bool)
+        for k, at in split_by_segment(self.bases, np.asarray(pids, dtype=np.int64)):
+            out[at] = self.files[k].matching(np.asarray(pids)[at] - int(self.bases[k]), pattern)
+        return out
