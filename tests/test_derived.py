@@ -296,3 +296,10 @@ def test_texts_read_in_blocks_equal_each_paragraphs_own_bytes(seed_index, data):
         mp.setattr(flatfile, "_PREAD", False)
         mapped = textfile.TextFile(gen / textfile.NAME)
         assert list(mapped.raw(np.array(pids, dtype=np.int64))) == want
+
+
+def test_the_space_table_is_str_isspace_over_every_code_point():
+    from govsearch.indexer.analysis import _space_table
+
+    table = _space_table()
+    assert np.flatnonzero(table).tolist() == [c for c in range(0x110000) if chr(c).isspace()]
