@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -71,8 +72,8 @@ def build_index(
                 paths, index_dir, manifest_obj, drop_manifest, new_user_words, rebuild, progress,
                 started, optimize,
             )  # fmt: skip
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        except (OSError, sqlite3.OperationalError) as exc:
+            if _disk_full(exc):
                 raise IndexWriteError(
                     f"no space left on the disk of {index_dir} while writing the index; it is "
                     "unchanged. Free some space, then run this command again"
@@ -94,7 +95,7 @@ def _build_locked(
 ) -> IndexReport:
     """Plan, write and publish a new generation (unless nothing changed); report the run."""
     if not rebuild:
-        _remove_unpublished(index_dir)
+        _remove_leftovers(index_dir)
     plan = plan_run(paths, index_dir, manifest, drop_manifest, new_user_words, rebuild)
     try:
         if plan.nothing_to_do and not (optimize and _can_optimize(plan)):
@@ -124,15 +125,22 @@ def _build_locked(
     )  # fmt: skip
 
 
+def _disk_full(exc: Exception) -> bool:
+    """Whether writing failed because the disk (or the user's quota) is full."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL"
+    return exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
 def _can_optimize(plan) -> bool:
     """Whether merging into one segment would change anything (several, or deletions)."""
     reader = plan.reader
     return reader is not None and (len(reader.segments) > 1 or reader.deleted_paragraphs > 0)
 
 
-def _remove_unpublished(index_dir: Path) -> None:
-    """Generations newer than CURRENT, and segments no kept generation lists, are leftovers of
-    an interrupted run."""
+def _remove_leftovers(index_dir: Path) -> None:
+    """What an interrupted run left: generations newer than CURRENT (unpublished), older than
+    the one before it (a run killed after publishing), and segments no kept generation lists."""
     current = store.current_generation(index_dir)
     for gen in index_dir.glob("gen-*"):
         if current is None or gen.name > current.name:
@@ -140,4 +148,5 @@ def _remove_unpublished(index_dir: Path) -> None:
     if current is None:
         shutil.rmtree(index_dir / "segments", ignore_errors=True)
     else:
+        store.remove_old_generations(index_dir)
         remove_unused_segments(index_dir)

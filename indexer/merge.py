@@ -234,6 +234,8 @@ def _merge_stores(
             conn.execute("DETACH DATABASE src")
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
+            raise  # the disk is full: build reports it (the sources are fine)
         raise IndexCorrupt(
             f"the index at {dest.parent.parent} cannot be read while merging ({exc}). "
             f"{store.REBUILD_HINT}"
