@@ -53,6 +53,11 @@ WRITER_MB = 32
 # Paragraphs per pair of Whoosh segments in a parallel build (see _add): bounds a writer
 # process's memory, whatever the size of the corpus (measured: docs/performance.md).
 SEGMENT_PARAGRAPHS = 40000
+# Whoosh merges its small segments by itself; its large ones keep their deleted paragraphs
+# until this share of all its paragraphs is deleted, then it is optimised (rewritten whole, in
+# Python: about half a full build's time), so its files never hold more than a quarter of dead
+# paragraphs for long. The query path does not read Whoosh, so this is only disk space.
+WHOOSH_RECLAIM = 0.25
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ def write_generation(
     writerpatch.install()
     ix = _open_whoosh(gen, previous, plan.words)
     try:
-        added = _add(root, ix, plan, progress, created, optimize)
+        added = _add(root, ix, plan, progress, created)
         if added.segment is not None:
             state.segments.append(SegmentEntry(added.segment.name, added.paragraphs, EMPTY_IDS))
         duplicates = _update_duplicates(root, previous, state, plan, added)
@@ -165,7 +170,6 @@ def _add(
     plan: Plan,
     progress: Callable[[Progress], None] | None,
     created: list[Path],
-    optimize: bool,
 ) -> _Added:
     """Read the planned files into a new segment and Whoosh; delete the dropped documents from
     Whoosh."""
@@ -173,7 +177,7 @@ def _add(
     dropped = plan.dropped if not full else []
     skipped: list[SkippedFile] = []
     warnings: list[str] = []
-    if not (to_index or dropped or optimize or full):
+    if not (to_index or dropped or full):
         return _Added(None, [], 0, 0, skipped, warnings)
     seg_dir = new_segment_dir(root)
     created.append(seg_dir)
@@ -235,9 +239,9 @@ def _add(
             writer.commit(merge=False)
         else:
             # A new index in one Whoosh segment; an update lets Whoosh merge its small ones.
-            writer.commit(optimize=full or optimize)
+            writer.commit(optimize=full)
         committed = True
-        if optimize and parallel:
+        if not full and _whoosh_deleted_share(ix) >= WHOOSH_RECLAIM:
             ix.writer().commit(optimize=True)
         sw.finish()
     except BaseException:
@@ -250,6 +254,13 @@ def _add(
         shutil.rmtree(seg_dir, ignore_errors=True)
         return _Added(None, [], indexed, 0, skipped, warnings)
     return _Added(seg_dir, sw.signatures, indexed, sw.paragraphs, skipped, warnings)
+
+
+def _whoosh_deleted_share(ix) -> float:
+    """The share of Whoosh's paragraphs that are deleted but still in its files."""
+    with ix.reader() as r:
+        total = r.doc_count_all()
+        return (total - r.doc_count()) / total if total else 0.0
 
 
 def _sig_part(seg: Segment, deleted: np.ndarray) -> SigPart:

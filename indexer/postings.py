@@ -159,29 +159,91 @@ class PostingsFile:
         start = 0
         while start < keys.size:
             total = np.cumsum(counts[start:], dtype=np.int64)
-            end = start + max(1, int(np.searchsorted(total, MERGE_POSTINGS, side="right")))
-            kparts, pparts, wparts = [], [], []
-            for i in range(start, min(end, keys.size)):
-                pids = self.pids(i)
-                w = self.weights(i, pids.size) if self.weighted else None
-                if remap is not None:
-                    pids = remap[pids]
-                    keep = pids >= 0
-                    if not keep.all():
-                        pids = pids[keep]
-                        w = None if w is None else w[keep]
-                if pids.size:
-                    kparts.append(np.full(pids.size, keys[i], dtype=np.uint64))
-                    pparts.append(pids.astype(np.int32))
-                    if w is not None:
-                        wparts.append(w.astype(np.float32))
-            if kparts:
+            end = min(
+                keys.size,
+                start + max(1, int(np.searchsorted(total, MERGE_POSTINGS, side="right"))),
+            )
+            try:
+                pids, weights = self._decode_range(start, end)
+            except (IndexError, zlib.error, ValueError, struct.error) as exc:
+                raise self.flat.damaged(f"posting lists {start}-{end}: {exc}") from exc
+            if pids.size and (int(pids.min()) < 0 or int(pids.max()) >= self._pid_limit):
+                raise self.flat.damaged(f"posting lists {start}-{end} do not fit the index")
+            owners = np.repeat(np.asarray(keys[start:end], dtype=np.uint64), counts[start:end])
+            if remap is not None:
+                pids = remap[pids]
+                keep = pids >= 0
+                if not keep.all():
+                    pids, owners = pids[keep], owners[keep]
+                    weights = None if weights is None else weights[keep]
+            if pids.size:
                 yield (
-                    np.concatenate(kparts),
-                    np.concatenate(pparts),
-                    np.concatenate(wparts) if self.weighted else None,
+                    owners,
+                    pids.astype(np.int32),
+                    weights.astype(np.float32) if weights is not None else None,
                 )
             start = end
+
+    def _decode_range(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """The postings of keys lo..hi-1, concatenated in key order (and their weights).
+
+        Most lists are short and stored plainly (code B: one-byte gaps; weights empty or in
+        half-units): those are decoded together with numpy, the others list by list.
+        """
+        counts = np.asarray(self.counts[lo:hi], dtype=np.int64)
+        starts = np.cumsum(counts) - counts
+        pids = np.empty(int(counts.sum()), dtype=np.int64)
+        data = self.flat["pid_data"]
+        offs = np.asarray(self._pid_off[lo:hi], dtype=np.int64)
+        size = np.asarray(self._pid_off[lo + 1 : hi + 1], dtype=np.int64) - offs
+        codes = data[offs]
+        simple = np.zeros(counts.size, dtype=bool)
+        for code, width in ((b"B", 1), (b"H", 2), (b"I", 4)):
+            plain = (codes == code[0]) & (size == 5 + (counts - 1) * width)
+            if not plain.any():
+                continue
+            simple |= plain
+            n, at, first_at = counts[plain], starts[plain], offs[plain]
+            first = _little_endian(data, first_at + 1, 4)
+            heads = np.cumsum(n) - n
+            within = np.arange(int(n.sum())) - np.repeat(heads, n)
+            # Element k > 0 of a list is its k-th gap, at 5 + (k - 1) * width in its blob.
+            where = np.repeat(first_at + 5 - width, n) + within * width
+            where[heads] = first_at  # (overwritten by the first id below)
+            values = _little_endian(data, where, width)
+            values[heads] = first
+            sums = np.cumsum(values)
+            pids[np.repeat(at, n) + within] = sums - np.repeat(sums[heads] - values[heads], n)
+        for i in np.flatnonzero(~simple).tolist():
+            pids[starts[i] : starts[i] + counts[i]] = self.pids(lo + i)
+        if not self.weighted:
+            return pids, None
+        weights = np.ones(pids.size, dtype=np.float64)
+        wdata = self.flat["weight_data"]
+        woffs = np.asarray(self._wt_off[lo:hi], dtype=np.int64)
+        wsize = np.asarray(self._wt_off[lo + 1 : hi + 1], dtype=np.int64) - woffs
+        halves = np.zeros(counts.size, dtype=bool)
+        nonempty = wsize > 0
+        halves[nonempty] = (wdata[woffs[nonempty]] == ord("H")) & (
+            wsize[nonempty] == counts[nonempty] + 1
+        )
+        if halves.any():
+            n, at, first_at = counts[halves], starts[halves], woffs[halves]
+            within = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+            weights[np.repeat(at, n) + within] = (
+                wdata[np.repeat(first_at + 1, n) + within].astype(np.float64) / 2
+            )
+        for i in np.flatnonzero(nonempty & ~halves).tolist():
+            weights[starts[i] : starts[i] + counts[i]] = self.weights(lo + i, int(counts[i]))
+        return pids, weights
+
+
+def _little_endian(data: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
+    """The unsigned little-endian integers of `width` bytes starting at each position."""
+    out = data[at].astype(np.int64)
+    for k in range(1, width):
+        out |= data[at + k].astype(np.int64) << (8 * k)
+    return out
 
 
 class _Run:
@@ -264,15 +326,13 @@ class PostingsWriter:
                 ends = np.concatenate([cuts, [keys.size]]).tolist()
                 keys_out.append(keys[starts])
                 counts_out.append(np.subtract(ends, starts, dtype=np.int64))
-                blobs = _encode_all(pids, starts, ends)
-                pid_sizes.append(np.fromiter(map(len, blobs), np.int64, len(blobs)))
-                writer.extend(b"".join(blobs))
+                data, sizes = _encode_all(pids, starts, ends)
+                pid_sizes.append(sizes)
+                writer.extend(data)
                 if self.weighted:
-                    blobs = [
-                        encode_weights(weights[s:e]) for s, e in zip(starts, ends, strict=True)
-                    ]
-                    wt_sizes.append(np.fromiter(map(len, blobs), np.int64, len(blobs)))
-                    weight_chunks.append(b"".join(blobs))
+                    data, sizes = _encode_weights_all(weights, starts, ends)
+                    wt_sizes.append(sizes)
+                    weight_chunks.append(data)
             if self.weighted:
                 writer.begin("weight_data", "u1")
                 for chunk in weight_chunks:
@@ -294,17 +354,92 @@ class PostingsWriter:
             self.discard()
 
 
-def _encode_all(pids: np.ndarray, starts: list[int], ends: list[int]) -> list[bytes]:
-    """encode_pids of each [start, end) slice; a list of one id without numpy (most keys)."""
-    one = struct.Struct("<I").pack
-    values = pids.tolist() if len(starts) * 4 > pids.size else None
-    out = []
-    for s, e in zip(starts, ends, strict=True):
-        if e - s == 1:
-            out.append(b"B" + one(values[s] if values is not None else int(pids[s])))
-        else:
-            out.append(encode_pids(pids[s:e]))
-    return out
+#: encode_pids and encode_weights try to compress a body longer than this; shorter ones stay
+#: plain, and a batch of them is encoded at once (_encode_all, _encode_weights_all).
+PLAIN_BODY = 64
+_CODES = np.zeros(5, dtype=np.uint8)
+_CODES[[1, 2, 4]] = [ord("B"), ord("H"), ord("I")]
+
+
+def _encode_all(pids: np.ndarray, starts: list[int], ends: list[int]) -> tuple[bytes, np.ndarray]:
+    """encode_pids of each [start, end) slice, concatenated, and each blob's size.
+
+    The lists that stay plain (most of them) are written together with numpy; the long ones
+    one by one.
+    """
+    first_at = np.asarray(starts, dtype=np.int64)
+    counts = np.asarray(ends, dtype=np.int64) - first_at
+    if not counts.size:
+        return b"", np.empty(0, dtype=np.int64)
+    p = pids.astype(np.int64)
+    gaps = np.zeros(p.size, dtype=np.int64)
+    gaps[1:] = p[1:] - p[:-1]
+    gaps[first_at] = 0
+    widest = np.maximum.reduceat(gaps, first_at)
+    width = np.where(widest < 0x100, 1, np.where(widest < 0x10000, 2, 4))
+    plain = (counts - 1) * width <= PLAIN_BODY
+    sizes = np.where(plain, 5 + (counts - 1) * width, 0)
+    long_blobs = {
+        i: encode_pids(pids[first_at[i] : first_at[i] + counts[i]])
+        for i in np.flatnonzero(~plain).tolist()
+    }
+    for i, blob in long_blobs.items():
+        sizes[i] = len(blob)
+    pos = np.cumsum(sizes) - sizes
+    out = np.zeros(int(sizes.sum()), dtype=np.uint8)
+    at = pos[plain]
+    out[at] = _CODES[width[plain]]
+    first = p[first_at[plain]]
+    for k in range(4):
+        out[at + 1 + k] = (first >> (8 * k)) & 0xFF
+    owner = np.repeat(np.arange(counts.size), counts)
+    inner = np.ones(p.size, dtype=bool)
+    inner[first_at] = False
+    rest = np.flatnonzero(inner & plain[owner])
+    lists = owner[rest]
+    w = width[lists]
+    where = pos[lists] + 5 + (rest - first_at[lists] - 1) * w
+    g = gaps[rest]
+    for k in range(4):
+        m = w > k
+        out[where[m] + k] = (g[m] >> (8 * k)) & 0xFF
+    for i, blob in long_blobs.items():
+        out[pos[i] : pos[i] + sizes[i]] = np.frombuffer(blob, dtype=np.uint8)
+    return out.tobytes(), sizes
+
+
+def _encode_weights_all(
+    weights: np.ndarray, starts: list[int], ends: list[int]
+) -> tuple[bytes, np.ndarray]:
+    """encode_weights of each [start, end) slice, concatenated, and each blob's size (the lists
+    of weights all 1, or plain half-units, together with numpy)."""
+    first_at = np.asarray(starts, dtype=np.int64)
+    counts = np.asarray(ends, dtype=np.int64) - first_at
+    if not counts.size:
+        return b"", np.empty(0, dtype=np.int64)
+    w = np.asarray(weights, dtype=np.float32)
+    halves = w * 2
+    ones = np.minimum.reduceat((w == 1.0).astype(np.uint8), first_at).astype(bool)
+    in_halves = (halves == np.round(halves)) & (halves >= 0) & (halves < 256)
+    half = ~ones & np.minimum.reduceat(in_halves.astype(np.uint8), first_at).astype(bool)
+    half &= counts <= PLAIN_BODY
+    sizes = np.where(ones, 0, np.where(half, 1 + counts, 0))
+    other = {
+        i: encode_weights(w[first_at[i] : first_at[i] + counts[i]])
+        for i in np.flatnonzero(~ones & ~half).tolist()
+    }
+    for i, blob in other.items():
+        sizes[i] = len(blob)
+    pos = np.cumsum(sizes) - sizes
+    out = np.zeros(int(sizes.sum()), dtype=np.uint8)
+    out[pos[half]] = ord("H")
+    owner = np.repeat(np.arange(counts.size), counts)
+    rest = np.flatnonzero(half[owner])
+    lists = owner[rest]
+    out[pos[lists] + 1 + (rest - first_at[lists])] = halves[rest].astype(np.uint8)
+    for i, blob in other.items():
+        out[pos[i] : pos[i] + sizes[i]] = np.frombuffer(blob, dtype=np.uint8)
+    return out.tobytes(), sizes
 
 
 def _merged(

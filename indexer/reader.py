@@ -190,16 +190,17 @@ class IndexReader:
 
     def grams(self) -> SegmentedPostings:
         """The literal-gram posting lists."""
-        return self.cached("grams", lambda: self._postings(Segment.grams))
+        return self.cached("grams", lambda: self._postings(Segment.grams, exact=False))
 
     def words(self) -> SegmentedPostings:
         """The word posting lists with their weights."""
-        return self.cached("words", lambda: self._postings(Segment.words))
+        return self.cached("words", lambda: self._postings(Segment.words, exact=True))
 
-    def _postings(self, which) -> SegmentedPostings:
-        return SegmentedPostings(
-            [(which(s), b, s.live) for s, b in zip(self.segments, self.bases.tolist(), strict=True)]
-        )
+    def _postings(self, which, exact: bool) -> SegmentedPostings:
+        parts = [
+            (which(s), b, s.live) for s, b in zip(self.segments, self.bases.tolist(), strict=True)
+        ]
+        return SegmentedPostings(parts, exact)
 
     def word_statistics(self) -> tuple[int, int]:
         """(live paragraphs, the sum of their field lengths): BM25F's collection statistics."""

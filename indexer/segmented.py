@@ -41,28 +41,54 @@ class _Counts:
 class SegmentedPostings:
     """The posting lists of one kind (grams or words) of every segment, over global ids.
 
-    A key's handle is the key itself (keys are below 2**63); find and find_many answer -1 for
-    a key no live paragraph holds, as one fresh file of the live paragraphs would.
+    A key's handle is the key itself (keys are below 2**63). With `exact`, find and find_many
+    answer -1 for a key no live paragraph holds, as one file of the live paragraphs would (the
+    words a query is scored by depend on which words the index holds); without, for a key no
+    segment holds (a gram held only by deleted paragraphs has an empty list: it matches
+    nothing either way).
     """
 
-    def __init__(self, parts: list[tuple[PostingsFile, int, np.ndarray | None]]):
+    def __init__(self, parts: list[tuple[PostingsFile, int, np.ndarray | None]], exact: bool):
         #: (file, base, live mask or None) per segment, in the generation's order.
         self.parts = parts
         self.counts = _Counts(self)
         self.weighted = bool(parts) and parts[0][0].weighted
+        self.exact = exact
         self._keys: np.ndarray | None = None
+        self._deleted = [
+            0 if live is None else int(live.size - live.sum()) for _f, _b, live in parts
+        ]
+        # key → where it is in each segment, remembered between find_many and the counts and
+        # lists asked next (a query asks each key several times); bounded, shared by threads.
+        self._where: dict[int, list[tuple[int, int]]] = {}
+
+    def _positions(self, keys: list[int]) -> list[list[tuple[int, int]]]:
+        """For each key, the (segment number, position) of every segment holding it."""
+        probe = np.array(keys, dtype=np.uint64)
+        found: list[list[tuple[int, int]]] = [[] for _ in keys]
+        for n, (f, _base, _live) in enumerate(self.parts):
+            if not f.keys.size:
+                continue
+            at = np.searchsorted(f.keys, probe)
+            at[at >= f.keys.size] = 0
+            for j in np.flatnonzero(f.keys[at] == probe).tolist():
+                found[j].append((n, int(at[j])))
+        if len(self._where) > 65536:
+            self._where.clear()
+        for key, where in zip(keys, found, strict=True):
+            self._where[key] = where
+        return found
 
     def _locate(self, key: int) -> list[tuple[PostingsFile, int, np.ndarray | None, int]]:
-        out = []
-        for f, base, live in self.parts:
-            i = f.find(key)
-            if i >= 0:
-                out.append((f, base, live, i))
-        return out
+        where = self._where.get(key)
+        if where is None:
+            where = self._positions([key])[0]
+        return [(self.parts[n][0], self.parts[n][1], self.parts[n][2], i) for n, i in where]
 
-    def _live_in(self, f: PostingsFile, live: np.ndarray | None, i: int, deleted: int) -> bool:
+    def _live_in(self, n: int, i: int) -> bool:
+        f, _base, live = self.parts[n]
         # More postings than deleted paragraphs: one of them is live, no need to look.
-        if live is None or int(f.counts[i]) > deleted:
+        if live is None or int(f.counts[i]) > self._deleted[n]:
             return True
         return bool(live[f.pids(i)].any())
 
@@ -72,14 +98,12 @@ class SegmentedPostings:
 
     def find_many(self, keys: list[int]) -> np.ndarray:
         """Handles of several keys (-1 where no live paragraph holds one)."""
-        wanted = np.array(keys, dtype=np.uint64)
-        found = np.zeros(wanted.size, dtype=bool)
-        for f, _base, live in self.parts:
-            at = f.find_many(keys)
-            deleted = 0 if live is None else int(live.size - np.count_nonzero(live))
-            for j in np.flatnonzero((at >= 0) & ~found).tolist():
-                found[j] = self._live_in(f, live, int(at[j]), deleted)
-        return np.where(found, wanted.astype(np.int64), -1)
+        keys = [int(k) for k in keys]
+        out = np.full(len(keys), -1, dtype=np.int64)
+        for j, where in enumerate(self._positions(keys)):
+            if where and (not self.exact or any(self._live_in(n, i) for n, i in where)):
+                out[j] = keys[j]
+        return out
 
     def pids(self, handle: int) -> np.ndarray:
         """The sorted global ids of the live paragraphs holding the key."""
