@@ -134,7 +134,12 @@ def choose_originals(
     Pairs are taken in rank order, so a copy of a copy points at the group's original whatever
     order the documents were indexed in.
     """
-    rank = {s.key: rank_key(s) for s in sigs}
+    return _originals({s.key: rank_key(s) for s in sigs}, pairs)
+
+
+def _originals(
+    rank: dict[str, tuple], pairs: dict[tuple[str, str], float]
+) -> dict[str, tuple[str, float]]:
     original: dict[str, tuple[str, float]] = {}
     for (first, second), share in sorted(
         pairs.items(), key=lambda kv: (rank[kv[0][0]], rank[kv[0][1]])
@@ -296,6 +301,16 @@ class SigIndex:
             )
         return sig
 
+    def path(self, key: str) -> str:
+        p, doc = self.where[key]
+        return self.parts[p].paths[doc]
+
+    def rank(self, key: str) -> tuple:
+        """rank_key of a document, without reading its sample."""
+        p, doc = self.where[key]
+        year = self.parts[p].years[doc]
+        return (year is None, year or 0, self.parts[p].paths[doc], key)
+
     def holders(self, digests: Iterable[int]) -> dict[int, list[str]]:
         """The live documents holding each clause digest (looked up once per digest)."""
         wanted = sorted({d for d in digests if d not in self._holders})
@@ -391,9 +406,9 @@ def assign_copies(
 ) -> dict[str, Copy]:
     """Each copy's original and repeated paragraphs: carried over from the previous generation
     where neither document changed and the original is the same, else compared anew."""
-    keys = sorted({k for pair in pairs for k in pair})
+    rank = {k: index.rank(k) for pair in pairs for k in pair}
     out = {}
-    for copy, (original, share) in choose_originals(map(index.signature, keys), pairs).items():
+    for copy, (original, share) in _originals(rank, pairs).items():
         before = previous.get(copy)
         if (
             before is not None

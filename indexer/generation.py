@@ -328,7 +328,7 @@ def _update_duplicates(
     fresh = {str(p.path) for p in plan.to_index}
     report = []
     for copy, c in state.copies.items():
-        path, same_as = index.signature(copy).path, index.signature(c.original).path
+        path, same_as = index.path(copy), index.path(c.original)
         if path in fresh or same_as in fresh:
             report.append(Duplicate(path, same_as, round(c.share, 3)))
     return sorted(report, key=lambda d: d.path)
