@@ -305,6 +305,13 @@ class SigIndex:
         p, doc = self.where[key]
         return self.parts[p].paths[doc]
 
+    def light(self, key: str) -> tuple[int | None, int, bytes]:
+        """A document's year, sample size and text digest, without reading its sample."""
+        p, doc = self.where[key]
+        part = self.parts[p]
+        size = int(part.sigs.offsets[doc + 1] - part.sigs.offsets[doc])
+        return part.years[doc], size, part.sigs.digest(doc)
+
     def rank(self, key: str) -> tuple:
         """rank_key of a document, without reading its sample."""
         p, doc = self.where[key]
@@ -340,6 +347,7 @@ class SigIndex:
 
 def _set_pair(pairs: dict, index: SigIndex, a: str, b: str) -> None:
     sa, sb = index.signature(a), index.signature(b)
+    index.holders(sa.sample & sb.sample)  # one lookup for all the openings pair_share asks
     key = _ordered(sa, sb)
     share = pair_share(sa, sb, index.spread)
     if share is None:
@@ -389,11 +397,25 @@ def add_documents(
     for a, b in sorted(affected):
         _set_pair(out, after, a, b)
     for s in added:
-        partners = {k for d in s.sample if len(holders[d]) <= MAX_DUP_SPREAD for k in holders[d]}
-        partners.update(after.same_text(s.digest))
-        partners.discard(s.key)
-        for k in sorted(partners):
-            _set_pair(out, after, s.key, k)
+        # Shared openings counted from the holders already looked up: only they can count.
+        shared: Counter[str] = Counter()
+        for d in s.sample:
+            if len(holders[d]) <= MAX_DUP_SPREAD:
+                shared.update(holders[d])
+        for k in after.same_text(s.digest):
+            shared[k] += 0
+        shared.pop(s.key, None)
+        for k, n in sorted(shared.items()):
+            year, size, digest = after.light(k)
+            key = _ordered(s, Signature(k, after.path(k), year, frozenset(), digest))
+            if digest == s.digest:
+                out[key] = 1.0
+                continue
+            share = n / max(len(s.sample), size) if n else 0.0
+            if share >= DUP_SHARE and (None in (s.year, year) or s.year == year):
+                out[key] = share
+            else:
+                out.pop(key, None)
     return out
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from whoosh import index as windex
 
-from . import ocrcache, store, writerpatch
+from . import merge, ocrcache, store, writerpatch
 from .analysis import DictWords, segmenter
 from .duplicates import (
     Duplicate,
@@ -53,11 +53,14 @@ WRITER_MB = 32
 # Paragraphs per pair of Whoosh segments in a parallel build (see _add): bounds a writer
 # process's memory, whatever the size of the corpus (measured: docs/performance.md).
 SEGMENT_PARAGRAPHS = 40000
-# Whoosh merges its small segments by itself; its large ones keep their deleted paragraphs
-# until this share of all its paragraphs is deleted, then it is optimised (rewritten whole, in
-# Python: about half a full build's time), so its files never hold more than a quarter of dead
-# paragraphs for long. The query path does not read Whoosh, so this is only disk space.
-WHOOSH_RECLAIM = 0.25
+# Whoosh's merges copy every posting in Python (a millisecond a paragraph or so), and its own
+# policy (MERGE_SMALL) can merge tens of thousands of paragraphs in one run. Ours for it
+# (_whoosh_merges): the tiers of merge.py, merging at most WHOOSH_MERGE_DOCS paragraphs at
+# once; a segment more than half deleted rewritten alone; past WHOOSH_MAX_SEGMENTS segments,
+# the smallest merged whatever their size. The query path does not read Whoosh: its segments
+# cost only disk space and the time of its own writer.
+WHOOSH_MERGE_DOCS = 20000
+WHOOSH_MAX_SEGMENTS = 64
 
 
 @dataclass(frozen=True)
@@ -237,12 +240,11 @@ def _add(
         sw.finish_files()
         if parallel:
             writer.commit(merge=False)
+        elif full:
+            writer.commit(optimize=True)  # a new small index: one Whoosh segment
         else:
-            # A new index in one Whoosh segment; an update lets Whoosh merge its small ones.
-            writer.commit(optimize=full)
+            writer.commit(mergetype=_whoosh_merges)
         committed = True
-        if not full and _whoosh_deleted_share(ix) >= WHOOSH_RECLAIM:
-            ix.writer().commit(optimize=True)
         sw.finish()
     except BaseException:
         sw.abort()
@@ -256,11 +258,32 @@ def _add(
     return _Added(seg_dir, sw.signatures, indexed, sw.paragraphs, skipped, warnings)
 
 
-def _whoosh_deleted_share(ix) -> float:
-    """The share of Whoosh's paragraphs that are deleted but still in its files."""
-    with ix.reader() as r:
-        total = r.doc_count_all()
-        return (total - r.doc_count()) / total if total else 0.0
+def _whoosh_merges(writer, segments: list) -> list:
+    """Whoosh's merge policy for incremental runs (see WHOOSH_MERGE_DOCS): merges into the
+    writer's new segment and returns the segments that stay."""
+    from whoosh.reading import SegmentReader
+
+    def docs(seg) -> int:
+        return seg.doc_count_all()
+
+    group = [s for s in segments if s.deleted_count() * 2 > docs(s)][:1]
+    if not group:
+        tiers: dict[int, list] = {}
+        for seg in sorted(segments, key=docs):
+            tiers.setdefault(merge.tier(docs(seg)), []).append(seg)
+        for t in sorted(tiers):
+            smallest = tiers[t][: merge.MERGE_FACTOR]
+            if len(smallest) == merge.MERGE_FACTOR:
+                if sum(map(docs, smallest)) <= WHOOSH_MERGE_DOCS:
+                    group = smallest
+                break
+    if not group and len(segments) > WHOOSH_MAX_SEGMENTS:
+        group = sorted(segments, key=docs)[: merge.MERGE_FACTOR]
+    for seg in group:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s not in group]
 
 
 def _sig_part(seg: Segment, deleted: np.ndarray) -> SigPart:
