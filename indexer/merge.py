@@ -2,10 +2,13 @@
 
 The policy (after Lucene's TieredMergePolicy, simplified): a segment's tier is the power of
 MERGE_FACTOR its live paragraphs reach above FLOOR; when a tier holds MERGE_FACTOR segments,
-its MERGE_FACTOR smallest are merged into one, which lands a tier higher. A paragraph is thus
-rewritten once per tier it climbs: O(log n) times in all, and the live segments number at most
-(MERGE_FACTOR - 1) per tier, O(log n). A segment with more than half its paragraphs deleted
-is rewritten alone. `optimize` merges everything into one segment.
+its MERGE_FACTOR smallest are merged into one. Above tier 0 the merged segment lands a tier
+higher, so a paragraph is rewritten once per tier it climbs, O(log n) times in all; segments
+below FLOOR·MERGE_FACTOR paragraphs (tier 0) may be merged several times before they leave it,
+each such merge costing at most that many paragraphs: a constant per run, the price of not
+keeping tiny segments apart (Lucene's floor). The live segments number at most
+(MERGE_FACTOR - 1) per tier, O(log n). A segment with more than half its paragraphs deleted is
+rewritten alone. `optimize` merges everything into one segment.
 
 A merge writes a new segment from the live paragraphs of its sources, in order: the stores'
 rows (ids renumbered, section ids remapped), the texts and the posting lists carried over
@@ -36,7 +39,7 @@ from .textfile import TextWriter
 #: Segments of one tier merged at once.
 MERGE_FACTOR = 8
 #: Segments smaller than this many live paragraphs count as this size.
-FLOOR = 2000
+FLOOR = 1000
 
 
 @dataclass(frozen=True)
