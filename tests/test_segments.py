@@ -63,13 +63,15 @@ POOL: dict[str, tuple[int | None, list[list[str]]]] = {
     "d.txt": (None, [_doc("乙省工作报告（转载）", [*REPORT[20:28], "编者按：有删节。", SHARED]),
                      _doc("乙省工作报告（转载）", [*REPORT[20:30], SHARED])]),
     "e.txt": (2021, [_doc("戊镇通知", [SHARED, "发展经济", "水污染防治"]),
-                     _doc("戊镇通知", ["发展经济", SHARED])]),
-    "f.txt": (2018, [_doc("己区报告", REPORT[60:66]), _doc("己区报告", REPORT[66:70])]),
+                     _doc("戊镇通知", ["发展经济", SHARED, *REPORT[36:40]])]),
+    # Headings: （一）… and （二）… open sections.
+    "f.txt": (2018, [_doc("己区报告", REPORT[9:15]), _doc("己区报告", REPORT[18:24])]),
     "sub/g.txt": (2019, [_doc("庚市报告", [SHARED, SHARED, "推行河长制"]),
-                         _doc("庚市报告", REPORT[80:84])]),
+                         _doc("庚市报告", REPORT[71:76])]),
 }  # fmt: skip
 QUERIES = ["河长制", "发展", "的", "长制", "经济 发展", "河长制 OR 湖长制", "水污染 -经济",
-           '"河长制 落实"', "year:2019..2020 工作", "title:报告 发展", "湖长制"]  # fmt: skip
+           '"河长制 落实"', "year:2019..2020 工作", "title:报告 发展", "湖长制",
+           "section:宏观调控 经济", "section:经济结构 OR 投资", "section:民生"]  # fmt: skip
 #: Tiers of 4, 12, 36 … paragraphs, three segments to a tier: merges every few runs.
 FACTOR, FLOOR = 3, 4
 
@@ -273,6 +275,21 @@ def test_a_removed_original_hands_its_copy_back():
             ("put", {"name": "d.txt", "variant": 1}),
             ("index", {}),
             ("put", {"name": "f.txt", "variant": 1}),
+            ("index", {}),
+            ("optimize", {}),
+        ]
+    )
+
+
+def test_merged_segments_keep_each_paragraphs_section():
+    # Three segments, each with its own headings (section ids 1.. in each), merged into one:
+    # the merged store numbers the headings anew, and each paragraph must follow its own.
+    _replay(
+        [
+            ("start", {"docs": ["f.txt"]}),
+            ("put", {"name": "sub/g.txt", "variant": 1}),
+            ("index", {}),
+            ("put", {"name": "e.txt", "variant": 1}),
             ("index", {}),
             ("optimize", {}),
         ]
