@@ -294,3 +294,45 @@ def test_merged_segments_keep_each_paragraphs_section():
             ("optimize", {}),
         ]
     )
+
+
+def test_stats_shows_segments_deletions_and_the_last_merge(tmp_path):
+    import re
+
+    from click.testing import CliRunner
+
+    from govsearch.cli import cli
+
+    from .conftest import SEEDS
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for seed in SEEDS:
+        shutil.copy(seed, docs / seed.name)
+    ix = tmp_path / "ix"
+    build_index([docs], ix)
+    first = stats(ix)
+    assert (first.segments, first.deleted_paragraphs, first.last_merge) == (1, 0, None)
+    # 12 of the segment's 29 paragraphs go (not enough for it to be rewritten by itself).
+    (docs / SEEDS[0].name).write_text("只剩一段\n", encoding="utf-8")
+    build_index([docs], ix)
+    second = stats(ix)
+    assert (second.segments, second.deleted_paragraphs, second.last_merge) == (2, 12, None)
+    runner = CliRunner()
+    text = runner.invoke(cli, ["stats", "--index", str(ix)]).stdout
+    assert "segments:    2 (12 deleted paragraphs; no merge yet)\n" in text
+    result = runner.invoke(cli, ["index", "--optimize", "--index", str(ix)])
+    assert result.exit_code == 0, result.stderr
+    shown = json.loads(runner.invoke(cli, ["stats", "--format", "json", "--index", str(ix)]).stdout)
+    assert (shown["segments"], shown["deleted_paragraphs"], shown["paragraphs"]) == (1, 0, 18)
+    merge_info = shown["last_merge"]
+    assert {k: merge_info[k] for k in ("segments", "paragraphs", "dropped", "optimize")} == {
+        "segments": 2, "paragraphs": 18, "dropped": 12, "optimize": True,
+    }  # fmt: skip
+    text = runner.invoke(cli, ["stats", "--index", str(ix)]).stdout
+    assert re.search(
+        r"^segments:    1 \(0 deleted paragraphs; last merge \d{4}-\d\d-\d\dT[\d:+]+: 2 into 1, "
+        r"12 deleted paragraphs dropped\)$",
+        text,
+        re.M,
+    ), text
