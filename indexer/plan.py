@@ -99,7 +99,7 @@ def fingerprint(sha: str, row: dict | None, digest: str, gazetteer: str = "") ->
 
 
 def manifest_for_ocr(index_dir: Path, drop_manifest: bool) -> Manifest | None:
-    """The remembered manifest, read without the lock, so OCR skips files it does not list."""
+    """The remembered manifest (None if dropped or unreadable), for OCR and for --rebuild."""
     if drop_manifest:
         return None
     try:
@@ -144,7 +144,9 @@ def plan_run(
     existing: dict[str, Existing] = {}
     warnings: list[str] = []
     notes: list[str] = []
-    remembered = remembered_manifest(current)
+    # --rebuild starts from no generation, but not from no manifest: the remembered one still
+    # says which files of the folder are documents and what their metadata is.
+    remembered = manifest_for_ocr(index_dir, False) if rebuild else remembered_manifest(current)
     if manifest is None and not drop_manifest and remembered is not None:
         manifest = remembered
         notes.append(

@@ -492,6 +492,35 @@ def test_a_manifest_is_remembered_by_later_runs(tmp_path):
     assert not (store.current_generation(ix) / "manifest.json").exists()
 
 
+def test_rebuild_keeps_the_remembered_manifest(tmp_path):
+    docs = _manifest_folder(tmp_path)
+    ix = tmp_path / "ix"
+    build_index([docs], ix, manifest=docs / "manifest.jsonl")
+    before = _docs(ix)
+
+    # --rebuild starts a new index, not a new manifest: same rows, README still out.
+    rebuilt = build_index([docs], ix, rebuild=True)
+    assert rebuilt.notes == [
+        f"using the manifest remembered from an earlier run ({docs / 'manifest.jsonl'}, 2 rows); "
+        "pass --manifest none to index without it"
+    ]
+    assert sorted(s.path for s in rebuilt.skipped) == [
+        str(docs / "README.md"), str(docs / "manifest.jsonl")
+    ]  # fmt: skip
+    assert (rebuilt.full_rebuild, rebuilt.documents_total) == (True, 2)
+    assert _docs(ix) == before
+    assert (store.current_generation(ix) / "manifest.json").exists()
+
+    # It is still remembered after the rebuild, and `--rebuild --manifest none` drops it.
+    dropped = build_index([docs], ix, rebuild=True, manifest="none")
+    assert dropped.notes == [
+        f"dropped the remembered manifest ({docs / 'manifest.jsonl'}); its documents get their "
+        "metadata from their own text"
+    ]
+    assert sorted(_docs(ix)) == ["README.md", "a.txt", "b.txt"]
+    assert not (store.current_generation(ix) / "manifest.json").exists()
+
+
 def test_a_new_manifest_replaces_the_remembered_one(tmp_path):
     docs = _manifest_folder(tmp_path)
     ix = tmp_path / "ix"
