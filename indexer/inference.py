@@ -17,7 +17,7 @@ from .docmeta import find_date
 from .gazetteer import gazetteer
 from .metadata import heading_of
 from .regions import NATIONAL, Resolution, leader, mentions, read_place, resolve
-from .textnorm import normalize
+from .textnorm import fold, normalize
 
 __all__ = [
     "SOURCES",
@@ -49,10 +49,21 @@ _SENTENCE_END = re.compile(r"[。；！？;!?]")
 _CHROME = re.compile(r"^(?:.{0,6}|.*(?:来源|位置|首页|>|›|字号|日期|时间).*)$")
 
 
+# A line that ends in a colon opens the body: an addressee (各省、自治区…商务主管部门：, 各位代表：)
+# or a sentence that introduces what follows (…现就开展试点工作提出以下意见：).
+_OPENS_BODY = re.compile(r"[:：]\s*$")
+# Short enough to pass for page furniture (分享:), but the body has begun: 各位代表：, 同志们：
+_ADDRESSEE = re.compile(r"(?:^各.*|(?:代表|同志|委员|朋友|单位|部门|政府|公司)们?)[:：]\s*$")
+# Titles hold no clauses: two commas make a sentence (为深入贯彻…，全面落实…，制定如下措施).
+_CLAUSES = re.compile(r"[，,].*[，,]")
+
+
 def title_like(text: str) -> bool:
     """Short, no sentence end, not a numbered heading, and names a kind of document."""
-    text = text.strip()
+    text = fold(text).strip()
     if not text or len(text) > 100 or _SENTENCE_END.search(text) or heading_of(text):
+        return False
+    if _OPENS_BODY.search(text) or _CLAUSES.search(text):
         return False
     # Normalised, so a title in traditional characters (工作報告) reads like one too.
     norm = normalize(text)
@@ -60,11 +71,13 @@ def title_like(text: str) -> bool:
 
 
 def find_title(paragraphs: list[str]) -> str | None:
-    """The document's own title line: the first paragraph, or the first after page furniture."""
+    """The document's own title line, as written: the first paragraph, or the first after page
+    furniture."""
     for text in paragraphs[:_HEAD]:
         if title_like(text):
             return text.strip()
-        if not _CHROME.match(text.strip()):
+        line = fold(text).strip()
+        if not _CHROME.match(line) or _ADDRESSEE.search(line):
             return None
     return None
 
@@ -419,7 +432,13 @@ def describe(
 
     row = row or {}
     sources: dict[str, str] = {}
-    own_title = format_title or find_title(paragraphs)
+    # The title is shown as written; everything else is read from the folded text, so that a
+    # document in traditional characters or full-width forms (廣州市天河區…, 穗天府〔2020〕3號)
+    # gets the metadata its simplified copy gets, in simplified characters.
+    written_title = format_title or find_title(paragraphs)
+    own_title = fold(written_title) if written_title else None
+    paragraphs = [fold(p) for p in paragraphs]
+    filename = fold(filename)
     title = row.get("title")
     meta: dict = {}
     if title:
@@ -427,24 +446,24 @@ def describe(
         if not _has_han(title) and _has_han(own_title):
             # The display title prefers Chinese; the manifest's (English) one is kept.
             meta["manifest_title"] = title
-            title = own_title
+            title = written_title
             sources["title"] = "title line"
-    elif own_title:
-        title = own_title
+    elif written_title:
+        title = written_title
         sources["title"] = "format" if format_title else "title line"
     head = "\n".join(paragraphs[:20])
     text = "\n".join(paragraphs)
     date = document_date(paragraphs)
-    issuer = docmeta.find_issuer(head, title)
+    issuer = docmeta.find_issuer(head, fold(title) if title else None)
     docno = docmeta.find_docno(head)
     # Titles are matched simplified, so 工作報告 names a 报告 too.
-    doc_type = docmeta.infer_doc_type(normalize(row["title"]) if row.get("title") else None)
+    doc_type = docmeta.infer_doc_type(fold(row["title"]) if row.get("title") else None)
     if doc_type:
         sources["type"] = "manifest"
     else:
-        doc_type = docmeta.infer_doc_type(normalize(own_title) if own_title else None)
+        doc_type = docmeta.infer_doc_type(own_title)
         if doc_type:
-            sources["type"] = "title line" if own_title != row.get("title") else "manifest"
+            sources["type"] = "title line" if written_title != row.get("title") else "manifest"
 
     if row.get("year"):
         year: int | None = row["year"]

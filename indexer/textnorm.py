@@ -42,12 +42,28 @@ class _Table(dict):
         return out
 
 
+class _FoldTable(dict):
+    """Like _Table, but case is kept: 二O二四年 spells a year with a capital O."""
+
+    def __missing__(self, cp: int) -> str:
+        t2s = _t2s()
+        out = "".join(t2s.get(c, c) for c in unicodedata.normalize("NFKC", chr(cp)))
+        self[cp] = out
+        return out
+
+
 _TABLE = _Table()
+_FOLD = _FoldTable()
 
 
 def normalize(text: str) -> str:
     """Normalise text for matching: NFKC width folding, lower case, traditional → simplified."""
     return text.translate(_TABLE)
+
+
+def fold(text: str) -> str:
+    """Text as metadata is read from it: NFKC width folding and traditional → simplified."""
+    return text.translate(_FOLD)
 
 
 def offset_map(text: str) -> list[int]:
