@@ -207,3 +207,45 @@ def test_csv_export_carries_the_ocr_confidence(scan_index, scans, runner):
     rows = list(csv.DictReader(io.StringIO(out.stdout_bytes.decode("utf-8-sig"), newline="")))
     hit = search(index_dir, word, limit=1).hits[0]
     assert rows and rows[0]["ocr_confidence"] == str(hit.ocr_confidence)
+
+
+def _tight_notice(path: Path) -> None:
+    """A 公文 first page set tightly, without first-line indents, as a scan shows it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from bench.pages import MM_PER_INCH, SC_FACE
+
+    from .test_layout import ADDRESSEE, BODY, DATE, DOCNO, SIGNATURE, TITLE
+
+    dpi = 200
+    px = dpi / MM_PER_INCH
+    width, height, left, top = round(210 * px), round(297 * px), round(27 * px), round(37 * px)
+    face = ImageFont.truetype(str(SERIF), round(16 / 72 * dpi), index=SC_FACE)
+    pitch = round(face.size * 1.6)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    for n, text in enumerate([*TITLE, DOCNO]):  # centred
+        draw.text(((width - face.getlength(text)) / 2, top + n * pitch), text, font=face, fill=0)
+    for n, text in enumerate([*ADDRESSEE, *BODY, SIGNATURE, DATE], 3):
+        draw.text((left, top + n * pitch), text, font=face, fill=0)
+    image.save(path, dpi=(dpi, dpi))
+
+
+def test_a_scanned_notice_keeps_its_number_addressee_and_signature_apart(tmp_path):
+    from govsearch.indexer.formats import extract
+    from govsearch.indexer.inference import describe
+
+    from .test_layout import ADDRESSEE, BODY, DATE, DOCNO, SIGNATURE, TITLE
+
+    path = tmp_path / "通知.png"
+    _tight_notice(path)
+    result = extract(path)
+    # OCR may read a space into 〔2021〕 8号; the lines are what is tested here.
+    texts = [re.sub(r"\s", "", nfkc(b.text)) for b in result.blocks]
+    assert texts == [
+        nfkc(t) for t in ("".join(TITLE), DOCNO, "".join(ADDRESSEE), "".join(BODY), SIGNATURE, DATE)
+    ]
+    meta = describe([b.text for b in result.blocks], path.name, result.title, None)["meta"]
+    assert (meta["docno_key"], meta["issuer"], meta["date"], meta["type"]) == (
+        DOCNO, SIGNATURE, "2021-03-05", "通知"
+    )  # fmt: skip
