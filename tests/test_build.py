@@ -251,9 +251,13 @@ def test_bad_files_are_skipped_and_counted(tmp_path):
     assert reasons["bin.txt"] == "binary file (contains NUL bytes), not text"
     assert reasons["empty.txt"] == "no text in the file"
     assert reasons["old.doc"] == (
-        "old.doc is not a Word 97–2003 or WPS file (no such signature in its content)"
+        "old.doc is not a Word 97–2003 or WPS file (its content is binary data of no known kind); "
+        "if it should be one, it is damaged: get the file again from where it came from"
     )
-    assert reasons["image.png"].startswith("image.png is not a readable image (")
+    assert reasons["image.png"] == (
+        "image.png is a damaged image; get the file again from where it came from, or open it in "
+        "an image viewer and save it again"
+    )
 
 
 def test_manifest_metadata_wins_and_limits_directory_walks(tmp_path):
