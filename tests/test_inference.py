@@ -50,8 +50,17 @@ def fields(d: dict) -> tuple:
         # The NPC session it was delivered at, not one it looks back on
         (["各位代表：", "我代表国务院向第一届全国人民代表大会第二次会议提出报告。"], "a.txt", 1955,
          "opening lines"),
+        (["各位代表:", "现在，我代表国务院，向第十届全国人民代表大会第一次会议报告过去五年的工作"],
+         "a.txt", 2003, "opening lines"),
+        # ... but five years since the first session of a term is the next term's first report
+        # (issue 19: this gave None before), and last year's session is last year's.
         (["各位代表：", "第十届全国人民代表大会第一次会议以来的五年，是不平凡的五年。"],
-         "a.txt", None, None),
+         "a.txt", 2008, "text"),
+        (["各位代表：", "从第七届全国人民代表大会第一次会议，到这次大会的召开，已经整整过去了五年"],
+         "a.txt", 1993, "text"),
+        (["各位代表：", "从去年９月第五届全国人民代表大会第三次会议到现在，已经过去了一年。"],
+         "a.txt", 1981, "text"),
+        (["第十届全国人民代表大会第二次会议以来的五年"], "a.txt", None, None),
         # A news item opens with its date; a summary with its year
         (["2019年9月6日，大会在宁波举行。"], "a.txt", 2019, "opening lines"),
         (["2018年,坪山街道坚持以习近平新时代中国特色社会主义思想为指导。"], "a.txt", 2018,
@@ -61,6 +70,34 @@ def fields(d: dict) -> tuple:
           "一、2013年工作回顾", "二、2014年工作总体部署"], "a.txt", 2014, "text"),
         (["各位代表：", "现在，我代表国务院，向大会作政府工作报告。", "一、2013年工作回顾",
           "二、2015年工作总体部署"], "a.txt", None, None),
+        # What a report looks back on is the year before its own
+        (["各位代表：", "现在，我代表国务院向大会作政府工作报告，请予审议。",
+          "一、1999年国内工作回顾", "二、坚持实行扩大内需的方针"], "a.txt", 2000, "text"),
+        (["各位代表：", "现在，我代表国务院向大会作政府工作报告，请予审议。",
+          "一、１９９３年国内工作的回顾和１９９４年工作的基本方针"], "a.txt", 1994, "text"),
+        (["各位代表：", "现在，我代表国务院向大会作政府工作报告，请予审议。",
+          "首先报告２００１年的工作"], "a.txt", 2002, "text"),
+        (["各位代表：", "刚刚过去的１９８４年，是我国各族人民取得伟大成就的一年。"], "a.txt", 1985,
+         "text"),
+        # A speech that only addresses 各位代表 may be about next year's plan: no headings
+        (["各位代表：", "我受国务院的委托，现在向大会提出关于1980、1981年国民经济计划安排的报告。",
+          "二、1981年国民经济计划的任务和主要指标"], "a.txt", None, None),
+        # A dated signature before the attachments
+        (["各有关单位：", *[f"{i}.第{i}项要求，认真落实。" for i in range(1, 25)],
+          "市场监管总局办公厅", "工业和信息化部办公厅", "2022年4月13日", "附件1",
+          *[f"第{i}项内容。" for i in range(30)]], "a.txt", 2022, "date line"),
+        # An action plan's period starts the year it is issued (a 规划's need not, see above)
+        (["山东省推动智能传感器产业发展行动计划（2021-2023年）", "正文。"], "a.txt", 2021, "title"),
+        (["智慧健康养老产业发展行动计划", "（2021-2025 年）", "正文。"], "a.txt", 2021, "title"),
+        (["智慧健康养老产业发展行动计划", "正文（2021-2025年）。"], "a.txt", None, None),
+        # A call for this year's applications; a year in a cited title is not this one
+        (["各省科技厅：", "现将“智能机器人”等重点专项2019年度项目申报指南予以公布。"], "a.txt",
+         2019, "opening lines"),
+        (["各省粮食局：", "现落实《2016年度“粮安工程”专项资金重点绩效评价工作方案》要求。"],
+         "a.txt", None, None),
+        (["一、科学目标", "三、2023年度资助研究方向", "（一）培育项目。"], "a.txt", 2023, "text"),
+        # A deadline for replies
+        (["各省住房和城乡建设厅：", "请于2022年7月31日前报送我部。"], "a.txt", 2022, "text"),
     ],
 )  # fmt: skip
 def test_year(paragraphs, filename, year, source):
