@@ -1,4 +1,4 @@
-"""The query language: parsing a query string into a small tree.
+"""Stage 1, parse: the query language, a query string into a small tree.
 
 河长制 污染              both terms (AND)
 河长制 OR 湖长制          either

@@ -1,6 +1,6 @@
 """Which terms rose or fell most between two periods, and which appear for the first time.
 
-Method (also in the README): the candidates are the words that the index's own segmenter
+Method (also in docs/trends.md): the candidates are the words that the index's own segmenter
 (jieba search mode with the policy dictionary and the index's user words) finds in the
 paragraphs of the two periods, without stop words, numbers and single characters. For each
 candidate the number of paragraphs of each period that contain it is then counted exactly,
