@@ -243,3 +243,14 @@ def test_trend_province_labels_match_stats(runner, places_index):
     )
     named = {b["province"] for b in trend["buckets"] if b["province"]}
     assert named == set(stats["provinces"]) - {"unknown"} == {"全国", "广东省"}
+
+
+def test_year_range_lists_every_year_up_to_its_end_in_csv(runner, tiny_index):
+    # The index's documents are of 2016, 2018 and 2019: 2015 and 2020–2021 hold none.
+    result = run(runner, tiny_index, "河长制", "--year", "2015..2021", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"), newline="")))
+    assert [(r[2], r[3], r[7]) for r in rows[1:]] == [
+        ("2015", "0", "0"), ("2016", "2", "1"), ("2017", "0", "0"), ("2018", "1", "1"),
+        ("2019", "0", "1"), ("2020", "0", "0"), ("2021", "0", "0"),
+    ]  # fmt: skip
