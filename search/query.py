@@ -147,6 +147,7 @@ LEVEL_ALIASES = {
     "省": "provincial", "省级": "provincial",
     "市": "city", "市级": "city", "地级": "city",
     "区": "district", "县": "district", "区县": "district", "县级": "district", "区级": "district",
+    "区县级": "district",
     "街道": "street", "乡镇": "street", "街道乡镇": "street", "镇": "street", "乡": "street",
 }  # fmt: skip
 
