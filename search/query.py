@@ -1,4 +1,4 @@
-"""The query language: parsing a query string into a small tree.
+"""Stage 1, parse: the query language, a query string into a small tree.
 
 河长制 污染              both terms (AND)
 河长制 OR 湖长制          either
@@ -147,6 +147,7 @@ LEVEL_ALIASES = {
     "省": "provincial", "省级": "provincial",
     "市": "city", "市级": "city", "地级": "city",
     "区": "district", "县": "district", "区县": "district", "县级": "district", "区级": "district",
+    "区县级": "district",
     "街道": "street", "乡镇": "street", "街道乡镇": "street", "镇": "street", "乡": "street",
 }  # fmt: skip
 

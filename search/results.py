@@ -58,7 +58,7 @@ class Hit:
         return self.ocr_confidence is not None
 
     def to_dict(self) -> dict:
-        """The JSON object for this hit (keys documented in the README)."""
+        """The JSON object for this hit (keys documented in docs/cli.md)."""
         d = asdict(self)
         d["ocr"] = self.ocr
         d["matches"] = [list(m) for m in self.matches]

@@ -22,6 +22,7 @@ import numpy as np
 from govsearch.indexer import IndexReader, QueryError, UsageError
 
 from .evaluate import Evaluator
+from .facets import NATIONAL
 from .folding import fold
 from .index import Index, reader_of
 from .query import Phrase, Term, build_query, make_field, positive_terms, term_pattern
@@ -228,7 +229,10 @@ def _value(doc, dim: str) -> str | int | None:
         return doc.meta.get("type") or None
     if dim == "doc":
         return doc.doc_id
-    # province / city / county come from the region metadata when the index has it.
+    # province / city / county come from the region metadata when the index has it; a national
+    # document is 全国 at every depth, as facets and `stats` call it, not an unknown place.
+    if doc.level == "national":
+        return NATIONAL
     return getattr(doc, dim, None) or None
 
 

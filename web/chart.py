@@ -18,8 +18,23 @@ from govsearch.search import SeriesTrend, Trend, TrendRow
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 SHAPES = ("circle", "square", "triangle", "diamond", "down", "cross", "plus")
 DASHES = ("", "7 4", "2 3", "9 3 2 3", "4 4", "12 4", "1 2")
-W, H = 760, 320
-LEFT, RIGHT, TOP, BOTTOM = 58, 16, 14, 34
+#: The line chart is drawn in CSS pixels, not scaled from a viewBox, so its text and points
+#: keep their size on a phone: heights are fixed, and horizontal positions are percentages
+#: of the plot's width (the stylesheet leaves a gutter on the left for the value labels).
+H = 300
+TOP, BOTTOM = 12, 34
+#: Space at each end of the plot, in percent of its width, so end points are not cut.
+PAD = 2.0
+MARKER, ZERO_MARKER = 5.5, 3.5
+#: The radius of a point's tappable area: 28 pixels across.
+HIT_RADIUS = 14
+#: Year labels on a wide screen and on a phone (the stylesheet shows one set or the other).
+WIDE_TICKS, NARROW_TICKS = 12, 6
+#: Years of margin on each side of the series' years, as a share of their span (at least 1).
+AXIS_MARGIN = 0.1
+#: Above this many years a phone has under 10 pixels a year: markers are drawn smaller.
+DENSE_YEARS = 30
+DENSE_MARKER, DENSE_ZERO_MARKER = 3.5, 2.5
 PER_UNITS = {"none": "段", "10k-paragraphs": "每万段", "share-of-documents": "文件占比"}
 
 
@@ -92,13 +107,18 @@ def _dash(dash: str) -> Markup:
     return Markup(' stroke-dasharray="{}"').format(dash) if dash else Markup("")
 
 
-def nice_top(value: float) -> tuple[float, float]:
-    """An axis maximum at or above value and the step of about four gridlines."""
+def nice_top(value: float, whole: bool = False) -> tuple[float, float]:
+    """An axis maximum at or above value and a round step of at most five gridlines above
+    zero (41 → 50 by 10); `whole` counts never get a step below 1."""
     if value <= 0:
-        return 1.0, 0.25
-    raw = value / 4
+        return (1.0, 1.0) if whole else (1.0, 0.25)
+    raw = value / 5
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw - 1e-12)
+    if whole and step < 1:
+        step = 1
+    elif whole and step == 2.5:  # no half paragraphs on the axis
+        step = 2
     return math.ceil(value / step - 1e-9) * step, step
 
 
@@ -107,20 +127,75 @@ def _defined(row: TrendRow) -> bool:
     return row.bucket_documents > 0
 
 
+def axis_years(trend: Trend) -> tuple[int, int] | None:
+    """The first and last year of the chart's axis: from a little before the first year any
+    series has a matching paragraph to a little after the last, within the index's years. An
+    explicit year range (--year, the page's 年份) is kept whole; None without dated buckets."""
+    years = [b.key[0] for b in trend.buckets if b.key[0] is not None]
+    if not years:
+        return None
+    low, high = min(years), max(years)  # type: ignore[type-var]
+    firsts = [s.first_year for s in trend.series if s.first_year is not None]
+    lasts = [s.last_year for s in trend.series if s.last_year is not None]
+    if trend.year or not firsts:
+        return low, high  # type: ignore[return-value]
+    first, last = min(firsts), max(lasts)
+    margin = max(1, round((last - first) * AXIS_MARGIN))
+    return max(low, first - margin), min(high, last + margin)  # type: ignore[call-overload]
+
+
+def year_labels(years: list[int], most: int) -> set[int]:
+    """The years labelled when at most `most` labels fit: all, or the multiples of the
+    smallest round step that leaves no more than `most`."""
+    if len(years) <= most:
+        return set(years)
+    for step in (2, 5, 10, 20, 50, 100, 200, 500, 1000):
+        chosen = {y for y in years if y % step == 0}
+        if len(chosen) <= most:
+            return chosen
+    return {years[0], years[-1]}
+
+
+def _marker_defs(shapes: set[str], dense: bool) -> Markup:
+    """Each marker shape used, once per size, centred on (0, 0) for <use> to place."""
+    sizes = (("", DENSE_MARKER), ("-zero", DENSE_ZERO_MARKER)) if dense else (
+        ("", MARKER), ("-zero", ZERO_MARKER))  # fmt: skip
+    out = []
+    for shape in sorted(shapes):
+        for suffix, size in sizes:
+            body = marker(shape, 0, 0, "currentColor", size)
+            out.append(Markup('<g id="mk-{}{}">{}</g>').format(shape, suffix, body))
+    return Markup("<defs>{}</defs>").format(Markup("").join(out))
+
+
+def _place(st: Style, x: float, y: float, zero: bool = False) -> Markup:
+    """The series' marker at x percent of the plot's width and y pixels."""
+    return Markup('<use href="#mk-{}{}" x="{:.2f}%" y="{:.1f}" color="{}"/>').format(
+        st.shape, "-zero" if zero else "", x, y, st.colour
+    )
+
+
 def line_chart(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow], str]) -> Markup:
-    """Every series as a line over the years; each point with a count links to `href`."""
-    dated = [i for i, b in enumerate(trend.buckets) if b.key[0] is not None]
-    if not dated:
+    """Every series as a line over the years of axis_years(); each point with a count links to
+    `href`. Sizes are CSS pixels at every screen width (see H)."""
+    span = axis_years(trend)
+    if span is None:
         return Markup("")
-    years = [trend.buckets[i].key[0] for i in dated]
+    dated = [
+        i for i, b in enumerate(trend.buckets)
+        if b.key[0] is not None and span[0] <= b.key[0] <= span[1]  # type: ignore[operator]
+    ]  # fmt: skip
+    years: list[int] = [trend.buckets[i].key[0] for i in dated]  # type: ignore[misc]
     values = [
         [s.rows[i].value(per) if _defined(s.rows[i]) else None for i in dated] for s in trend.series
     ]
-    top, step = nice_top(max((v for vs in values for v in vs if v is not None), default=0))
-    plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
+    highest = max((v for vs in values for v in vs if v is not None), default=0)
+    top, step = nice_top(highest, whole=per == "none")
+    plot_h = H - TOP - BOTTOM
 
     def x(i: int) -> float:
-        return LEFT + (plot_w * i / (len(years) - 1) if len(years) > 1 else plot_w / 2)
+        """Percent of the plot's width."""
+        return PAD + ((100 - 2 * PAD) * i / (len(years) - 1) if len(years) > 1 else 50 - PAD)
 
     def y(v: float) -> float:
         return TOP + plot_h - plot_h * v / top
@@ -128,46 +203,56 @@ def line_chart(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow], s
     unit = PER_UNITS[per]
     parts = [
         Markup(
-            '<svg class="trend-chart" viewBox="0 0 {} {}" role="img" aria-labelledby="trend-title">'
+            '<svg class="trend-chart" height="{}" role="img" aria-labelledby="trend-title" '
+            'data-first-year="{}" data-last-year="{}">'
             '<title id="trend-title">各年份趋势（{}）</title>'
-        ).format(W, H, unit)
+        ).format(H, years[0], years[-1], unit),
+        _marker_defs({style(n).shape for n in range(len(trend.series))}, len(years) > DENSE_YEARS),
     ]
-    ticks = round(top / step)
-    for k in range(ticks + 1):
+    for k in range(round(top / step) + 1):
         v = step * k
         parts.append(
             Markup(
-                '<line class="grid" x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}"/>'
-                '<text class="ytick" x="{}" y="{:.1f}">{}</text>'
-            ).format(LEFT, y(v), W - RIGHT, y(v), LEFT - 6, y(v) + 4, _tick(v, per))
+                '<line class="grid" x1="0" y1="{:.1f}" x2="100%" y2="{:.1f}"/>'
+                '<text class="ytick" x="-8" y="{:.1f}">{}</text>'
+            ).format(y(v), y(v), y(v) + 4, _tick(v, per))
         )
-    every = next((s for s in (1, 2, 5, 10, 20, 50) if len(years) / s <= 14), 100)
+    wide, narrow = year_labels(years, WIDE_TICKS), year_labels(years, NARROW_TICKS)
     for i, year in enumerate(years):
-        if year % every == 0 or len(years) <= 14:
+        kinds = [k for k, chosen in (("wide", wide), ("narrow", narrow)) if year in chosen]
+        if kinds:
             parts.append(
-                Markup('<text class="xtick" x="{:.1f}" y="{}">{}</text>').format(x(i), H - 12, year)
+                Markup('<text class="xtick {}" x="{:.2f}%" y="{}">{}</text>').format(
+                    " ".join(kinds), x(i), H - 12, year
+                )
             )
-    for n, (s, vs) in enumerate(zip(trend.series, values, strict=True)):
+    # The lines are drawn on a plot stretched to the width (x 0–1000), with strokes and dashes
+    # kept in screen pixels; the markers above them are placed in percent, so never stretched.
+    parts.append(
+        Markup(
+            '<svg class="lines" width="100%" height="{}" viewBox="0 0 1000 {}" '
+            'preserveAspectRatio="none" aria-hidden="true">'
+        ).format(H, H)
+    )
+    for n, vs in enumerate(values):
         st = style(n)
         segment: list[str] = []
-        lines = []
-        for i, v in enumerate(vs + [None]):
-            if v is None:
-                if len(segment) > 1:
-                    lines.append(" ".join(segment))
-                elif len(segment) == 1:
-                    lines.append(segment[0])  # a lone point: drawn by its marker
-                segment = []
-            else:
-                segment.append(f"{x(i):.1f},{y(v):.1f}")
-        parts.append(Markup('<g class="series" data-series="{}">').format(n))
-        for pts in lines:
-            if " " in pts:
+        for i, v in enumerate([*vs, None]):
+            if v is not None:
+                segment.append(f"{x(i) * 10:.1f},{y(v):.1f}")
+                continue
+            if len(segment) > 1:  # a lone point is drawn by its marker alone
                 parts.append(
                     Markup(
-                        '<polyline points="{}" fill="none" stroke="{}" stroke-width="2.2"{}/>'
-                    ).format(pts, st.colour, _dash(st.dash))
+                        '<polyline data-series="{}" points="{}" fill="none" stroke="{}" '
+                        'stroke-width="2.2" vector-effect="non-scaling-stroke"{}/>'
+                    ).format(n, " ".join(segment), st.colour, _dash(st.dash))
                 )
+            segment = []
+    parts.append(Markup("</svg>"))
+    for n, (s, vs) in enumerate(zip(trend.series, values, strict=True)):
+        st = style(n)
+        parts.append(Markup('<g class="series" data-series="{}">').format(n))
         for i, v in enumerate(vs):
             if v is None:
                 continue
@@ -180,7 +265,7 @@ def line_chart(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow], s
                     Markup(
                         '<a class="point" href="{}" data-series="{}" data-year="{}" '
                         'data-paragraphs="{}" aria-label="{}"><title>{}</title>'
-                        '<circle class="hit" cx="{:.1f}" cy="{:.1f}" r="9" fill="transparent"/>'
+                        '<circle class="hit" cx="{:.2f}%" cy="{:.1f}" r="{}" fill="transparent"/>'
                         "{}</a>"
                     ).format(
                         href(s, row),
@@ -191,19 +276,20 @@ def line_chart(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow], s
                         label,
                         x(i),
                         y(v),
-                        marker(st.shape, x(i), y(v), st.colour),
+                        HIT_RADIUS,
+                        _place(st, x(i), y(v)),
                     )  # fmt: skip
                 )
             else:
                 parts.append(
                     Markup('<g class="point zero"><title>{}</title>{}</g>').format(
-                        label, marker(st.shape, x(i), y(v), st.colour, 2.5)
+                        label, _place(st, x(i), y(v), zero=True)
                     )
                 )
         parts.append(Markup("</g>"))
     parts.append(
-        Markup('<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/></svg>').format(
-            LEFT, TOP + plot_h, W - RIGHT, TOP + plot_h
+        Markup('<line class="axis" x1="0" y1="{}" x2="100%" y2="{}"/></svg>').format(
+            TOP + plot_h, TOP + plot_h
         )
     )
     return Markup("").join(parts)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .labels import LEVEL_LABELS
+
 _FIELD_NAMES = {
     "year": "年份", "region": "地区", "title": "标题", "section": "章节", "level": "层级",
     "type": "文种", "docno": "文号", "date": "日期", "page": "页码", "per_page": "每页条数",
@@ -42,6 +44,22 @@ def _plain(text: str) -> str:
     return text
 
 
+def _levels(names: str) -> str:
+    """`national, provincial` as 国家级、省级 (a name the UI does not know stays as it is)."""
+    return "、".join(LEVEL_LABELS.get(n, n) for n in names.split(", "))
+
+
+def _level_counts(counts: str) -> str:
+    """`national 167, city 88` as 国家级 167、市级 88."""
+    if counts == "none":
+        return "无"
+    out = []
+    for item in counts.split(", "):
+        name, _, n = item.rpartition(" ")
+        out.append(f"{LEVEL_LABELS.get(name, name)} {n}" if name else item)
+    return "、".join(out)
+
+
 RULES: list[Rule] = [
     # the query language
     _r(r'^unbalanced quote: ', "引号不成对：请补上右引号 \"，或删去左引号。"),
@@ -67,8 +85,8 @@ RULES: list[Rule] = [
     _r(r"^date:(.*?) — (?:not a valid date|.* is not a date)",
        lambda m: f"“{m.group(1)}”不是有效的日期（月份为 1–12，日期须在当月之内）。"),
     _r(r"^level:(.*?) — not a level; use one of: (.*?) \(or .*?documents in this index: (.*)$",
-       lambda m: f"“{m.group(1)}”不是有效的层级；可用：{m.group(2)}（或 省级、市级、区县 等）；"
-       f"本索引中的文件：{m.group(3)}。"),
+       lambda m: f"“{m.group(1)}”不是有效的层级；可用：{_levels(m.group(2))}；"
+       f"本索引中的文件：{_level_counts(m.group(3))}。"),
     _r(r"^type:(.*?) — not a document type; documents in this index: (.*?); other types: (.*)$",
        lambda m: f"“{m.group(1)}”不是本索引中的文种；本索引中的文件：{m.group(2)}；"
        f"其他文种：{m.group(3)}。"),
