@@ -314,6 +314,23 @@ def test_user_dictionary_is_recorded_and_a_change_reindexes(tmp_path):
     assert search(ix, "微改造").hits[0].score > 0
 
 
+def test_rebuild_keeps_the_user_dictionary(tmp_path):
+    docs = tmp_path / "docs"
+    _write(docs / "a.txt", "推进微改造工程\n")
+    ix = tmp_path / "ix"
+    build_index([docs], ix, user_dict=_write(tmp_path / "dict.txt", "微改造 5000 n\n"))
+    words = store.read_meta(store.current_generation(ix))["user_dictionary"]
+    assert words == [["微改造", 5000, "n"]]
+    # A rebuild starts a new index, not a new dictionary: nothing changed, no warning.
+    r = build_index([docs], ix, rebuild=True)
+    assert (r.full_rebuild, r.warnings) == (True, [])
+    assert store.read_meta(store.current_generation(ix))["user_dictionary"] == words
+    # An unreadable meta.json is no reason not to rebuild: the words are lost then.
+    (store.current_generation(ix) / "meta.json").write_text("{not json", encoding="utf-8")
+    build_index([docs], ix, rebuild=True)
+    assert store.read_meta(store.current_generation(ix))["user_dictionary"] == []
+
+
 def test_bad_user_dictionary(tmp_path):
     from govsearch.indexer.errors import DictionaryError
 

@@ -30,8 +30,8 @@ from govsearch.cli.common import index_option, resolve_index
 @click.option(
     "--rebuild",
     is_flag=True,
-    help="Start a new index from scratch; a remembered manifest is still used "
-    "(`--manifest none` drops it).",
+    help="Start a new index from scratch; the remembered manifest and --dict words are still "
+    "used (`--manifest none` drops the manifest).",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
