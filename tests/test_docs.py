@@ -458,13 +458,17 @@ def _cut_shell(args: list[str]) -> list[str]:
 
 
 def recipe_commands() -> list[tuple[str, str]]:
-    """(where, command) of every govsearch command shown in a console or sh block."""
+    """(where, command) of every govsearch command shown in a console or sh block, except
+    the documented usage errors (a `$` line followed by `Error: …`: run as samples)."""
     out = []
     for doc in DOCS:
         for language, start, lines in fenced_blocks(doc):
             if language not in ("console", "sh"):
                 continue
             for n, line in enumerate(lines, start + 1):
+                below = lines[n - start] if n - start < len(lines) else ""
+                if line.startswith("$ ") and below.startswith("Error: "):
+                    continue
                 text = line[2:] if line.startswith("$ ") else line
                 text = text.split("  #", 1)[0].strip()
                 if text.startswith("govsearch "):

@@ -16,6 +16,7 @@ from govsearch.cli.common import (
     EXIT_HITS,
     EXIT_NO_HITS,
     FILE_NAME,
+    QueryCommand,
     check_filter_options,
     display_path,
     ensure_index,
@@ -54,8 +55,8 @@ def vimgrep_column(hit) -> int:
     return hit.column + len(hit.text[:first].encode("utf-8")) + 1
 
 
-# `-污染` (without) is query syntax, not an option: unknown dash-words stay in the query.
-@click.command(name="search", context_settings={"ignore_unknown_options": True})
+# `-污染` (without) is query syntax, not an option; `-x` and `--limt` are mistyped options.
+@click.command(name="search", cls=QueryCommand)
 @click.argument("query", nargs=-1, required=True)
 @click.option("--limit", "-n", type=click.IntRange(min=0), default=10, show_default=True,
               help="Hits per page.")  # fmt: skip
