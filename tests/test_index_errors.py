@@ -1,5 +1,6 @@
-"""An index directory that cannot be written: one line naming it and what to do (exit 3), for
-index, search and serve, and nothing already indexed is lost.
+"""Index runs that cannot finish: a directory that cannot be written (one line naming it and
+what to do, exit 3, for index, search and serve) and Ctrl-C (one line, exit 130); nothing
+already indexed is lost.
 
 Tests run as root, for whom a read-only mode stops no write; the conditions here are real ones
 that stop root too: a file where a directory must be, a directory where a file must be.
@@ -7,16 +8,22 @@ that stop root too: a file where a directory must be, a directory where a file m
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from govsearch.cli import cli
 from govsearch.cli import common as cli_common
 from govsearch.search import count
 
-from .conftest import SEEDS
+from .conftest import CORPUS, ROOT, SEEDS
 
 FIX = (
     "make it a directory you can write to, or choose another with --index DIR (or GOVSEARCH_INDEX)"
@@ -123,4 +130,85 @@ def test_an_existing_directory_nothing_can_be_created_in(runner, old_index, tmp_
     assert (result.exit_code, result.stdout) == (3, "")
     assert result.stderr == unwritable(old_index, "Operation not permitted")
     assert (searched.exit_code, searched.stdout) == (0, "3\n")  # a read-only index answers
+    _assert_unchanged(old_index, runner)
+
+
+# -- Ctrl-C ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def parallel_corpus(tmp_path_factory) -> Path:
+    """Corpus documents with enough lines for the two-process Whoosh writer (4,000)."""
+    src = tmp_path_factory.mktemp("ctrl-c-corpus")
+    lines = 0
+    for path in sorted(CORPUS.glob("*.txt")):
+        shutil.copyfile(path, src / path.name)
+        lines += path.read_text("utf-8").count("\n")
+        if lines >= 12_000:
+            return src
+    pytest.fail("the corpus is too small for the parallel writer")
+
+
+def ctrl_c(source: Path, index_dir: Path, delay: float) -> tuple[int, str, str, float]:
+    """Index source into index_dir; once two worker processes run (and `delay` seconds more),
+    press Ctrl-C as a terminal does: SIGINT to the whole foreground process group, the run
+    and the workers it started. (exit code, stdout, stderr, seconds from Ctrl-C to exit)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "govsearch", "index", str(source), "--index", str(index_dir)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    workers: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None and len(workers) < 2:
+            workers = psutil.Process(proc.pid).children(recursive=True)
+            time.sleep(0.02)
+        assert len(workers) >= 2, "the worker processes never started"
+        time.sleep(delay)
+        assert proc.poll() is None, "the run ended before Ctrl-C"
+        os.killpg(proc.pid, signal.SIGINT)
+        pressed = time.monotonic()
+        stdout, stderr = proc.communicate(timeout=120)
+        took = time.monotonic() - pressed
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+    alive = [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, f"{len(alive)} worker processes outlived the interrupted run"
+    return proc.returncode, stdout, stderr, took
+
+
+INTERRUPTED = (130, "", "Interrupted; the index is unchanged.\n")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a terminal's Ctrl-C signals a process group")
+@pytest.mark.parametrize("delay", [0.0, 0.4])
+def test_ctrl_c_in_the_parallel_writer_is_one_line(parallel_corpus, old_index, runner, delay):
+    # Each Whoosh writer process used to print a KeyboardInterrupt traceback (about 40 lines).
+    code, stdout, stderr, _took = ctrl_c(parallel_corpus, old_index, delay)
+    assert (code, stdout, stderr) == INTERRUPTED
+    _assert_unchanged(old_index, runner)
+
+
+@pytest.fixture(scope="module")
+def many_scans(tmp_path_factory) -> Path:
+    """Twelve scanned pages: half a minute of OCR on two cores."""
+    from bench.pages import corpus_paragraphs, render_pages
+
+    folder = tmp_path_factory.mktemp("ctrl-c-scans")
+    pages = render_pages(corpus_paragraphs(CORPUS, 60, seed=7, max_len=70), lines_per_page=8)
+    assert len(pages) >= 12
+    for n, page in enumerate(pages[:12]):
+        page.image.save(folder / f"扫描{n:02d}.png", dpi=(200, 200))
+    return folder
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a terminal's Ctrl-C signals a process group")
+def test_ctrl_c_during_ocr_stops_at_once(many_scans, old_index, runner):
+    # The OCR pool used to finish every queued page first (30-70 s here) before exiting.
+    code, stdout, stderr, took = ctrl_c(many_scans, old_index, 1.0)
+    assert (code, stdout, stderr) == INTERRUPTED
+    assert took < 10, f"{took:.1f} s from Ctrl-C to exit"
     _assert_unchanged(old_index, runner)
