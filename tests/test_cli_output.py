@@ -1,0 +1,62 @@
+"""What search, --explain and show print: how many hits each format lists, totals that agree
+between --explain and --count, and show's whole document with pages and OCR flags."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from govsearch.cli import cli
+from govsearch.search import search
+
+
+def invoke(runner, index_dir: Path, *argv: str):
+    return runner.invoke(cli, [*argv, "--index", str(index_dir)], catch_exceptions=False)
+
+
+# -- line-per-hit formats --------------------------------------------------------------------
+
+
+def _ids(fmt: str, stdout: str, hits) -> list[str]:
+    """The hit ids a jsonl/tsv/vimgrep output lists, in order."""
+    lines = stdout.splitlines()
+    if fmt == "jsonl":
+        return [json.loads(line)["id"] for line in lines]
+    if fmt == "tsv":
+        assert lines[0].split("\t")[0] == "id"
+        return [line.split("\t")[0] for line in lines[1:]]
+    by_place = {f"{h.path}:{h.line}": h.id for h in hits}
+    return [by_place[":".join(line.split(":")[:2])] for line in lines]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "tsv", "vimgrep"])
+def test_line_formats_list_every_hit_unless_limit_is_given(runner, sample_index, fmt):
+    every = search(sample_index, "发展", limit=None, facets=False).hits
+    assert len(every) > 30  # well past the page of 10 these formats used to stop at
+    listed = [h for h in every if fmt != "vimgrep" or h.line is not None]
+    result = invoke(runner, sample_index, "search", "发展", "--format", fmt)
+    assert result.exit_code == 0
+    assert _ids(fmt, result.stdout, every) == [h.id for h in listed]
+    limited = invoke(runner, sample_index, "search", "发展", "--format", fmt, "--limit", "12")
+    assert _ids(fmt, limited.stdout, every) == [h.id for h in listed if h in every[:12]]
+    skipped = invoke(runner, sample_index, "search", "发展", "--format", fmt, "--offset", "25")
+    assert _ids(fmt, skipped.stdout, every) == [h.id for h in listed if h in every[25:]]
+    both = invoke(runner, sample_index, "search", "发展", "--format", fmt, "--offset", "25",
+                  "--limit", "3", "--all")  # fmt: skip
+    assert _ids(fmt, both.stdout, every) == [h.id for h in listed if h in every[25:]]
+    none = invoke(runner, sample_index, "search", "没有这个词", "--format", fmt)
+    header = "id\tdoc_id\tyear\tregion\ttitle\tsection\tpath\tline\tscore\ttext\n"
+    assert (none.exit_code, none.stdout) == (1, header if fmt == "tsv" else "")
+
+
+def test_text_and_json_still_show_a_page_of_ten(runner, sample_index):
+    text = invoke(runner, sample_index, "search", "发展")
+    assert [b.split("]")[0] for b in text.stdout.split("\n\n") if b][:10] == [
+        f"[{n}" for n in range(1, 11)
+    ]
+    assert "[11]" not in text.stdout
+    page = json.loads(invoke(runner, sample_index, "search", "发展", "--format", "json").stdout)
+    assert (page["limit"], page["offset"], len(page["hits"])) == (10, 0, 10)
+    assert page["total"] == search(sample_index, "发展", limit=0).total
