@@ -237,8 +237,10 @@ class Explanation:
     query: str
     parsed: str
     clauses: list[Clause]
+    #: Counts as `search` reports them: near-duplicate copies folded (see folded_duplicates).
     without_filters: int
     total: int
+    #: Copies of matching paragraphs in near-duplicate documents folded out of `total`.
     folded_duplicates: int
     suggestions: list[Suggestion] = field(default_factory=list)
     #: The page's hits with their score components, in rank order.

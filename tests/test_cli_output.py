@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from govsearch.cli import cli
-from govsearch.search import search
+from govsearch.search import count, explain, search
 
 
 def invoke(runner, index_dir: Path, *argv: str):
@@ -60,3 +60,46 @@ def test_text_and_json_still_show_a_page_of_ten(runner, sample_index):
     page = json.loads(invoke(runner, sample_index, "search", "发展", "--format", "json").stdout)
     assert (page["limit"], page["offset"], len(page["hits"])) == (10, 0, 10)
     assert page["total"] == search(sample_index, "发展", limit=0).total
+
+
+# -- --explain counts as search counts -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "leaves", "unfiltered"),
+    [
+        ("国内生产总值", ["国内生产总值"], "国内生产总值"),
+        ("经济 -就业 year:2010", ["经济", "就业", "year:2010"], "经济 -就业"),
+        ('"经济 发展" OR 社会', ['"经济 发展"', "社会"], '"经济 发展" OR 社会'),
+    ],
+)
+def test_explain_counts_match_count_and_search(runner, sample_index, query, leaves, unfiltered):
+    # The sample holds the 2010 national report twice (0042 and 0085): copies fold.
+    total, flat = count(sample_index, query), count(sample_index, query, collapse=False)
+    assert 0 < total < flat
+    e = explain(sample_index, query)
+    assert (e.total, e.folded_duplicates) == (total, flat - total)
+    assert e.total == search(sample_index, query, limit=0).total
+    assert [c.paragraphs for c in e.clauses] == [count(sample_index, q) for q in leaves]
+    assert e.without_filters == count(sample_index, unfiltered)
+    text = invoke(runner, sample_index, "search", query, "--explain")
+    assert f"result:          {total} paragraphs ({flat - total} duplicate copies folded " in (
+        text.stdout
+    )
+    counted = invoke(runner, sample_index, "search", query, "--count")
+    assert counted.stdout == f"{total}\n"
+    as_json = json.loads(invoke(runner, sample_index, "search", query, "--explain", "--format",
+                                "json").stdout)  # fmt: skip
+    assert (as_json["total"], as_json["folded_duplicates"]) == (total, flat - total)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl"])
+def test_explain_of_a_query_without_hits_exits_1(runner, seed_index, fmt):
+    result = invoke(runner, seed_index, "search", "zzzz", "--explain", "--format", fmt)
+    assert result.exit_code == 1
+    if fmt == "text":
+        assert "result:          0 paragraphs (0 duplicate copies folded" in result.stdout
+    else:
+        assert (json.loads(result.stdout)["total"], result.stderr) == (0, "")
+    hit = invoke(runner, seed_index, "search", "河长制", "--explain", "--format", fmt)
+    assert hit.exit_code == 0
