@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from govsearch.cli import cli
-from govsearch.search import count, explain, search
+from govsearch.cli.common import display_path
+from govsearch.search import count, explain, search, show
 
 
 def invoke(runner, index_dir: Path, *argv: str):
@@ -103,3 +104,38 @@ def test_explain_of_a_query_without_hits_exits_1(runner, seed_index, fmt):
         assert (json.loads(result.stdout)["total"], result.stderr) == (0, "")
     hit = invoke(runner, seed_index, "search", "河长制", "--explain", "--format", fmt)
     assert hit.exit_code == 0
+
+
+# -- show ------------------------------------------------------------------------------------
+
+
+def test_show_a_document_id_shows_the_whole_document(runner, seed_index):
+    hit = search(seed_index, "河长制").hits[0]
+    doc = show(seed_index, hit.doc_id)
+    assert doc.paragraph_count > 10
+    assert [p.paragraph for p in doc.paragraphs] == list(range(1, doc.paragraph_count + 1))
+    result = invoke(runner, seed_index, "show", hit.doc_id, "--no-color")
+    assert result.exit_code == 0
+    heads = [ln for ln in result.stdout.splitlines() if ln.startswith(("> [", "  ["))]
+    path = display_path(hit.path)
+    assert heads == [f"  [{p.paragraph}] {_where(path, p)}" for p in doc.paragraphs]
+    as_json = json.loads(invoke(runner, seed_index, "show", hit.doc_id, "--format", "json").stdout)
+    assert [p["text"] for p in as_json["paragraphs"]] == [p.text for p in doc.paragraphs]
+    assert as_json["paragraphs"][hit.paragraph - 1]["text"] == hit.text
+    # A paragraph id still shows that paragraph, with --context around it.
+    one = invoke(runner, seed_index, "show", hit.id, "--format", "json")
+    assert [p["paragraph"] for p in json.loads(one.stdout)["paragraphs"]] == [hit.paragraph]
+
+
+def _where(name: str, p) -> str:
+    return f"{name}:{p.line}" + (f"  {p.section}" if p.section else "")
+
+
+def test_show_context_with_a_document_id_is_a_usage_error(runner, seed_index):
+    doc_id = search(seed_index, "河长制").hits[0].doc_id
+    result = invoke(runner, seed_index, "show", doc_id, "--context", "2")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: --context needs a paragraph id ({doc_id}:N); a document id alone shows the "
+        "whole document"
+    )

@@ -241,6 +241,17 @@ def mark(text: str, matches: list[tuple[int, int]], color: bool) -> str:
     return "".join(out)
 
 
+def where(path: str, line: int | None, page: int | None, ocr_confidence: float | None) -> str:
+    """Where a paragraph is: path:line, or path (page N), and [OCR 97%] for recognised text."""
+    out = f"{display_path(path)}:{line}" if line else display_path(path)
+    if page:
+        out += f" (page {page})"
+    if ocr_confidence is not None:
+        # Recognised text may hold misread characters: say so where the paragraph is named.
+        out += f"  [OCR {ocr_confidence:.0%}]"
+    return out
+
+
 def display_path(path: str) -> str:
     """A path relative to the working directory when it lies below it, else as stored."""
     try:

@@ -23,6 +23,7 @@ from govsearch.cli.common import (
     index_option,
     mark,
     use_color,
+    where,
 )
 
 FORMATS = ("text", "json", "jsonl", "tsv", "vimgrep", "csv", "xlsx")
@@ -253,17 +254,12 @@ def _print_text(result, color: bool) -> None:
             for x in (hit.title or Path(hit.path).name, hit.year, hit.region, hit.section)
             if x is not None
         )
-        where = f"{display_path(hit.path)}:{hit.line}" if hit.line else display_path(hit.path)
-        if hit.page:
-            where += f" (page {hit.page})"
-        if hit.ocr:
-            # Recognised text may hold misread characters: say so where the hit is named.
-            where += f"  [OCR {hit.ocr_confidence:.0%}]"
+        located = where(hit.path, hit.line, hit.page, hit.ocr_confidence if hit.ocr else None)
         body, spans = excerpt(hit.text, hit.matches)
         # color=: click drops ANSI codes on a pipe unless told; --color means "keep them".
         click.echo(click.style(f"[{n}] ", bold=True) + head if color else f"[{n}] {head}",
                    color=color)  # fmt: skip
-        click.echo(f"    {where}  id {hit.id}")
+        click.echo(f"    {located}  id {hit.id}")
         click.echo(f"    {mark(body, spans, color)}", color=color)
         for loc in hit.also_in:
             click.echo(f"    also in: {display_path(loc.path)}:{loc.line}  id {loc.id}")
