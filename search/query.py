@@ -138,6 +138,8 @@ def tokenize(query: str) -> list[Token]:
 
 
 _YEAR_RANGE = re.compile(r"^(\d{4})?(?:\.\.(\d{4})?)?$")
+#: A range as people write it: 2015-2020, 2015—2020, 2015~2020, 2015至2020 (both ends given).
+_YEAR_DASHED = re.compile(r"(\d{4})\s*[-‐‑‒–—―~〜至到]\s*(\d{4})")
 _DATE = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
 _DATE_RANGE = re.compile(rf"^({_DATE})?(?:\.\.({_DATE})?)?$")
 
@@ -180,6 +182,13 @@ def _date_key(name: str, raw: str, value: str, end: bool) -> str:
         ) from None
 
 
+def _year_syntax(norm: str) -> str:
+    """A year value in the ..-syntax: 2015年 → 2015, 2015-2020 and 2015年—2020年 → 2015..2020."""
+    text = re.sub(r"(\d{4})\s*年", r"\1", norm)
+    m = _YEAR_DASHED.fullmatch(text)
+    return f"{m.group(1)}..{m.group(2)}" if m else text
+
+
 def make_field(name: str, value: str) -> Field:
     """Validate a field filter (from the query or from a command-line option)."""
     name = name.lower()
@@ -194,6 +203,7 @@ def make_field(name: str, value: str) -> Field:
         raise FilterValueError(name, value, f"needs a value, e.g. {example}")
     norm = normalize(value)
     if name == "year":
+        norm = _year_syntax(norm)
         m = _YEAR_RANGE.match(norm)
         if not m or not (m.group(1) or m.group(2)):
             raise FilterValueError(name, value, "a year is 4 digits, or a range like {f}2015..2020")

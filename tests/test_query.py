@@ -277,3 +277,38 @@ def test_tokens_are_spans_of_the_query(pieces):
         assert t.text in query[t.start : t.end] or t.kind == "field"
         at = t.end
     assert not query[at:].strip()
+
+
+# -- years as people write them --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("2015-2020", "2015..2020"),
+        ("2015—2020", "2015..2020"),  # an input method's dash
+        ("2015－2020", "2015..2020"),
+        ("2015~2020", "2015..2020"),
+        ("2015至2020", "2015..2020"),
+        ("2015年-2020年", "2015..2020"),
+        ("2015年..2020年", "2015..2020"),
+        ("2015年..", "2015.."),
+        ("2018年", "2018"),
+    ],
+)
+def test_year_ranges_as_people_write_them(runner, sample, sample_index, typed, meant):
+    expected = _run(sample, f"发展 year:{meant}")
+    assert expected
+    assert _run(sample, f"发展 year:{typed}") == expected
+    assert _keys(search(sample, "发展", year=typed, limit=None, facets=False)) == expected
+    from govsearch.cli import cli
+
+    args = ["发展", "--count", "--index", str(sample_index)]
+    by_option = runner.invoke(cli, ["search", *args, "--year", typed])
+    assert by_option.stdout == runner.invoke(cli, ["search", *args, "--year", meant]).stdout
+    assert by_option.stdout == f"{count(sample, f'发展 year:{meant}')}\n"
+
+
+def test_a_backwards_dashed_year_range_is_an_empty_range(seed_index):
+    with pytest.raises(QueryError, match="^year:2020-2015 — the range is empty; write it as"):
+        search(seed_index, "year:2020-2015")
