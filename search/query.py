@@ -456,7 +456,7 @@ def _is_punctuation(ch: str) -> bool:
     return unicodedata.category(ch).startswith("P")
 
 
-def _strip_punctuation(text: str) -> str:
+def strip_punctuation(text: str) -> str:
     start, end = 0, len(text)
     while start < end and _is_punctuation(text[start]):
         start += 1
@@ -480,7 +480,7 @@ def punctuation_trims(query: str) -> list[Trim]:
     for i, tok in enumerate(tokens):
         if tok.kind not in ("word", "phrase") or (tok.kind == "word" and tok.text in OPERATORS):
             continue
-        trimmed = _strip_punctuation(tok.text)
+        trimmed = strip_punctuation(tok.text)
         if trimmed == tok.text:
             continue
         try:

@@ -204,7 +204,7 @@ def test_trailing_punctuation_that_matches_nothing_gets_a_suggestion(sample, sam
     assert suggestion.total == count(sample, "河长制") > 50
     assert suggestion.terms == ["河长制："]
     assert result.to_dict()["suggestions"] == [
-        {"query": "河长制", "total": suggestion.total, "terms": ["河长制："]}
+        {"query": "河长制", "total": suggestion.total, "terms": ["河长制："], "kind": "punctuation"}
     ]
 
 

@@ -286,9 +286,20 @@ def summary(result) -> str:
     )
 
 
+def _why(kind: str, terms: list[str]) -> str:
+    """Why a suggestion is offered, after "N paragraphs match"."""
+    typed = ", ".join(repr(t) for t in terms)
+    if kind == "separator":
+        return f"reading {typed} as separate terms"
+    if kind == "operator":
+        return "reading " + ", ".join(f"{t!r} as {t.upper()}" for t in terms)
+    if kind == "homophone":
+        return f"with a word that sounds like {typed}"
+    return f"without the punctuation of {typed}"
+
+
 def _suggestion_lines(suggestions) -> list[str]:
     return [
-        f"suggestion: {s.query} — {s.total} paragraphs match without the punctuation of "
-        + ", ".join(repr(t) for t in s.terms)
+        f"suggestion: {s.query} — {s.total} paragraphs match {_why(s.kind, s.terms)}"
         for s in suggestions
     ]
