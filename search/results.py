@@ -69,12 +69,19 @@ class Hit:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """Another query to try: `terms` (as typed) match nothing because of their punctuation."""
+    """Another query to try, for `terms` (as typed) that were probably meant otherwise.
+
+    kind: "punctuation" (the terms without their edge punctuation), "separator" (a term with
+    a list separator inside, 河长制，湖长制, read as separate terms: AND, then OR), "operator"
+    (lower-case and/or/not read as AND/OR/NOT) or "homophone" (an indexed string that sounds
+    like a term that matches nothing: 河常制 → 河长制).
+    """
 
     query: str
     #: Paragraphs the suggested query finds (with the same filters).
     total: int
     terms: list[str]
+    kind: str = "punctuation"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -237,8 +244,10 @@ class Explanation:
     query: str
     parsed: str
     clauses: list[Clause]
+    #: Counts as `search` reports them: near-duplicate copies folded (see folded_duplicates).
     without_filters: int
     total: int
+    #: Copies of matching paragraphs in near-duplicate documents folded out of `total`.
     folded_duplicates: int
     suggestions: list[Suggestion] = field(default_factory=list)
     #: The page's hits with their score components, in rank order.

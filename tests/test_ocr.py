@@ -14,6 +14,7 @@ import pytest
 
 from bench.pages import SERIF, char_accuracy, corpus_paragraphs, render_pages, save_pdf, save_tiff
 from govsearch.cli import cli
+from govsearch.cli.common import display_path
 from govsearch.indexer import build_index, ocrcache
 from govsearch.indexer.formats import ocr
 from govsearch.search import get_document, search
@@ -98,6 +99,25 @@ def test_ocr_hits_carry_the_flag_in_json_and_a_marker_in_text(scan_index, scans,
     assert hit["format"] == "image" and hit["page"] == 1
     text = runner.invoke(cli, ["search", word, "--index", str(index_dir), "--no-color"])
     assert f"[OCR {hit['ocr_confidence']:.0%}]" in text.output
+
+
+def test_show_names_the_page_and_the_ocr_confidence_of_each_paragraph(scan_index, runner):
+    # `show DOC_ID` is the whole document; a PDF's paragraphs have pages, no lines.
+    index_dir, _ = scan_index
+    hits = search(index_dir, "-zzzzzz", limit=None).hits
+    pdf = next(h for h in hits if h.path.endswith("红头文件扫描.pdf"))
+    args = ["show", pdf.doc_id, "--index", str(index_dir)]
+    data = json.loads(runner.invoke(cli, [*args, "--format", "json"]).output)
+    paragraphs = data["paragraphs"]
+    assert all(p["page"] in (1, 2) and p["ocr"] and p["line"] is None for p in paragraphs)
+    text = runner.invoke(cli, [*args, "--no-color"])
+    assert text.exit_code == 0
+    heads = [ln for ln in text.output.splitlines() if ln.startswith("  [")]
+    assert heads == [
+        f"  [{p['paragraph']}] {display_path(pdf.path)} (page {p['page']})  "
+        f"[OCR {p['ocr_confidence']:.0%}]" + (f"  {p['section']}" if p["section"] else "")
+        for p in paragraphs
+    ]
 
 
 def test_reindexing_reads_ocr_from_the_cache(scan_index, scans, tmp_path, monkeypatch):

@@ -950,7 +950,9 @@ def test_suggestion_on_the_results_page(client):
         f'<a href="/?q={Q}&amp;year=2016">河长制</a>（3 条结果）</p>'
     ) in html
     body = client.get("/api/search?q=河长制：").get_json()
-    assert body["suggestions"] == [{"query": "河长制", "total": 7, "terms": ["河长制："]}]
+    assert body["suggestions"] == [
+        {"query": "河长制", "total": 7, "terms": ["河长制："], "kind": "punctuation"}
+    ]
 
 
 def test_filter_values_that_cannot_match_are_400(client):

@@ -73,7 +73,7 @@ def cli() -> None:
       govsearch serve                      (web UI on http://127.0.0.1:5000)
 
     Exit codes: 0 hits found, 1 no hits, 2 bad usage or query, 3 index problem
-    (missing, locked, damaged, too old), 4 internal error.
+    (missing, locked, damaged, too old, not writable), 4 internal error.
     """
 
 

@@ -17,6 +17,7 @@ from govsearch.cli.common import (
     EXIT_HITS,
     EXIT_NO_HITS,
     FILE_NAME,
+    QueryCommand,
     check_filter_options,
     check_option,
     ensure_index,
@@ -72,7 +73,7 @@ def _emit(fmt: str, output: Path | None, force: bool, write_text, write_csv, wri
 # -- trend ---------------------------------------------------------------------------------
 
 
-@click.command(context_settings={"ignore_unknown_options": True})
+@click.command(cls=QueryCommand)
 @click.argument("queries", nargs=-1)
 @click.option("--terms-file", "-f", type=FILE_NAME,
               help="One series per line (label=QUERY or QUERY); # starts a comment.")  # fmt: skip
