@@ -343,3 +343,11 @@ def test_to_pandas_without_pandas_says_how_to_install_it(sample, monkeypatch):
     assert str(err.value) == (
         "to_pandas() needs pandas, which is not installed: pip install 'govsearch[pandas]'"
     )
+
+
+def test_importing_search_does_not_import_pandas():
+    import subprocess
+
+    code = "import sys, govsearch.search; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "False\n"
