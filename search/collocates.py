@@ -293,6 +293,15 @@ def _bound(value, side: int) -> int:
     return value if value is not None else side * 10**9
 
 
+def has_terms(query: str) -> bool:
+    """Whether a query has a term or phrase for words to stand near (False if it does not
+    parse)."""
+    try:
+        return bool(positive_terms(build_query(query)))
+    except UsageError:
+        return False
+
+
 def term_words(query: str, word: str) -> str:
     """The search for paragraphs holding a query's matches and a word: `TERM WORD`."""
     node = build_query(query)
