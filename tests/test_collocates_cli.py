@@ -9,6 +9,7 @@ import pytest
 
 from govsearch.cli import cli
 
+
 def run(runner, index, *args):
     return runner.invoke(cli, ["collocates", *args, "--index", str(index)], catch_exceptions=False)
 

@@ -131,4 +131,4 @@ def test_no_panel_without_a_term_or_hits_and_a_link_when_too_many(client, monkey
     assert "collocates-panel" not in page(client.get("/?year=2016"))
     monkeypatch.setattr("govsearch.web.collocates.PANEL_PARAGRAPHS", 5)
     text = page(client.get("/?q=河长制"))
-    assert "匹配段落较多，<a href=\"/collocates?q=河长制\">单独查看搭配词</a>" in text
+    assert '匹配段落较多，<a href="/collocates?q=河长制">单独查看搭配词</a>' in text
