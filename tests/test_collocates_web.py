@@ -122,10 +122,10 @@ def test_the_results_page_has_a_collocates_panel(client):
     assert words == [("/?q=河长制+河湖", "河湖", "4"), ("/?q=河长制+管理", "管理", "3")]
     assert 'href="/collocates?q=河长制">更多搭配词 →</a>' in panel
     # Filters carry over to the words' searches and to the full page.
-    text = page(client.get("/?q=河长制&year=2016"))
+    text = page(client.get("/?q=河长制&year=2016..2019"))
     panel = text.split('<section class="facet collocates-panel">', 1)[1].split("</section>")[0]
-    assert 'href="/?q=河长制+河湖&year=2016"' in panel
-    assert 'href="/collocates?q=河长制&year=2016">更多搭配词 →</a>' in panel
+    assert 'href="/?q=河长制+河湖&year=2016..2019"' in panel
+    assert 'href="/collocates?q=河长制&year=2016..2019">更多搭配词 →</a>' in panel
 
 
 def test_no_panel_without_a_term_or_hits_and_a_link_when_too_many(client, monkeypatch):
