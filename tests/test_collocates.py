@@ -276,6 +276,15 @@ def test_a_query_of_filters_only_has_nothing_to_look_around(sample):
     )
 
 
+def test_the_documented_function_words_are_the_ones_left_out():
+    from .conftest import ROOT
+
+    doc = (ROOT / "docs" / "collocates.md").read_text("utf-8")
+    block = doc.split("```text\n", 1)[1].split("```", 1)[0]
+    assert set(block.split()) == FUNCTION_WORDS
+    assert len(block.split()) == len(FUNCTION_WORDS)
+
+
 def test_windows_parse():
     assert [parse_window(w) for w in (5, "5", " 12 ", "Sentence", "paragraph")] == [
         5, 5, 12, "sentence", "paragraph"
