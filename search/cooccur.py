@@ -34,6 +34,7 @@ SENTENCE_END = "。!?;\n"
 #: Characters jieba never puts inside a run of words (anything but letters, digits, CJK and
 #: +#&._%-, which it keeps inside runs like c++ or 3.5%): the text may be cut at them.
 _CUT = re.compile(r"[^\w+#&.%\-]")
+_LAST_CUT = re.compile(r"[\s\S]*[^\w+#&.%\-]")
 _SENTENCE = re.compile("[" + re.escape(SENTENCE_END) + "]")
 
 Window = int | str
@@ -74,8 +75,28 @@ class Cooccurrences:
         return self.pids[self.word_ids == word_id]
 
 
-def _cuts(norm: str) -> list[int]:
-    return [m.start() for m in _CUT.finditer(norm)]
+def _left_cut(norm: str, low: int) -> int:
+    """The last place at or before `low` where the text may be cut (0 if none)."""
+    if low <= 0:
+        return 0
+    start = max(0, low - 64)
+    m = _LAST_CUT.match(norm, start, low + 1)
+    if m is None and start > 0:
+        m = _LAST_CUT.match(norm, 0, low + 1)
+    return m.end() - 1 if m else 0
+
+
+def _right_cut(norm: str, high: int) -> int:
+    """The first place at or after `high` where the text may be cut (its end if none)."""
+    if high >= len(norm):
+        return len(norm)
+    m = _CUT.search(norm, high)
+    return m.start() if m else len(norm)
+
+
+def _region(norm: str, low: int, high: int) -> tuple[int, int]:
+    """The stretch [a, b) around [low, high) that starts and ends where the text may be cut."""
+    return _left_cut(norm, low), _right_cut(norm, high)
 
 
 def _merge(regions: Spans) -> Spans:
@@ -92,21 +113,35 @@ def _segment(seg, norm: str, regions: Spans) -> list[tuple[str, int, int]]:
     """The precise-mode tokens of the regions, with offsets into norm, in text order."""
     out = []
     for a, b in regions:
-        out.extend((w, a + s, a + e) for w, s, e in seg.words(norm[a:b]))
+        if a == 0:
+            out.extend(seg.words(norm[:b]))
+        else:
+            out.extend((w, a + s, a + e) for w, s, e in seg.words(norm[a:b]))
     return out
 
 
 class _Reader:
     """Finds, in one paragraph, the words in the window of each match."""
 
-    def __init__(self, seg, window: Window, keep_all: bool):
+    def __init__(self, seg, window: Window, keep: Callable[[str], bool], keep_all: bool):
         self.seg = seg
         self.window = window
+        self.keep = keep
         self.keep_all = keep_all
+        #: token → (a word: counts towards the window's N; a collocate: collected)
+        self.kinds: dict[str, tuple[bool, bool]] = {}
+
+    def _kind(self, token: str) -> tuple[bool, bool]:
+        kind = self.kinds.get(token)
+        if kind is None:
+            word = is_word(token)
+            shown = (word or (self.keep_all and not token.isspace())) and self.keep(token)
+            kind = self.kinds[token] = (word, shown)
+        return kind
 
     def near(self, norm: str, spans: Spans) -> set[str]:
-        """The words (and with keep_all the punctuation) in the window of some match, not
-        overlapping any match."""
+        """The collocates (words `keep` accepts; with keep_all punctuation too) in the window
+        of some match, not overlapping any match."""
         if self.window == "paragraph":
             return self._inside(_segment(self.seg, norm, [(0, len(norm))]), spans)
         if self.window == "sentence":
@@ -119,66 +154,62 @@ class _Reader:
         m = _SENTENCE.search(norm, e)
         return a, m.start() if m else len(norm)
 
-    def _keep(self, token: str) -> bool:
-        return is_word(token) or (self.keep_all and not token.isspace())
-
     def _inside(self, tokens, spans: Spans) -> set[str]:
-        return {w for w, s, e in tokens if self._keep(w) and not _overlaps(spans, s, e)}
+        blocked = _blocked([t[1] for t in tokens], [t[2] for t in tokens], spans)
+        kind = self._kind
+        return {t[0] for i, t in enumerate(tokens) if kind(t[0])[1] and i not in blocked}
 
     def _words_either_side(self, norm: str, spans: Spans, n: int) -> set[str]:
-        cuts = _cuts(norm)
         reach = 3 * n + 4  # characters either side: words average under two characters
         while True:
-            regions = _merge([_region(cuts, len(norm), s - reach, e + reach) for s, e in spans])
+            regions = _merge([_region(norm, s - reach, e + reach) for s, e in spans])
             found = self._windows(_segment(self.seg, norm, regions), spans, regions, len(norm), n)
             if found is not None:
                 return found
             reach *= 4
 
     def _windows(self, tokens, spans: Spans, regions: Spans, length: int, n: int):
-        """The tokens within n words of a match, or None when a region was too short to hold
-        n words on a side that the paragraph has."""
-        positions = [t[1] for t in tokens]
-        words = [(s, e) for w, s, e in tokens if is_word(w)]
-        starts = [s for s, _e in words]
-        ends = [e for _s, e in words]
+        """The collocates within n words of a match, or None when a region was too short to
+        hold n words on a side that the paragraph has.
+
+        Walks out from each match token by token: only the window's own tokens are looked at.
+        """
+        kind = self._kind
+        starts = [t[1] for t in tokens]
+        ends = [t[2] for t in tokens]
+        blocked = _blocked(starts, ends, spans)
         found: set[str] = set()
         for s, e in spans:
             a, b = next(r for r in regions if r[0] <= s and e <= r[1])
-            left = bisect_right(ends, s)  # words[:left] end at or before the match
-            if left - bisect_left(starts, a) >= n:
-                lo = starts[left - n]
-            elif a > 0:
-                return None
-            else:
-                lo = 0
-            right = bisect_left(starts, e)  # words[right:] start at or after its end
-            if bisect_left(starts, b) - right >= n:
-                hi = ends[right + n - 1]
-            elif b < length:
-                return None
-            else:
-                hi = length
-            for i in range(bisect_left(positions, lo), len(tokens)):
-                w, ts, te = tokens[i]
-                if ts >= hi:
-                    break
-                if te <= hi and self._keep(w) and not _overlaps(spans, ts, te):
+            words, i = 0, bisect_right(ends, s) - 1  # tokens[:i + 1] end at or before s
+            while words < n and i >= 0 and starts[i] >= a:
+                w = tokens[i][0]
+                word, shown = kind(w)
+                words += word
+                if shown and i not in blocked:
                     found.add(w)
+                i -= 1
+            if words < n and a > 0:
+                return None
+            words, i = 0, bisect_left(starts, e)  # tokens[i:] start at or after e
+            while words < n and i < len(tokens) and ends[i] <= b:
+                w = tokens[i][0]
+                word, shown = kind(w)
+                words += word
+                if shown and i not in blocked:
+                    found.add(w)
+                i += 1
+            if words < n and b < length:
+                return None
         return found
 
 
-def _region(cuts: list[int], length: int, low: int, high: int) -> tuple[int, int]:
-    """The stretch [a, b) around [low, high) that starts and ends where the text may be cut."""
-    i = bisect_right(cuts, max(low, 0)) - 1
-    a = cuts[i] if low > 0 and i >= 0 else 0
-    j = bisect_left(cuts, min(high, length))
-    b = cuts[j] if high < length and j < len(cuts) else length
-    return a, b
-
-
-def _overlaps(spans: Spans, s: int, e: int) -> bool:
-    return any(ms < e and s < me for ms, me in spans)
+def _blocked(starts: list[int], ends: list[int], spans: Spans) -> set[int]:
+    """The numbers of the tokens (their starts and ends, in text order) that overlap a match."""
+    out: set[int] = set()
+    for s, e in spans:
+        out.update(range(bisect_right(ends, s), bisect_left(starts, e)))
+    return out
 
 
 def count_cooccurrences(
@@ -192,21 +223,18 @@ def count_cooccurrences(
     """For each paragraph of `pids` (sorted), the words `keep` accepts that stand within
     `window` of a match of `terms` (not overlapping a match), once per paragraph."""
     seg = segmenter(index_dictionary(reader.meta))
-    near = _Reader(seg, window, keep_all).near
+    near = _Reader(seg, window, keep, keep_all).near
     numbers: dict[str, int] = {}
-    verdicts: dict[str, bool] = {}
     word_ids, owners = array("i"), array("i")
     for pid, norm in reader.iter_norms(pids.tolist()):
         spans = norm_spans(norm, terms)
         if not spans:
             continue
-        for w in sorted(near(norm, spans)):
-            ok = verdicts.get(w)
-            if ok is None:
-                ok = verdicts[w] = keep(w)
-            if ok:
-                word_ids.append(numbers.setdefault(w, len(numbers)))
-                owners.append(pid)
+        # Word numbers follow the order words are met in (a set's order): nothing shown
+        # depends on them, the results are sorted by their figures and the word.
+        for w in near(norm, spans):
+            word_ids.append(numbers.setdefault(w, len(numbers)))
+            owners.append(pid)
     return Cooccurrences(
         words=list(numbers),
         word_ids=np.frombuffer(word_ids, dtype=np.int32) if word_ids else np.empty(0, np.int32),

@@ -23,7 +23,7 @@ from govsearch.indexer.analysis import (
 )
 from govsearch.search import collocates, count, matching_pids, open_index
 from govsearch.search.collocates import FUNCTION_WORDS, is_content
-from govsearch.search.cooccur import _cuts, _region, _segment, parse_window
+from govsearch.search.cooccur import _region, _segment, parse_window
 
 POOL = ["河长制", "湖长制", "污染", "黑臭水体", "乡村振兴", "营商环境", "改革", "十三五",
         "脱贫攻坚", "河长", "生态", "2018"]  # fmt: skip
@@ -309,7 +309,7 @@ PIECES = ["河长制", "全面推行", "，", "。", "c++", "3.5%", "covid-19", 
 )
 def test_a_region_is_segmented_as_the_whole_text(seg, parts, low, size):
     norm = "".join(parts)
-    a, b = _region(_cuts(norm), len(norm), low, low + size)
+    a, b = _region(norm, low, low + size)
     assert 0 <= a <= max(low, 0) and min(low + size, len(norm)) <= b <= len(norm)
     whole = [t for t in seg.words(norm) if a <= t[1] and t[2] <= b]
     assert _segment(seg, norm, [(a, b)]) == whole
@@ -319,9 +319,8 @@ def test_a_region_of_corpus_text_is_segmented_as_the_whole_text(sample, seg):
     reader = sample.reader()
     pids = reader.all_pids()[::37].tolist()
     for norm in reader.norms(pids):
-        cuts = _cuts(norm)
         for low in range(0, len(norm), 29):
-            a, b = _region(cuts, len(norm), low, low + 11)
+            a, b = _region(norm, low, low + 11)
             whole = [t for t in seg.words(norm) if a <= t[1] and t[2] <= b]
             assert _segment(seg, norm, [(a, b)]) == whole
 
