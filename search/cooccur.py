@@ -161,47 +161,57 @@ class _Reader:
 
     def _words_either_side(self, norm: str, spans: Spans, n: int) -> set[str]:
         reach = 3 * n + 4  # characters either side: words average under two characters
-        while True:
-            regions = _merge([_region(norm, s - reach, e + reach) for s, e in spans])
-            found = self._windows(_segment(self.seg, norm, regions), spans, regions, len(norm), n)
-            if found is not None:
-                return found
+        found: set[str] = set()
+        pending = spans
+        while pending:
+            regions = _merge([_region(norm, s - reach, e + reach) for s, e in pending])
+            short = []
+            for a, b in regions:
+                inside = [(s - a, e - a) for s, e in pending if a <= s and e <= b]
+                tokens = self.seg.words(norm[a:b])
+                if not self._windows(tokens, inside, a > 0, b < len(norm), n, found):
+                    short.extend((s + a, e + a) for s, e in inside)
+            pending = short
             reach *= 4
+        return found
 
-    def _windows(self, tokens, spans: Spans, regions: Spans, length: int, n: int):
-        """The collocates within n words of a match, or None when a region was too short to
-        hold n words on a side that the paragraph has.
+    def _windows(self, tokens, spans: Spans, more_left: bool, more_right: bool, n: int,
+                 found: set[str]) -> bool:  # fmt: skip
+        """Add to `found` the collocates within n words of each match of one region (tokens and
+        spans in its own offsets); False when the region was too short: it holds fewer than n
+        words on a side where the paragraph has more text.
 
         Walks out from each match token by token: only the window's own tokens are looked at.
         """
-        kind = self._kind
+        kinds, kind = self.kinds.get, self._kind
         starts = [t[1] for t in tokens]
         ends = [t[2] for t in tokens]
+        count = len(tokens)
         blocked = _blocked(starts, ends, spans)
-        found: set[str] = set()
+        near: list[str] = []
         for s, e in spans:
-            a, b = next(r for r in regions if r[0] <= s and e <= r[1])
             words, i = 0, bisect_right(ends, s) - 1  # tokens[:i + 1] end at or before s
-            while words < n and i >= 0 and starts[i] >= a:
+            while words < n and i >= 0:
                 w = tokens[i][0]
-                word, shown = kind(w)
+                word, shown = kinds(w) or kind(w)
                 words += word
                 if shown and i not in blocked:
-                    found.add(w)
+                    near.append(w)
                 i -= 1
-            if words < n and a > 0:
-                return None
+            if words < n and more_left:
+                return False
             words, i = 0, bisect_left(starts, e)  # tokens[i:] start at or after e
-            while words < n and i < len(tokens) and ends[i] <= b:
+            while words < n and i < count:
                 w = tokens[i][0]
-                word, shown = kind(w)
+                word, shown = kinds(w) or kind(w)
                 words += word
                 if shown and i not in blocked:
-                    found.add(w)
+                    near.append(w)
                 i += 1
-            if words < n and b < length:
-                return None
-        return found
+            if words < n and more_right:
+                return False
+        found.update(near)
+        return True
 
 
 def _blocked(starts: list[int], ends: list[int], spans: Spans) -> set[int]:
