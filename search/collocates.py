@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from govsearch.indexer import GovsearchError, IndexReader, UsageError
-from govsearch.indexer.analysis import word_key
+from govsearch.indexer.analysis import index_dictionary, segment_normalized, word_key
 
 from .cooccur import MAX_WINDOW, WINDOW_NAMES, Cooccurrences, Window, count_cooccurrences
 from .cooccur import parse_window as _parse_window
@@ -318,33 +319,67 @@ class _Scope:
     def __init__(self, reader: IndexReader, node: Node, year, region, filters):
         evaluator = Evaluator(reader)
         self.matched = fold(reader, evaluator.eval(node)).kept
-        if year or region or filters:
-            scope = fold(reader, evaluator.eval(build_query("", year=year, region=region,
-                                                            filters=filters))).kept  # fmt: skip
-        else:
+        #: The whole index: f(w) then comes from the word counts (see _frequencies).
+        self.whole = not (year or region or filters)
+        if self.whole:
             scope = reader.cached("collocates_all", lambda: fold(reader, reader.all_pids()).kept)
+        else:
+            query = build_query("", year=year, region=region, filters=filters)
+            scope = fold(reader, evaluator.eval(query)).kept
         self.mask = np.zeros(reader.pid_limit, dtype=bool)
         self.mask[scope] = True
         # A copy can match while its original does not (a filter inside the query): it is
         # then part of what search counts, so it belongs to the population too.
-        self.mask[self.matched] = True
+        self.extra = self.matched[~self.mask[self.matched]]
+        self.mask[self.extra] = True
         self.size = int(self.mask.sum())
 
 
+def _paragraph_words(reader: IndexReader, pids: np.ndarray) -> Counter:
+    """For each word, how many of these paragraphs the index holds it for (search mode)."""
+    words = index_dictionary(reader.meta)
+    out: Counter = Counter()
+    for _pid, norm in reader.iter_norms(pids.tolist()):
+        out.update(set(segment_normalized(norm, words)))
+    return out
+
+
+def _copy_words(reader: IndexReader) -> Counter:
+    """_paragraph_words of every near-duplicate copy, made once per index generation."""
+    return reader.cached(
+        "collocates_copy_words", lambda: _paragraph_words(reader, reader.dup_of()[0])
+    )
+
+
 def _frequencies(reader: IndexReader, words: list[str], scopes: list[_Scope]) -> np.ndarray:
-    """f(w) in each scope: paragraphs whose indexed words include w (shape scopes × words)."""
+    """f(w) in each scope: paragraphs whose indexed words include w (shape scopes × words).
+
+    Over the whole index, a word's count of paragraphs (words.flat) less the near-duplicate
+    copies that hold it (the population leaves copies out) plus the copies that matched: no
+    posting list is read. A narrower scope reads each word's posting list once.
+    """
     out = np.zeros((len(scopes), len(words)), dtype=np.int64)
     if not words:
         return out
     flat = reader.words()
     found = flat.find_many([word_key(w) for w in words]).tolist()
     evaluator = Evaluator(reader)
+    whole = [k for k, scope in enumerate(scopes) if scope.whole]
+    copies = _copy_words(reader) if whole else Counter()
+    extras = {k: _paragraph_words(reader, scopes[k].extra) for k in whole}
     for j, (w, i) in enumerate(zip(words, found, strict=True)):
+        narrow = range(len(scopes))
+        if i >= 0 and whole:
+            for k in whole:
+                out[k, j] = int(flat.counts[i]) - copies[w] + extras[k][w]
+            narrow = [k for k in narrow if k not in whole]
+        if not narrow:
+            continue
         # A token the index does not hold as a word (punctuation, with keep_all): the
         # paragraphs that contain it.
         pids = flat.pids(i) if i >= 0 else evaluator.term(w)
-        for k, scope in enumerate(scopes):
-            out[k, j] = int(np.count_nonzero(scope.mask[pids]))
+        for k in narrow:
+            out[k, j] = int(np.count_nonzero(scopes[k].mask[pids]))
     return out
 
 

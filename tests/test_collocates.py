@@ -152,6 +152,25 @@ def test_counts_equal_a_direct_count_over_the_matched_paragraphs(
         assert c.count <= c.frequency
 
 
+def test_copies_that_match_without_their_original_join_the_population(sample, population):
+    """0085 repeats 0042 (the 2010 report); excluding 0042 by title, 0085's copies match."""
+    reader = sample.reader()
+    words = index_dictionary(reader.meta)
+    query = "改革 -title:中华人民共和国"
+    copies = set(reader.dup_of()[0].tolist())
+    matched = set(matching_pids(sample, query).tolist())
+    assert matched & copies
+    counted = sorted(set(population) | matched)
+    result = collocates(sample, query, window="paragraph", min_count=2, top=10**9)
+    assert result.periods[0].scope_paragraphs == len(counted)
+    held = Counter()
+    for _pid, norm in reader.iter_norms(counted):
+        held.update(set(segment_normalized(norm, words)))
+    assert result.collocates
+    for c in result.collocates:
+        assert c.frequency == held[c.word], c.word
+
+
 def test_a_count_is_never_more_than_the_search_for_term_and_word(sample):
     for term, window in (("河长制", "paragraph"), ("污染 OR 生态", 3), ('"黑臭 水体"', "sentence")):
         result = collocates(sample, term, window=window, min_count=1, top=200, keep_all=True)
