@@ -18,6 +18,7 @@ the results side by side.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -305,9 +306,18 @@ def has_terms(query: str) -> bool:
 
 def term_words(query: str, word: str) -> str:
     """The search for paragraphs holding a query's matches and a word: `TERM WORD`."""
+    return _with_word(_grouped(query), word)
+
+
+@functools.lru_cache(maxsize=64)
+def _grouped(query: str) -> str:
+    """The query as the first part of an AND: in parentheses unless one term or phrase."""
     node = build_query(query)
-    q = query.strip() if isinstance(node, Term | Phrase) else f"({query.strip()})"
-    return f"{q} {word}" if word.isalnum() else f'{q} "{word}"'
+    return query.strip() if isinstance(node, Term | Phrase) else f"({query.strip()})"
+
+
+def _with_word(grouped: str, word: str) -> str:
+    return f"{grouped} {word}" if word.isalnum() else f'{grouped} "{word}"'
 
 
 # -- counting --------------------------------------------------------------------------------
