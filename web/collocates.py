@@ -24,7 +24,7 @@ api = Blueprint("collocates_api", __name__)
 
 #: The results page's panel reads at most this many matching paragraphs (more: a link to
 #: /collocates, which reads them all).
-PANEL_PARAGRAPHS = 5000
+PANEL_PARAGRAPHS = 2000
 PANEL_WORDS = 10
 #: Paragraph links under a count on the /collocates page.
 SHOWN_IDS = 20
