@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -103,10 +104,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args(argv)
+    from bench.measure import machine
+
+    # The machine may be shared: its load beside the figures says how quiet the run was.
+    started = os.getloadavg()
     rows = measure(args.index, args.repeats)
     print(render(rows))
     if args.json:
-        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        out = {"machine": machine(), "load_average_start": started,
+               "load_average_end": os.getloadavg(), "rows": rows}  # fmt: skip
+        args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", "utf-8")
     return 0
 
 
