@@ -255,7 +255,7 @@ def _pandas():
         import pandas
     except ImportError:
         raise GovsearchError(
-            "to_pandas() needs pandas, which is not installed: pip install 'govsearch[pandas]'"
+            "to_pandas() needs pandas, which is not installed; run: pip install 'govsearch[pandas]'"
         ) from None
     return pandas
 

@@ -368,7 +368,7 @@ def test_to_pandas_without_pandas_says_how_to_install_it(sample, monkeypatch):
     with pytest.raises(GovsearchError) as err:
         result.to_pandas()
     assert str(err.value) == (
-        "to_pandas() needs pandas, which is not installed: pip install 'govsearch[pandas]'"
+        "to_pandas() needs pandas, which is not installed; run: pip install 'govsearch[pandas]'"
     )
 
 
