@@ -1,5 +1,6 @@
 """govsearch's search API: exact literal matching, BM25F ranking, highlights and facets."""
 
+from .collocates import MEASURES, Collocate, CollocateChange, Collocates, Period, collocates
 from .hits import parse_paragraph_id
 from .index import Index, open_index
 from .query import (
@@ -40,6 +41,12 @@ from .terms import TermChange, TermComparison, compare_terms
 from .trend import BY, PER, Bucket, Series, SeriesTrend, Trend, TrendRow, parse_series, trend
 
 __all__ = [
+    "MEASURES",
+    "Collocate",
+    "CollocateChange",
+    "Collocates",
+    "Period",
+    "collocates",
     "BY",
     "PER",
     "Bucket",

@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from govsearch.indexer import UsageError
 
+from .collocates import CHANGE_COLUMNS, COLLOCATE_COLUMNS, Collocates, change_row
 from .results import Hit
 from .terms import TermComparison
 from .trend import Trend
@@ -326,3 +327,32 @@ def terms_table(comparison: TermComparison) -> Table:
         for c in getattr(comparison, name)
     )  # fmt: skip
     return Table("词语", TERM_COLUMNS, rows, widths={"term": 16})
+
+
+#: Paragraph ids listed in a collocate's cell; the JSON output has all of them.
+TABLE_IDS = 50
+
+
+def _id_cell(ids: tuple[str, ...]) -> str:
+    more = f" …(+{len(ids) - TABLE_IDS})" if len(ids) > TABLE_IDS else ""
+    return " ".join(ids[:TABLE_IDS]) + more
+
+
+def collocate_tables(result: Collocates) -> list[Table]:
+    """The collocates (one row per word), or with compare the changes and each period's list."""
+    widths = {"word": 14, "query": 24, "ids": 40}
+
+    def period_table(name: str, period) -> Table:
+        rows = (
+            [rank, *(getattr(c, col) for col in COLLOCATE_COLUMNS), _id_cell(c.ids)]
+            for rank, c in enumerate(period.collocates, 1)
+        )
+        return Table(name, ("rank", *COLLOCATE_COLUMNS, "ids"), rows, widths=widths)
+
+    if result.compare is None:
+        return [period_table("搭配词", result.periods[0])]
+    changes = ([change_row(c)[col] for col in CHANGE_COLUMNS] for c in result.changes)
+    return [
+        Table("搭配变化", CHANGE_COLUMNS, changes, widths={"word": 14}),
+        *(period_table(f"搭配词 {p.year}", p) for p in result.periods),
+    ]

@@ -16,15 +16,24 @@ from .query import Phrase, Term, term_pattern
 from .results import Hit, Location, Paragraph
 
 
-def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[int, int]]:
-    """Every occurrence of every query term, as [start, end) offsets into the original text."""
+def norm_spans(norm: str, terms: list[Term | Phrase]) -> list[tuple[int, int]]:
+    """Every occurrence of every query term in normalised text, as merged [start, end) offsets.
+
+    The one place a query's terms are found inside a paragraph: highlights, collocation
+    windows and the other views built on matches all start here.
+    """
     spans: list[tuple[int, int]] = []
     for t in terms:
         if isinstance(t, Term):
             spans.extend(find_all(norm, t.text))
         else:
             spans.extend(m.span() for m in term_pattern(t).finditer(norm))
-    return merge_spans(to_source_spans(text, merge_spans(spans), norm))
+    return merge_spans(spans)
+
+
+def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[int, int]]:
+    """Every occurrence of every query term, as [start, end) offsets into the original text."""
+    return merge_spans(to_source_spans(text, norm_spans(norm, terms), norm))
 
 
 def locations(reader: IndexReader, pids: list[int]) -> list[Location]:

@@ -331,22 +331,32 @@ class _Pending:
     pids: np.ndarray
     count: Callable[[str], int] | None
     occurrences: Counter
+    #: The series is one term: its occurrences are counted on the stored bytes directly.
+    term: str | None = None
 
 
 def _count_batch(reader: IndexReader, batch: list[_Pending]) -> None:
-    """Fill each pending series' per-document occurrences with one pass over the text.
+    """Fill each pending series' per-document occurrences.
 
-    A series' matching paragraphs of one document are joined with NUL (never inside a term)
-    and counted in one call, so the Python work grows with documents, not paragraphs.
+    A series of one term is counted on its paragraphs' stored bytes (TextFile.count: no
+    decoding, no Python per occurrence). The others share one pass over the text: a series'
+    matching paragraphs of one document are joined with NUL (never inside a term) and counted
+    in one call, so the Python work grows with documents, not paragraphs.
     """
+    numbers = reader.doc_numbers()
     owners: dict[int, list[int]] = {}
     for n, p in enumerate(batch):
-        if p.count is not None:
+        if p.count is not None and p.term is not None:
+            counts = reader.texts().count(p.pids, p.term)
+            per_doc = np.bincount(numbers[p.pids], weights=counts, minlength=len(reader.docs))
+            nonzero = np.flatnonzero(per_doc)
+            p.occurrences.update(dict(zip(nonzero.tolist(), per_doc[nonzero].astype(np.int64)
+                                          .tolist(), strict=True)))  # fmt: skip
+        elif p.count is not None:
             for pid in p.pids.tolist():
                 owners.setdefault(pid, []).append(n)
     if not owners:
         return
-    numbers = reader.doc_numbers()
     texts: dict[int, list[str]] = {}
     current = -1
 
@@ -442,12 +452,14 @@ def trend(
     region: str | None = None,
     count_copies: bool = False,
     max_series: int = MAX_SERIES,
+    occurrences: bool = True,
 ) -> Trend:
     """Count each series (a query, or `label=QUERY`) in every bucket of `by`.
 
     Every bucket of the scope is present for every series, zeros included; with `by` year
     alone, every year from the first to the last. `year` and `region` narrow the scope as
-    --year and --region narrow a search.
+    --year and --region narrow a search. occurrences=False leaves the occurrences out (None,
+    as for a series of filters), which spares reading the matching paragraphs' text.
     """
     started = time.perf_counter()
     by = tuple(by) or ("year",)
@@ -483,7 +495,9 @@ def trend(
     held = 0
     for s, node in zip(series, nodes, strict=True):
         pids = _matching(reader, node, in_scope, collapse=not count_copies)
-        batch.append(_Pending(s, node, pids, _counter(positive_terms(node)), Counter()))
+        terms = positive_terms(node) if occurrences else []
+        single = terms[0].text if len(terms) == 1 and isinstance(terms[0], Term) else None
+        batch.append(_Pending(s, node, pids, _counter(terms), Counter(), single))
         held += len(pids)
         if held >= BATCH_PIDS or len(batch) >= BATCH_SERIES:
             results.extend(_finish(reader, scope, batch))

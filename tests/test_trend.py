@@ -350,3 +350,44 @@ def test_a_year_range_has_every_year_even_when_the_last_are_empty(laughs):
     assert [b.key[0] for b in before.buckets] == [2013, 2014, 2015, 2016]
     # Without a range: the years the index holds, first to last.
     assert [b.key[0] for b in trend(laughs, ["哈哈"]).buckets] == [2015, 2016, 2017]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pid_seed=st.integers(min_value=0, max_value=10**6),
+    piece=st.sampled_from(["哈哈", "一一", "的", "。", "20", "00", "发展", "河长制", "a", "，，"]),
+    step=st.integers(min_value=1, max_value=400),
+)
+def test_occurrences_on_the_stored_bytes_equal_str_count(sample, pid_seed, piece, step):
+    """TextFile.count (bytes, never decoded) is str.count, overlapping terms (哈哈) included."""
+    reader = sample.reader()
+    pids = reader.all_pids()[pid_seed % step :: step]
+    counts = reader.texts().count(pids, piece)
+    assert counts.tolist() == [norm.count(piece) for norm in reader.norms(pids.tolist())]
+
+
+def test_overlapping_terms_count_without_overlaps(tmp_path):
+    (tmp_path / "a.txt").write_text("哈哈哈哈哈。\n一一一，哈\n哈哈\n", "utf-8")
+    index = tmp_path / "index"
+    build_index([tmp_path / "a.txt"], index)
+    t = trend(index, ["哈哈", "一一", "哈"], by=["doc"])
+    assert [s.occurrences for s in t.series] == [2 + 1, 1, 5 + 1 + 2]
+
+
+def test_without_occurrences_nothing_is_counted(sample, monkeypatch):
+    full = trend(sample, ["河长制", "发展 OR 改革", "title:报告"], by=["year"])
+    texts = type(sample.reader().texts())
+    for name in ("count", "norms"):
+        monkeypatch.setattr(texts, name, lambda *a: pytest.fail("occurrences were counted"))
+    bare = trend(sample, ["河长制", "发展 OR 改革", "title:报告"], by=["year"], occurrences=False)
+    assert [s.occurrences for s in bare.series] == [None, None, None]
+    assert {r.occurrences for r in bare.rows} == {None}
+    for a, b in zip(full.series, bare.series, strict=True):
+        assert (a.paragraphs, a.documents, a.first_year, a.last_year) == (
+            b.paragraphs, b.documents, b.first_year, b.last_year
+        )  # fmt: skip
+        assert [(r.bucket, r.paragraphs, r.documents, r.per_10k_paragraphs,
+                 r.share_of_documents) for r in a.rows] == [
+            (r.bucket, r.paragraphs, r.documents, r.per_10k_paragraphs, r.share_of_documents)
+            for r in b.rows
+        ]  # fmt: skip

@@ -11,6 +11,7 @@ private names:
     documents.py  show, stats
     serving.py    serve (the only one that imports web (Flask), so a scripted search starts fast)
     reports.py    trend, terms, and search's csv/xlsx exports
+    collocates.py collocates
 
 This module builds the click group from them and holds the console entry point.
 """
@@ -21,6 +22,7 @@ import sys
 
 import click
 
+from govsearch.cli.collocates import collocates
 from govsearch.cli.common import (
     EXIT_ENV,
     EXIT_HITS,
@@ -84,6 +86,7 @@ cli.add_command(stats)
 cli.add_command(serve)
 cli.add_command(trend)
 cli.add_command(terms)
+cli.add_command(collocates)
 
 
 def main() -> None:

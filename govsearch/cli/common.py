@@ -259,3 +259,51 @@ def display_path(path: str) -> str:
     except ValueError:
         return path
     return rel if not rel.startswith("..") else path
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: CJK and full-width characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """Left-justify to `width` terminal columns."""
+    return text + " " * max(0, width - display_width(text))
+
+
+def output_option(f):
+    """--output and --force: where a report goes instead of stdout."""
+    f = click.option("--force", is_flag=True, help="Replace the --output file if it exists.")(f)
+    return click.option(
+        "--output", "-o", type=FILE_NAME,
+        help="Write to this file instead of stdout (xlsx needs one). Written completely or "
+        "not at all.",
+    )(f)  # fmt: skip
+
+
+def emit(fmt: str, output: Path | None, force: bool, write_text, write_csv, write_xlsx) -> None:
+    """Send one result to stdout or, atomically, to --output, in the chosen format."""
+    from govsearch.search.export import atomic_output
+
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx writes a file: add --output FILE.xlsx")
+    if output is None:
+        if fmt == "csv":
+            sys.stdout.flush()
+            write_csv(sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            write_text(click.echo)
+        return
+    with atomic_output(output, force=force) as tmp:
+        if fmt == "xlsx":
+            write_xlsx(tmp)
+        elif fmt == "csv":
+            with open(tmp, "wb") as fh:
+                write_csv(fh)
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+                write_text(lambda line="": fh.write(f"{line}\n"))
+    click.echo(f"wrote {output}", err=True)
