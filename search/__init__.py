@@ -2,6 +2,7 @@
 
 from .hits import parse_paragraph_id
 from .index import Index, open_index
+from .kwic import KWIC_SORTS, Concordance, KwicLine, kwic
 from .query import (
     FIELDS,
     MAX_QUERY_LENGTH,
@@ -40,6 +41,10 @@ from .terms import TermChange, TermComparison, compare_terms
 from .trend import BY, PER, Bucket, Series, SeriesTrend, Trend, TrendRow, parse_series, trend
 
 __all__ = [
+    "KWIC_SORTS",
+    "Concordance",
+    "KwicLine",
+    "kwic",
     "BY",
     "PER",
     "Bucket",
