@@ -1,5 +1,6 @@
 """govsearch's search API: exact literal matching, BM25F ranking, highlights and facets."""
 
+from .diffusion import DIFFUSION_BY, AdoptionYear, Diffusion, RegionFirst, diffusion
 from .hits import parse_paragraph_id
 from .index import Index, open_index
 from .kwic import KWIC_SORTS, Concordance, KwicLine, kwic
@@ -41,6 +42,11 @@ from .terms import TermChange, TermComparison, compare_terms
 from .trend import BY, PER, Bucket, Series, SeriesTrend, Trend, TrendRow, parse_series, trend
 
 __all__ = [
+    "DIFFUSION_BY",
+    "AdoptionYear",
+    "Diffusion",
+    "RegionFirst",
+    "diffusion",
     "KWIC_SORTS",
     "Concordance",
     "KwicLine",

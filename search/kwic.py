@@ -197,6 +197,9 @@ def _chunks(pids: np.ndarray) -> Iterator[list[int]]:
         size = min(size * 2, READ_MAX)
 
 
+#: The patches of the paragraphs whose length normalising changed (they start with T).
+_RESIZED = "SELECT pid, patch FROM paras WHERE pid IN ({}) AND substr(patch, 1, 1) = X'54'"
+
 #: A match found: its sort key ("" in index order), paragraph id and [start, end) in the
 #: paragraph's original text. Tuples sort by key, then in index order.
 _Match = tuple[str, int, int, int]
@@ -212,14 +215,8 @@ def _matches(
     rebuilding the original text. Only the others are rebuilt here.
     """
     for chunk in _chunks(pids):
-        resized = dict(
-            reader.sql(
-                "SELECT pid, patch FROM paras WHERE pid IN ({}) AND substr(patch, 1, 1) = X'54'".format(
-                    ",".join("?" * len(chunk))
-                ),
-                chunk,
-            )
-        )
+        marks = ",".join("?" * len(chunk))
+        resized = dict(reader.sql(_RESIZED.format(marks), chunk))
         for pid, norm in zip(chunk, reader.norms(chunk), strict=True):
             patch = resized.get(pid)
             text = norm if patch is None else apply_patch(norm, patch)

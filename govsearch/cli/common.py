@@ -173,6 +173,64 @@ def mark(text: str, matches: list[tuple[int, int]], color: bool) -> str:
     return "".join(out)
 
 
+def display_width(text: str) -> int:
+    """Terminal columns: CJK and full-width characters take two, combining marks none."""
+    import unicodedata
+
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return width
+
+
+def pad(text: str, width: int) -> str:
+    """Left-justify to `width` terminal columns."""
+    return text + " " * max(0, width - display_width(text))
+
+
+def pad_left(text: str, width: int) -> str:
+    """Right-justify to `width` terminal columns."""
+    return " " * max(0, width - display_width(text)) + text
+
+
+def output_option(f):
+    """--output FILE and --force, for commands that write csv/xlsx (and the others) to a file."""
+    f = click.option("--force", is_flag=True, help="Replace the --output file if it exists.")(f)
+    return click.option(
+        "--output", "-o", type=FILE_NAME,
+        help="Write to this file instead of stdout (xlsx needs one). Written completely or "
+        "not at all.",
+    )(f)  # fmt: skip
+
+
+def emit(fmt: str, output: Path | None, force: bool, write_text, write_csv, write_xlsx) -> None:
+    """Send one result to stdout or, atomically, to --output, in the chosen format."""
+    from govsearch.search.export import atomic_output
+
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx writes a file: add --output FILE.xlsx")
+    if output is None:
+        if fmt == "csv":
+            sys.stdout.flush()
+            write_csv(sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            write_text(click.echo)
+        return
+    with atomic_output(output, force=force) as tmp:
+        if fmt == "xlsx":
+            write_xlsx(tmp)
+        elif fmt == "csv":
+            with open(tmp, "wb") as fh:
+                write_csv(fh)
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+                write_text(lambda line="": fh.write(f"{line}\n"))
+    click.echo(f"wrote {output}", err=True)
+
+
 def display_path(path: str) -> str:
     """A path relative to the working directory when it lies below it, else as stored."""
     try:

@@ -19,8 +19,12 @@ from govsearch.cli.common import (
     FILE_NAME,
     check_filter_options,
     check_option,
+    display_width,
+    emit,
     ensure_index,
     index_option,
+    output_option,
+    pad,
 )
 
 TREND_FORMATS = ("text", "csv", "json", "xlsx")
@@ -32,41 +36,6 @@ PER_NAMES = {
     "10k-paragraphs": "matching paragraphs per 10,000 paragraphs of the bucket",
     "share-of-documents": "share of the bucket's documents that mention the series",
 }
-
-
-def _output_option(f):
-    f = click.option("--force", is_flag=True, help="Replace the --output file if it exists.")(f)
-    return click.option(
-        "--output", "-o", type=FILE_NAME,
-        help="Write to this file instead of stdout (xlsx needs one). Written completely or "
-        "not at all.",
-    )(f)  # fmt: skip
-
-
-def _emit(fmt: str, output: Path | None, force: bool, write_text, write_csv, write_xlsx) -> None:
-    """Send one result to stdout or, atomically, to --output, in the chosen format."""
-    from govsearch.search.export import atomic_output
-
-    if fmt == "xlsx" and output is None:
-        raise click.UsageError("--format xlsx writes a file: add --output FILE.xlsx")
-    if output is None:
-        if fmt == "csv":
-            sys.stdout.flush()
-            write_csv(sys.stdout.buffer)
-            sys.stdout.buffer.flush()
-        else:
-            write_text(click.echo)
-        return
-    with atomic_output(output, force=force) as tmp:
-        if fmt == "xlsx":
-            write_xlsx(tmp)
-        elif fmt == "csv":
-            with open(tmp, "wb") as fh:
-                write_csv(fh)
-        else:
-            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-                write_text(lambda line="": fh.write(f"{line}\n"))
-    click.echo(f"wrote {output}", err=True)
 
 
 # -- trend ---------------------------------------------------------------------------------
@@ -90,7 +59,7 @@ def _emit(fmt: str, output: Path | None, force: bool, write_text, write_csv, wri
               "documents once per copy (default: once, as search shows them).")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(TREND_FORMATS), default="text",
               show_default=True)  # fmt: skip
-@_output_option
+@output_option
 @index_option
 def trend(
     queries: tuple[str, ...],
@@ -136,7 +105,7 @@ def trend(
     )
     for warning in result.warnings:
         click.echo(f"note: {warning}", err=True)
-    _emit(
+    emit(
         fmt, output, force,
         write_text=lambda echo: _print_trend(result, per, fmt, echo),
         write_csv=lambda stream: write_csv(trend_tables(result)[0], stream),
@@ -256,18 +225,6 @@ def _print_bars(result, s, per: str, echo) -> None:
         echo(f"  ({' and '.join(notes)} not shown; --format csv lists every row)")
 
 
-def display_width(text: str) -> int:
-    """Terminal columns: CJK and full-width characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def pad(text: str, width: int) -> str:
-    """Left-justify to `width` terminal columns."""
-    return text + " " * max(0, width - display_width(text))
-
-
 def _key_text(value) -> str:
     return "unknown" if value is None else str(value)
 
@@ -285,7 +242,7 @@ def _key_text(value) -> str:
               help="A term must be in at least this many paragraphs of one period.")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(TREND_FORMATS), default="text",
               show_default=True)  # fmt: skip
-@_output_option
+@output_option
 @index_option
 def terms(
     compare: tuple[str, str],
@@ -317,7 +274,7 @@ def terms(
     target = ensure_index(index_dir)
     first, second = compare
     result = compare_terms(target, first, second, region=region, top=top, min_count=min_count)
-    _emit(
+    emit(
         fmt, output, force,
         write_text=lambda echo: _print_terms(result, fmt, echo),
         write_csv=lambda stream: write_csv(terms_table(result), stream),
@@ -387,5 +344,5 @@ def export_search(
         totals.append(total)
         write_xlsx([t], path)
 
-    _emit(fmt, output, force, write_text=None, write_csv=csv_out, write_xlsx=xlsx_out)
+    emit(fmt, output, force, write_text=None, write_csv=csv_out, write_xlsx=xlsx_out)
     return totals[0]
