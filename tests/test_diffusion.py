@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from govsearch.indexer import QueryError, build_index
+from govsearch.indexer import QueryError
 from govsearch.search import diffusion, open_index, search
 from govsearch.search.diffusion import DIFFUSION_BY
 
@@ -98,28 +98,8 @@ def test_counts_follow_search(sample, term, by):
 
 
 @pytest.fixture(scope="module")
-def places(tmp_path_factory):
-    """Documents at every level, two 鼓楼区, a national one, an undated one, dated ties."""
-    corpus = tmp_path_factory.mktemp("diffusion")
-    docs = [
-        ("n.txt", {"year": 2016, "region": "全国", "level": "national"}, "全面推行河长制。"),
-        ("gd.txt", {"year": 2017, "region": "广东省"}, "广东省推行河长制。"),
-        ("gz-a.txt", {"year": 2018, "region": "广州市"}, "广州市落实河长制。\n二〇一八年三月一日"),
-        ("gz-b.txt", {"year": 2018, "region": "广州市"}, "广州市建立河长制。\n二〇一八年一月五日"),
-        ("sz.txt", {"year": 2019, "region": "深圳市坪山区"}, "坪山区落实河长制工作。"),
-        ("nj.txt", {"year": 2020, "region": "南京市鼓楼区"}, "鼓楼区全面推行河长制。"),
-        ("fz.txt", {"year": 2021, "region": "福州市鼓楼区"}, "鼓楼区建立健全河长制。"),
-        ("bj.txt", {"year": 2019, "region": "北京市朝阳区"}, "朝阳区深化河长制。"),
-        ("hz.txt", {"region": "杭州市"}, "杭州市推进河长制。"),
-        ("old.txt", {"year": 2015, "region": "广东省"}, "广东省治水。"),
-    ]
-    for name, _row, text in docs:
-        (corpus / name).write_text(text + "\n", encoding="utf-8")
-    manifest = corpus / "manifest.jsonl"
-    rows = [{"file": name, "title": name[:-4], **row} for name, row, _text in docs]
-    manifest.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
-    build_index([corpus], corpus / "index", manifest=manifest)
-    return open_index(corpus / "index")
+def places(places_index):
+    return open_index(places_index)
 
 
 def rows(result) -> list[tuple]:

@@ -227,7 +227,7 @@ def _print_diffusion(result, fmt: str, echo) -> None:
     head.append(f"{result.documents} documents, {result.paragraphs} paragraphs")
     echo(" · ".join(head))
     names = [r.region for r in result.regions]
-    width = max(display_width(n) for n in names)
+    width = max(display_width(n) for n in [result.by, *names])
     echo("")
     echo(f"first  {pad(result.by, width)}  docs  paras  first document")
     for r, name in zip(result.regions, names, strict=True):
