@@ -30,7 +30,7 @@ from .diffusion import ADOPTION_KEYS, REGION_KEYS, Diffusion
 from .kwic import LINE_KEYS, Concordance
 from .results import Hit
 from .terms import TermComparison
-from .trend import Trend
+from .trend import TREND_MEASURES, Trend
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Excel's limits: characters in a cell, rows in a sheet, links in a sheet, link length.
@@ -282,10 +282,6 @@ def trend_columns(trend: Trend) -> tuple[str, ...]:
     return ("series", "query", *by, *TREND_MEASURES)
 
 
-TREND_MEASURES = (
-    "paragraphs", "documents", "occurrences", "bucket_paragraphs", "bucket_documents",
-    "per_10k_paragraphs", "share_of_documents",
-)  # fmt: skip
 SERIES_COLUMNS = ("series", "query", "paragraphs", "documents", "occurrences", "first_year",
                   "last_year")  # fmt: skip
 
