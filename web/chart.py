@@ -232,6 +232,62 @@ BLUES = ("#eef3fa", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 TILE = 62
 
 
+@dataclass(frozen=True)
+class TileCell:
+    """What one province's tile shows: its fill, ink, a value line, a tooltip and a link."""
+
+    fill: str
+    ink: str
+    value: str
+    label: str
+    href: str | None = None
+
+
+def tile_short(name: str) -> str | None:
+    """The tile of a province-level name (广东省 → 广东), or None."""
+    return next((t for t in TILES if name.startswith(t)), None)
+
+
+def tile_grid(cells: dict[str, TileCell], title: str) -> Markup:
+    """Every province as a square where it roughly lies; those without a cell are blank."""
+    parts = [
+        Markup(
+            '<svg class="tile-map" viewBox="0 0 {} {}" role="img" aria-labelledby="tiles-title">'
+            '<title id="tiles-title">{}</title>'
+        ).format(9 * TILE + 4, 8 * TILE + 4, title)
+    ]
+    for short, (r, c) in TILES.items():
+        x, y = 2 + c * TILE, 2 + r * TILE
+        cell = cells.get(short)
+        if cell is None:
+            parts.append(
+                Markup(
+                    '<g class="tile empty"><title>{}：无文件</title>'
+                    '<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="#f1f0ec"/>'
+                    '<text x="{}" y="{}">{}</text></g>'
+                ).format(short, x, y, TILE - 4, TILE - 4, x + TILE / 2 - 2, y + 26, short)
+            )
+            continue
+        body = Markup(
+            '<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="{}"/>'
+            '<text x="{}" y="{}" fill="{}">{}</text>'
+            '<text class="v" x="{}" y="{}" fill="{}">{}</text>'
+        ).format(
+            x, y, TILE - 4, TILE - 4, cell.fill, x + TILE / 2 - 2, y + 24, cell.ink, short,
+            x + TILE / 2 - 2, y + 44, cell.ink, cell.value,
+        )  # fmt: skip
+        if cell.href:
+            parts.append(
+                Markup('<a class="tile" href="{}"><title>{}</title>{}</a>').format(
+                    cell.href, cell.label, body
+                )
+            )
+        else:
+            parts.append(Markup('<g class="tile"><title>{}</title>{}</g>').format(cell.label, body))
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
 def province_tiles(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow], str]) -> Markup:
     """One tile per province, shaded by the first series' value there; empty without any
     document that has a province."""
@@ -242,51 +298,26 @@ def province_tiles(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow
     for row in s.rows:
         name = row.bucket[trend.by.index("province")]
         if name:
-            short = next((t for t in TILES if str(name).startswith(t)), None)
+            short = tile_short(str(name))
             if short:
                 rows[short] = row
     if not rows:
         return Markup("")
     values = [r.value(per) for r in rows.values() if _defined(r) and r.value(per) is not None]
     top = max(values, default=0) or 1
-    parts = [
-        Markup(
-            '<svg class="tile-map" viewBox="0 0 {} {}" role="img" aria-labelledby="tiles-title">'
-            '<title id="tiles-title">各省份（{}）</title>'
-        ).format(9 * TILE + 4, 8 * TILE + 4, PER_UNITS[per])
-    ]
-    for short, (r, c) in TILES.items():
-        x, y = 2 + c * TILE, 2 + r * TILE
-        row = rows.get(short)
-        if row is None or not _defined(row):
-            parts.append(
-                Markup(
-                    '<g class="tile empty"><title>{}：无文件</title>'
-                    '<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="#f1f0ec"/>'
-                    '<text x="{}" y="{}">{}</text></g>'
-                ).format(short, x, y, TILE - 4, TILE - 4, x + TILE / 2 - 2, y + 26, short)
-            )
+    cells = {}
+    for short, row in rows.items():
+        if not _defined(row):
             continue
         v = row.value(per) or 0
         shade = 0 if not v else 1 + min(len(BLUES) - 2, int(v / top * (len(BLUES) - 1)))
-        ink = "#ffffff" if shade >= 4 else "#1f2328"
         label = f"{row.bucket[trend.by.index('province')]}：{row.paragraphs} 段，" \
                 f"{row.documents}/{row.bucket_documents} 份文件"  # fmt: skip
-        body = Markup(
-            '<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="{}"/>'
-            '<text x="{}" y="{}" fill="{}">{}</text>'
-            '<text class="v" x="{}" y="{}" fill="{}">{}</text>'
-        ).format(
-            x, y, TILE - 4, TILE - 4, BLUES[shade], x + TILE / 2 - 2, y + 24, ink, short,
-            x + TILE / 2 - 2, y + 44, ink, fmt_value(v, per),
-        )  # fmt: skip
-        if row.paragraphs:
-            parts.append(
-                Markup('<a class="tile" href="{}"><title>{}</title>{}</a>').format(
-                    href(s, row), label, body
-                )
-            )
-        else:
-            parts.append(Markup('<g class="tile"><title>{}</title>{}</g>').format(label, body))
-    parts.append(Markup("</svg>"))
-    return Markup("").join(parts)
+        cells[short] = TileCell(
+            fill=BLUES[shade],
+            ink="#ffffff" if shade >= 4 else "#1f2328",
+            value=fmt_value(v, per),
+            label=label,
+            href=href(s, row) if row.paragraphs else None,
+        )
+    return tile_grid(cells, f"各省份（{PER_UNITS[per]}）")
