@@ -223,7 +223,8 @@ def _print_diffusion(result, fmt: str, echo) -> None:
     level = result.by if len(adopters) == 1 else _plural(result.by)
     head = [f"{result.query} by {result.by}", f"{len(adopters)} {level}"]
     if adopters:
-        head[-1] += f", first {adopters[0].first_year}–{adopters[-1].first_year}"
+        first, last = adopters[0].first_year, adopters[-1].first_year
+        head[-1] += f", first {first}" if first == last else f", first {first}–{last}"
     head.append(f"{result.documents} documents, {result.paragraphs} paragraphs")
     echo(" · ".join(head))
     names = [r.region for r in result.regions]
@@ -232,7 +233,7 @@ def _print_diffusion(result, fmt: str, echo) -> None:
     echo(f"first  {pad(result.by, width)}  docs  paras  first document")
     for r, name in zip(result.regions, names, strict=True):
         year = str(r.first_year) if r.first_year is not None else "–"
-        first = f"{r.first_title or ''}  {r.first_id}" if r.first_id else "(undated only)"
+        first = f"{r.first_id}  {r.first_title or ''}".rstrip() if r.first_id else "(undated only)"
         echo(f"{year:<5}  {pad(name, width)}  {r.documents:>4}  {r.paragraphs:>5}  {first}")
     if result.adoption:
         echo("")
