@@ -231,9 +231,11 @@ def _print_diffusion(result, fmt: str, echo) -> None:
     width = max(display_width(n) for n in [result.by, *names])
     echo("")
     echo(f"first  {pad(result.by, width)}  docs  paras  first document")
+    ids = max((len(r.first_id) for r in result.regions if r.first_id), default=0)
     for r, name in zip(result.regions, names, strict=True):
         year = str(r.first_year) if r.first_year is not None else "–"
-        first = f"{r.first_id}  {r.first_title or ''}".rstrip() if r.first_id else "(undated only)"
+        first = (f"{r.first_id:<{ids}}  {r.first_title or ''}".rstrip() if r.first_id
+                 else "(undated only)")  # fmt: skip
         echo(f"{year:<5}  {pad(name, width)}  {r.documents:>4}  {r.paragraphs:>5}  {first}")
     if result.adoption:
         echo("")
@@ -246,7 +248,10 @@ def _print_diffusion(result, fmt: str, echo) -> None:
     if result.undated:
         notes.append(f"{result.undated} matching documents have no year")
     if result.unplaced:
-        notes.append(f"{result.unplaced} have no {result.by}-level region (listed by search)")
+        notes.append(
+            f"{result.unplaced} matching documents have no {result.by}-level region "
+            "(documents of a higher level, or places not known at that level)"
+        )
     for note in notes:
         echo(f"note: {note}")
 
