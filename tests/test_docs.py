@@ -508,7 +508,9 @@ def _cli_table() -> dict[str, str]:
 
 def test_cli_table_has_a_row_for_every_command():
     assert sorted(_cli_table()) == sorted(_commands())
-    assert _commands() == ["index", "search", "serve", "show", "stats", "terms", "trend"]
+    assert _commands() == [
+        "diffusion", "index", "kwic", "search", "serve", "show", "stats", "terms", "trend",
+    ]  # fmt: skip
 
 
 def test_cli_table_names_only_real_options():
