@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +99,6 @@ class Diffusion:
     year: str | None = None
     region: str | None = None
     seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def adopters(self) -> list[RegionFirst]:

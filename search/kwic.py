@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +79,6 @@ class Concordance:
     year: str | None = None
     region: str | None = None
     seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -172,7 +171,7 @@ def kwic(
         if sort != "position":
             chosen.sort()
         total = len(chosen)
-    page = _page_lines(reader, chosen[offset:end], terms, width)
+    page = _page_lines(reader, chosen[offset:end], width)
     return Concordance(
         query=query,
         sort=sort,
@@ -231,9 +230,7 @@ def _matches(
                     yield "", pid, s, e
 
 
-def _page_lines(
-    reader: IndexReader, chosen: list[_Match], terms: list, width: int
-) -> list[KwicLine]:
+def _page_lines(reader: IndexReader, chosen: list[_Match], width: int) -> list[KwicLine]:
     """The lines of the chosen matches, their original text rebuilt (page paragraphs only)."""
     wanted = sorted({pid for _k, pid, _s, _e in chosen})
     if not wanted:
