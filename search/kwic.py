@@ -13,6 +13,7 @@ paragraphs needed are read; `left` and `right` compare the context nearest the m
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -166,10 +167,22 @@ def kwic(
             chosen.append(m)
         else:
             total = len(chosen)
+    elif sort != "position" and end is not None:
+        # A page by context: every line is read and counted, only the page's are kept.
+        seen = [0]
+
+        def counting() -> Iterator[_Match]:
+            for m in found:
+                seen[0] += 1
+                yield m
+
+        lines = counting()
+        chosen = heapq.nsmallest(end, lines)
+        for _rest in lines:  # nsmallest(0, …) reads nothing: the total counts every line
+            pass
+        total = seen[0]
     else:
-        chosen = list(found)
-        if sort != "position":
-            chosen.sort()
+        chosen = sorted(found) if sort != "position" else list(found)
         total = len(chosen)
     page = _page_lines(reader, chosen[offset:end], width)
     return Concordance(
