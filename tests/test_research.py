@@ -178,3 +178,12 @@ def test_diffusion_bad_input_and_no_hits(runner, places_index, args, message, co
     assert "Traceback" not in result.output
     if code == 1:
         assert result.stdout == "no paragraph contains 'zzzz不存在'\n"
+
+
+def test_display_width_counts_terminal_columns():
+    assert display_width("河长制") == 6
+    assert display_width("GDP 2018") == 8
+    assert display_width("，（）") == 6  # full-width punctuation
+    assert display_width("e\u0301") == 1  # a combining accent takes no column
+    assert display_width("a\u200bb") == 2  # nor does a zero-width space
+    assert display_width("“”") == 2  # ambiguous width: one column, as wcwidth says
