@@ -7,8 +7,10 @@ query costs, as the main benchmark's warm figures). The issue's targets are for 
 corpus; at another scale they are shown but not judged.
 
 `python -m bench --research` runs the same rows on each scale's index that it builds. Rows
-live in ROWS here and in the ROWS of each module in SECTIONS that exists, so a view added
-later brings its own rows without touching this file's.
+live in ROWS here; each module in SECTIONS that exists adds its own, either as a ROWS list of
+Row (timed here) or as `measure(index_dir, repeats) -> {name: figures}` with an optional
+`render(figures) -> str` (timed its own way and printed under this table), so a view added
+later brings its rows in its own file.
 
 Results: a table on stdout and bench/results/research.json.
 """
@@ -86,18 +88,40 @@ ROWS: list[Row] = [
 ]
 
 
-def rows() -> list[Row]:
-    """This section's rows, then those of every module in SECTIONS that exists."""
-    out = list(ROWS)
+def sections() -> list:
+    """The modules of SECTIONS that exist."""
+    out = []
     for name in SECTIONS:
         try:
-            module = importlib.import_module(name)
+            out.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:
             if exc.name != name:
                 raise
-            continue
-        out.extend(module.ROWS)
     return out
+
+
+def rows() -> list[Row]:
+    """This section's rows, then the ROWS of every module in SECTIONS that has them."""
+    return [*ROWS, *(row for m in sections() for row in getattr(m, "ROWS", ()))]
+
+
+def measure_sections(index_dir: Path | str, repeats: int = 5) -> dict:
+    """{module name: its figures} for the SECTIONS modules that measure themselves."""
+    return {
+        m.__name__: m.measure(Path(index_dir), repeats)
+        for m in sections()
+        if not hasattr(m, "ROWS") and hasattr(m, "measure")
+    }
+
+
+def render_sections(figures: dict) -> str:
+    """Each self-measuring section's figures as it prints them (as JSON without render)."""
+    out = []
+    for name, rows_of in figures.items():
+        module = importlib.import_module(name)
+        render = getattr(module, "render", None)
+        out.append(render(rows_of) if render else json.dumps(rows_of, ensure_ascii=False))
+    return "\n\n".join(out)
 
 
 def measure(index_dir: Path | str, scale: int, repeats: int = 5) -> dict:
@@ -159,7 +183,11 @@ def main(argv=None) -> int:
 
     results = measure(args.index, args.scale, args.repeats)
     print(table(results, args.scale))
-    data = {"machine": machine(), "scale": args.scale, "research": results}
+    others = measure_sections(args.index, args.repeats)
+    if others:
+        print()
+        print(render_sections(others))
+    data = {"machine": machine(), "scale": args.scale, "research": results, "sections": others}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.json}", file=sys.stderr)

@@ -679,6 +679,8 @@ def report(results: dict) -> str:
     for scale, r in results["systems"].get("ours", {}).items():
         if "research" in r:
             lines += ["", research.table(r["research"], int(scale))]
+        if r.get("research_sections"):
+            lines += ["", research.render_sections(r["research_sections"])]
     return "\n".join(lines)
 
 
@@ -739,6 +741,7 @@ def main(argv=None) -> int:
                         r["serve"] = serve_rss(work / f"ours-{scale}x", queries)
                     if name == "ours" and args.research and "build" in r:
                         r["research"] = research.measure(work / f"ours-{scale}x", scale)
+                        r["research_sections"] = research.measure_sections(work / f"ours-{scale}x")
                 except Exception as e:  # noqa: BLE001 - one broken system must not lose the rest
                     log(f"{name} {scale}x FAILED: {e}")
                     r = {"error": f"{type(e).__name__}: {e}"[:2000]}
