@@ -48,6 +48,10 @@ class ManifestError(UsageError):
     """A manifest file cannot be read."""
 
 
+class MissingDependency(GovsearchError):
+    """An optional package a call needs is not installed (the message names the extra)."""
+
+
 class NotFound(GovsearchError):
     """An id that names no indexed document or paragraph."""
 

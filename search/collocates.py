@@ -29,13 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
-from govsearch.indexer import GovsearchError, IndexReader, UsageError
+from govsearch.indexer import IndexReader, UsageError
 from govsearch.indexer.analysis import index_dictionary, segment_normalized, word_key
 
 from .cooccur import MAX_WINDOW, WINDOW_NAMES, Cooccurrences, Window, count_cooccurrences
 from .cooccur import parse_window as _parse_window
 from .evaluate import Evaluator
 from .folding import fold
+from .frames import pandas_module
 from .index import Index, reader_of
 from .query import Node, Phrase, Term, build_query, make_field, positive_terms
 from .results import JSON_SCHEMA_VERSION
@@ -225,7 +226,7 @@ class Collocates:
     def to_pandas(self):
         """A pandas DataFrame: one row per collocate (with compare, per word and period
         figures side by side: count_first, count_second, …, change). Needs govsearch[pandas]."""
-        pd = _pandas()
+        pd = pandas_module()
         if self.compare is None:
             rows = [{**c.to_dict(), "ids": list(c.ids)} for c in self.collocates]
             return pd.DataFrame(rows, columns=list(COLLOCATE_COLUMNS) + ["ids"])
@@ -248,16 +249,6 @@ def change_row(c: CollocateChange) -> dict:
         for side, value in (("first", c.first), ("second", c.second)):
             row[f"{name}_{side}"] = getattr(value, name) if value is not None else None
     return row
-
-
-def _pandas():
-    try:
-        import pandas
-    except ImportError:
-        raise GovsearchError(
-            "to_pandas() needs pandas, which is not installed; run: pip install 'govsearch[pandas]'"
-        ) from None
-    return pandas
 
 
 # -- checking the request --------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Tables for spreadsheets: search hits, trends and term comparisons as CSV or XLSX.
+"""Tables for spreadsheets: search hits, trends, term comparisons, concordances and diffusion
+as CSV or XLSX.
 
 Both writers take rows from an iterator and never hold a whole table: CSV goes out line by
 line, XLSX through XlsxWriter's constant_memory mode (each row is flushed to a temporary file
@@ -26,9 +27,11 @@ from typing import IO, Any
 from govsearch.indexer import UsageError
 
 from .collocates import CHANGE_COLUMNS, COLLOCATE_COLUMNS, Collocates, change_row
+from .diffusion import ADOPTION_KEYS, REGION_KEYS, Diffusion
+from .kwic import LINE_KEYS, Concordance
 from .results import Hit
 from .terms import TermComparison
-from .trend import Trend
+from .trend import TREND_MEASURES, Trend
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Excel's limits: characters in a cell, rows in a sheet, links in a sheet, link length.
@@ -280,10 +283,6 @@ def trend_columns(trend: Trend) -> tuple[str, ...]:
     return ("series", "query", *by, *TREND_MEASURES)
 
 
-TREND_MEASURES = (
-    "paragraphs", "documents", "occurrences", "bucket_paragraphs", "bucket_documents",
-    "per_10k_paragraphs", "share_of_documents",
-)  # fmt: skip
 SERIES_COLUMNS = ("series", "query", "paragraphs", "documents", "occurrences", "first_year",
                   "last_year")  # fmt: skip
 
@@ -355,4 +354,26 @@ def collocate_tables(result: Collocates) -> list[Table]:
     return [
         Table("搭配变化", CHANGE_COLUMNS, changes, widths={"word": 14}),
         *(period_table(f"搭配词 {p.year}", p) for p in result.periods),
+    ]
+
+
+KWIC_WIDTHS = {"id": 18, "title": 30, "region": 10, "left": 40, "match": 12, "right": 40}
+
+
+def kwic_table(concordance: Concordance) -> Table:
+    """One row per concordance line: its paragraph, the contexts and the match's offsets."""
+    rows = ([getattr(x, k) for k in LINE_KEYS] for x in concordance.lines)
+    return Table("语境", LINE_KEYS, rows, widths=KWIC_WIDTHS)
+
+
+def diffusion_tables(result: Diffusion) -> list[Table]:
+    """The regions (first year, first document, counts) and the adoption curve."""
+    regions = (
+        [" › ".join(r.path) if k == "path" else getattr(r, k) for k in REGION_KEYS]
+        for r in result.regions
+    )
+    adoption = ([a.year, a.new_regions, a.regions_so_far] for a in result.adoption)
+    return [
+        Table("扩散", REGION_KEYS, regions, widths={"path": 30, "first_title": 36, "first_id": 18}),
+        Table("采纳曲线", ADOPTION_KEYS, adoption),
     ]

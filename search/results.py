@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .frames import data_frame
+
 #: Version of the JSON shapes below; bumped when a key changes meaning or disappears.
 JSON_SCHEMA_VERSION = 1
+#: The columns of SearchResult.to_pandas(): a hit's JSON keys, lists as text.
+HIT_FRAME_COLUMNS = (
+    "id", "doc_id", "title", "year", "region", "level", "type", "docno", "date", "issuer",
+    "section", "paragraph", "path", "line", "page", "text", "matched", "matches", "score",
+    "also_in", "ocr_confidence",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,24 @@ class SearchResult:
                 else {}
             ),
         }
+
+    def to_pandas(self):
+        """The page's hits as a pandas DataFrame, one row per hit (needs govsearch[pandas]).
+
+        `matched` holds the distinct matched strings, `matches` the [start, end) offsets,
+        `also_in` the ids of folded copies.
+        """
+
+        def row(h: Hit) -> list:
+            matched = list(dict.fromkeys(h.text[s:e] for s, e in h.matches))
+            return [
+                h.id, h.doc_id, h.title, h.year, h.region, h.level, h.doc_type, h.docno, h.date,
+                h.issuer, h.section, h.paragraph, h.path, h.line, h.page, h.text, matched,
+                [list(m) for m in h.matches], h.score, [a.id for a in h.also_in],
+                h.ocr_confidence,
+            ]  # fmt: skip
+
+        return data_frame(HIT_FRAME_COLUMNS, (row(h) for h in self.hits))
 
 
 @dataclass(frozen=True)

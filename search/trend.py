@@ -24,6 +24,7 @@ from govsearch.indexer import IndexReader, QueryError, UsageError
 from .evaluate import Evaluator
 from .facets import NATIONAL
 from .folding import fold
+from .frames import data_frame
 from .index import Index, reader_of
 from .query import Phrase, Term, build_query, make_field, positive_terms, term_pattern
 from .results import JSON_SCHEMA_VERSION
@@ -34,6 +35,11 @@ BY = ("year", "region", "province", "city", "county", "level", "type", "doc")
 #: How a value is shown relative to its bucket (text output, the web chart).
 PER = ("none", "10k-paragraphs", "share-of-documents")
 MAX_SERIES = 1000
+#: The counts of a trend row, in the order tables and DataFrames give them.
+TREND_MEASURES = (
+    "paragraphs", "documents", "occurrences", "bucket_paragraphs", "bucket_documents",
+    "per_10k_paragraphs", "share_of_documents",
+)  # fmt: skip
 #: Series × buckets above this is refused: the table would not fit a spreadsheet or a screen.
 MAX_CELLS = 1_000_000
 #: A batch of series shares one pass over the paragraph text (for occurrences); it closes
@@ -174,6 +180,24 @@ class Trend:
     def total(self) -> int:
         """Matching paragraphs summed over the series."""
         return sum(s.paragraphs for s in self.series)
+
+    def to_pandas(self):
+        """The tidy table as a pandas DataFrame: one row per series and bucket, the bucket's
+        columns named as in `columns` (and `title` beside doc_id); needs govsearch[pandas]."""
+        by = [c for c in self.columns for c in ((c, "title") if c == "doc_id" else (c,))]
+        titles = [b.title for b in self.buckets]
+
+        def rows() -> Iterator[list]:
+            for s in self.series:
+                for r, title in zip(s.rows, titles, strict=True):
+                    key: list = []
+                    for column, value in zip(self.columns, r.bucket, strict=True):
+                        key += [value, title] if column == "doc_id" else [value]
+                    yield [r.series, r.query, *key, r.paragraphs, r.documents, r.occurrences,
+                           r.bucket_paragraphs, r.bucket_documents, r.per_10k_paragraphs,
+                           r.share_of_documents]  # fmt: skip
+
+        return data_frame(("series", "query", *by, *TREND_MEASURES), rows())
 
     def to_dict(self) -> dict:
         """The JSON object of `govsearch trend --format json` and /api/trend."""

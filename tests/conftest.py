@@ -197,3 +197,33 @@ def colloc_index(tmp_path_factory) -> Path:
     index_dir = tmp_path_factory.mktemp("colloc-index")
     build_index([corpus], index_dir, manifest=corpus / "manifest.jsonl")
     return index_dir
+
+
+# Documents at every level for diffusion: two 鼓楼区, a national one, an undated one, two of
+# one city and year told apart by their date lines.
+PLACES = [
+    ("n.txt", {"year": 2016, "region": "全国", "level": "national"}, "全面推行河长制。"),
+    ("gd.txt", {"year": 2017, "region": "广东省"}, "广东省推行河长制。"),
+    ("gz-a.txt", {"year": 2018, "region": "广州市"}, "广州市落实河长制。\n二〇一八年三月一日"),
+    ("gz-b.txt", {"year": 2018, "region": "广州市"}, "广州市建立河长制。\n二〇一八年一月五日"),
+    ("sz.txt", {"year": 2019, "region": "深圳市坪山区"}, "坪山区落实河长制工作。"),
+    ("nj.txt", {"year": 2020, "region": "南京市鼓楼区"}, "鼓楼区全面推行河长制。"),
+    ("fz.txt", {"year": 2021, "region": "福州市鼓楼区"}, "鼓楼区建立健全河长制。"),
+    ("bj.txt", {"year": 2019, "region": "北京市朝阳区"}, "朝阳区深化河长制。"),
+    ("hz.txt", {"region": "杭州市"}, "杭州市推进河长制。"),
+    ("old.txt", {"year": 2015, "region": "广东省"}, "广东省治水。"),
+]
+
+
+@pytest.fixture(scope="session")
+def places_index(tmp_path_factory) -> Path:
+    """An index of PLACES (titles are the file names without .txt)."""
+    corpus = tmp_path_factory.mktemp("places")
+    for name, _row, text in PLACES:
+        (corpus / name).write_text(text + "\n", encoding="utf-8")
+    manifest = corpus / "manifest.jsonl"
+    rows = [{"file": name, "title": name[:-4], **row} for name, row, _text in PLACES]
+    manifest.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    index_dir = tmp_path_factory.mktemp("places-index")
+    build_index([corpus], index_dir, manifest=manifest)
+    return index_dir

@@ -514,7 +514,8 @@ def _cli_table() -> dict[str, str]:
 def test_cli_table_has_a_row_for_every_command():
     assert sorted(_cli_table()) == sorted(_commands())
     assert _commands() == [
-        "collocates", "index", "search", "serve", "show", "stats", "terms", "trend"
+        "collocates", "diffusion", "index", "kwic", "search", "serve", "show", "stats", "terms",
+        "trend",
     ]  # fmt: skip
 
 

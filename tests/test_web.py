@@ -1081,6 +1081,9 @@ def test_export_is_offered_only_when_there_is_something_to_export(client):
     assert '<p class="result-tools"><a class="to-trend" href="/trend?q=zzzz' in html
     assert html_of(client.get("/?year=1999")).count('class="result-tools"') == 0
     many = html_of(client.get("/?q=河长制"))
-    assert '看趋势</a> · <a class="to-collocates" href="/collocates?q=%E6%B2%B3%E9%95%BF%E5%88%B6">搭配词</a> · 导出全部 7 条：<a class="export-csv" href="/export.csv?q=' in many
+    assert (
+        '<a class="to-collocates" href="/collocates?q=%E6%B2%B3%E9%95%BF%E5%88%B6">搭配词</a>'
+        ' · 导出全部 7 条：<a class="export-csv" href="/export.csv?q='
+    ) in many
     beyond = html_of(client.get("/?q=河长制&page=9"))  # no hit on this page, 7 in all
     assert "导出全部 7 条" in beyond

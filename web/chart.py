@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from govsearch.search import SeriesTrend, Trend, TrendRow
+from govsearch.search import Diffusion, RegionFirst, SeriesTrend, Trend, TrendRow
 
 #: Okabe–Ito colours (distinguishable with every common colour-vision deficiency).
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -318,6 +318,62 @@ BLUES = ("#eef3fa", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 TILE = 62
 
 
+@dataclass(frozen=True)
+class TileCell:
+    """What one province's tile shows: its fill, ink, a value line, a tooltip and a link."""
+
+    fill: str
+    ink: str
+    value: str
+    label: str
+    href: str | None = None
+
+
+def tile_short(name: str) -> str | None:
+    """The tile of a province-level name (广东省 → 广东), or None."""
+    return next((t for t in TILES if name.startswith(t)), None)
+
+
+def tile_grid(cells: dict[str, TileCell], title: str) -> Markup:
+    """Every province as a square where it roughly lies; those without a cell are blank."""
+    parts = [
+        Markup(
+            '<svg class="tile-map" viewBox="0 0 {} {}" role="img" aria-labelledby="tiles-title">'
+            '<title id="tiles-title">{}</title>'
+        ).format(9 * TILE + 4, 8 * TILE + 4, title)
+    ]
+    for short, (r, c) in TILES.items():
+        x, y = 2 + c * TILE, 2 + r * TILE
+        cell = cells.get(short)
+        if cell is None:
+            parts.append(
+                Markup(
+                    '<g class="tile empty"><title>{}：无文件</title>'
+                    '<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="#f1f0ec"/>'
+                    '<text x="{}" y="{}">{}</text></g>'
+                ).format(short, x, y, TILE - 4, TILE - 4, x + TILE / 2 - 2, y + 26, short)
+            )
+            continue
+        body = Markup(
+            '<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="{}"/>'
+            '<text x="{}" y="{}" fill="{}">{}</text>'
+            '<text class="v" x="{}" y="{}" fill="{}">{}</text>'
+        ).format(
+            x, y, TILE - 4, TILE - 4, cell.fill, x + TILE / 2 - 2, y + 24, cell.ink, short,
+            x + TILE / 2 - 2, y + 44, cell.ink, cell.value,
+        )  # fmt: skip
+        if cell.href:
+            parts.append(
+                Markup('<a class="tile" href="{}"><title>{}</title>{}</a>').format(
+                    cell.href, cell.label, body
+                )
+            )
+        else:
+            parts.append(Markup('<g class="tile"><title>{}</title>{}</g>').format(cell.label, body))
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
 def province_tiles(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow], str]) -> Markup:
     """One tile per province, shaded by the first series' value there; empty without any
     document that has a province."""
@@ -328,51 +384,167 @@ def province_tiles(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow
     for row in s.rows:
         name = row.bucket[trend.by.index("province")]
         if name:
-            short = next((t for t in TILES if str(name).startswith(t)), None)
+            short = tile_short(str(name))
             if short:
                 rows[short] = row
     if not rows:
         return Markup("")
     values = [r.value(per) for r in rows.values() if _defined(r) and r.value(per) is not None]
     top = max(values, default=0) or 1
-    parts = [
-        Markup(
-            '<svg class="tile-map" viewBox="0 0 {} {}" role="img" aria-labelledby="tiles-title">'
-            '<title id="tiles-title">各省份（{}）</title>'
-        ).format(9 * TILE + 4, 8 * TILE + 4, PER_UNITS[per])
-    ]
-    for short, (r, c) in TILES.items():
-        x, y = 2 + c * TILE, 2 + r * TILE
-        row = rows.get(short)
-        if row is None or not _defined(row):
-            parts.append(
-                Markup(
-                    '<g class="tile empty"><title>{}：无文件</title>'
-                    '<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="#f1f0ec"/>'
-                    '<text x="{}" y="{}">{}</text></g>'
-                ).format(short, x, y, TILE - 4, TILE - 4, x + TILE / 2 - 2, y + 26, short)
-            )
+    cells = {}
+    for short, row in rows.items():
+        if not _defined(row):
             continue
         v = row.value(per) or 0
         shade = 0 if not v else 1 + min(len(BLUES) - 2, int(v / top * (len(BLUES) - 1)))
-        ink = "#ffffff" if shade >= 4 else "#1f2328"
         label = f"{row.bucket[trend.by.index('province')]}：{row.paragraphs} 段，" \
                 f"{row.documents}/{row.bucket_documents} 份文件"  # fmt: skip
-        body = Markup(
-            '<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="{}"/>'
-            '<text x="{}" y="{}" fill="{}">{}</text>'
-            '<text class="v" x="{}" y="{}" fill="{}">{}</text>'
-        ).format(
-            x, y, TILE - 4, TILE - 4, BLUES[shade], x + TILE / 2 - 2, y + 24, ink, short,
-            x + TILE / 2 - 2, y + 44, ink, fmt_value(v, per),
-        )  # fmt: skip
-        if row.paragraphs:
+        cells[short] = TileCell(
+            fill=BLUES[shade],
+            ink="#ffffff" if shade >= 4 else "#1f2328",
+            value=fmt_value(v, per),
+            label=label,
+            href=href(s, row) if row.paragraphs else None,
+        )
+    return tile_grid(cells, f"各省份（{PER_UNITS[per]}）")
+
+
+# -- diffusion: first years on the tiles, the adoption curve -----------------------------------
+
+#: Viridis at eight steps: ordered dark to light, told apart with every common colour-vision
+#: deficiency and in greyscale; each tile also prints its year, so colour is never the only cue.
+VIRIDIS = ("#440154", "#46327e", "#365c8d", "#277f8e", "#1fa187", "#4ac16d", "#a0da39",
+           "#fde725")  # fmt: skip
+#: A province whose matching documents have no year.
+UNDATED_FILL = "#d9d4c7"
+
+
+@dataclass(frozen=True)
+class YearClass:
+    """One colour of the first-year map: the years it covers."""
+
+    low: int
+    high: int
+    fill: str
+    ink: str
+
+    @property
+    def label(self) -> str:
+        return str(self.low) if self.low == self.high else f"{self.low}–{self.high}"
+
+
+def year_classes(low: int, high: int) -> list[YearClass]:
+    """At most eight colours, earliest darkest, each covering an equal run of years."""
+    span = high - low + 1
+    steps = min(span, len(VIRIDIS))
+    out = []
+    for k in range(steps):
+        first = low + span * k // steps
+        last = low + span * (k + 1) // steps - 1
+        # Spread the classes over the whole palette: two classes are its two ends.
+        fill = VIRIDIS[round(k * (len(VIRIDIS) - 1) / max(steps - 1, 1))]
+        ink = "#ffffff" if fill in VIRIDIS[:4] else "#1f2328"
+        out.append(YearClass(first, last, fill, ink))
+    return out
+
+
+def first_year_tiles(result: Diffusion, href: Callable[[RegionFirst], str]) -> Markup:
+    """One tile per province, coloured by the first year one of its documents matched."""
+    rows = {s: r for r in result.regions if r.path and (s := tile_short(r.path[0]))}
+    years = [r.first_year for r in rows.values() if r.first_year is not None]
+    if not rows:
+        return Markup("")
+    classes = year_classes(min(years), max(years)) if years else []
+    cells = {}
+    for short, r in rows.items():
+        label = f"{r.region}：{r.documents} 份文件，{r.paragraphs} 段"
+        if r.first_year is None:
+            cells[short] = TileCell(UNDATED_FILL, "#1f2328", "无年份", label + "（均无年份）")
+            continue
+        c = next(c for c in classes if c.low <= r.first_year <= c.high)
+        label += f"；最早 {r.first_year} 年：{r.first_title or r.first_doc_id}"
+        cells[short] = TileCell(c.fill, c.ink, str(r.first_year), label, href(r))
+    return tile_grid(cells, "各省份首次出现的年份")
+
+
+def year_legend(result: Diffusion) -> Markup:
+    """The colours of first_year_tiles with the years each stands for."""
+    years = [r.first_year for r in result.regions if r.path and r.first_year is not None]
+    if not years:
+        return Markup("")
+    items = [
+        Markup(
+            '<li><svg class="swatch" viewBox="0 0 18 14" width="18" height="14" aria-hidden="true">'
+            '<rect width="18" height="14" rx="2" fill="{}"/></svg> {}</li>'
+        ).format(c.fill, c.label)
+        for c in year_classes(min(years), max(years))
+    ]
+    return Markup('<ul class="year-legend" aria-label="图例：颜色与年份">{}</ul>').format(
+        Markup("").join(items)
+    )
+
+
+def adoption_curve(result: Diffusion) -> Markup:
+    """Regions so far per year as a line, each year's new regions as a bar under it."""
+    curve = result.adoption
+    if not curve:
+        return Markup("")
+    top, step = nice_top(curve[-1].regions_so_far)
+    # A drawing of its own size, scaled to the page by its viewBox.
+    W, H = 760, 320
+    LEFT, RIGHT, TOP, BOTTOM = 58, 16, 14, 34
+    plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
+
+    def x(i: int) -> float:
+        return LEFT + (plot_w * i / (len(curve) - 1) if len(curve) > 1 else plot_w / 2)
+
+    def y(v: float) -> float:
+        return TOP + plot_h - plot_h * v / top
+
+    parts = [
+        Markup(
+            '<svg class="trend-chart adoption-chart" viewBox="0 0 {} {}" role="img" '
+            'aria-labelledby="adoption-title"><title id="adoption-title">累计采纳的地区数</title>'
+        ).format(W, H)
+    ]
+    for k in range(round(top / step) + 1):
+        v = step * k
+        parts.append(
+            Markup(
+                '<line class="grid" x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}"/>'
+                '<text class="ytick" x="{}" y="{:.1f}">{}</text>'
+            ).format(LEFT, y(v), W - RIGHT, y(v), LEFT - 6, y(v) + 4, f"{v:g}")
+        )
+    every = next((s for s in (1, 2, 5, 10, 20, 50) if len(curve) / s <= 14), 100)
+    bar = max(2.0, min(24.0, plot_w / max(len(curve), 1) * 0.5))
+    for i, a in enumerate(curve):
+        if a.year % every == 0 or len(curve) <= 14:
+            tick = Markup('<text class="xtick" x="{:.1f}" y="{}">{}</text>')
+            parts.append(tick.format(x(i), H - 12, a.year))
+        if a.new_regions:
             parts.append(
-                Markup('<a class="tile" href="{}"><title>{}</title>{}</a>').format(
-                    href(s, row), label, body
-                )
+                Markup(
+                    '<rect class="new-regions" x="{:.1f}" y="{:.1f}" width="{:.1f}" '
+                    'height="{:.1f}" fill="#9ecae1"/>'
+                ).format(x(i) - bar / 2, y(a.new_regions), bar, TOP + plot_h - y(a.new_regions))
             )
-        else:
-            parts.append(Markup('<g class="tile"><title>{}</title>{}</g>').format(label, body))
-    parts.append(Markup("</svg>"))
+    points = " ".join(f"{x(i):.1f},{y(a.regions_so_far):.1f}" for i, a in enumerate(curve))
+    if len(curve) > 1:
+        parts.append(
+            Markup('<polyline points="{}" fill="none" stroke="{}" stroke-width="2.2"/>').format(
+                points, COLOURS[0]
+            )
+        )
+    for i, a in enumerate(curve):
+        label = f"{a.year}年：新增 {a.new_regions} 个，累计 {a.regions_so_far} 个"
+        parts.append(
+            Markup('<g class="point" data-year="{}"><title>{}</title>{}</g>').format(
+                a.year, label, marker("circle", x(i), y(a.regions_so_far), COLOURS[0])
+            )
+        )
+    parts.append(
+        Markup('<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/></svg>').format(
+            LEFT, TOP + plot_h, W - RIGHT, TOP + plot_h
+        )
+    )
     return Markup("").join(parts)

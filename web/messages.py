@@ -166,6 +166,17 @@ RULES: list[Rule] = [
     _r(r"^(\w+) must be a whole number, from 1 to (\d+) \(got (.*)\)$",
        lambda m: f"{_FIELD_NAMES.get(m.group(1), m.group(1))}必须是 1 到 {m.group(2)} 之间的整数"
        f"（收到的是 {_plain(m.group(3))}）。"),
+    # the concordance and diffusion views
+    _r(r"^width must be 0 to (\d+) characters \(got (.*)\)$",
+       lambda m: f"语境宽度必须是 0 到 {m.group(1)} 之间的整数（收到的是 {_plain(m.group(2))}）。"),
+    _r(r"^(.*) has no text to show in context",
+       lambda m: f"{_plain(m.group(1))} 中没有可显示语境的词语：请加上一个词，例如 河长制。"),
+    _r(r"^sorting by context reads every line: ([\d,]+) paragraphs match and the limit here "
+       r"is ([\d,]+)",
+       lambda m: f"按语境排序需要读取全部匹配：共 {m.group(1)} 个段落，超过了上限 {m.group(2)} "
+       "个。请用年份或地区缩小范围，或按出现顺序查看。"),
+    _r(r"^unknown level (.*?); use one of: (.*)$",
+       lambda m: f"不支持的地区层级 {_plain(m.group(1))}；可用：{m.group(2)}。"),
     # documents
     _r(r"^no document with id (.*?) in this index",
        lambda m: f"索引中没有编号为 {_plain(m.group(1))} 的文件：请先搜索找到它。"),

@@ -12,6 +12,7 @@ private names:
     serving.py    serve (the only one that imports web (Flask), so a scripted search starts fast)
     reports.py    trend, terms, and search's csv/xlsx exports
     collocates.py collocates
+    research.py   kwic, diffusion
 
 This module builds the click group from them and holds the console entry point.
 """
@@ -38,6 +39,7 @@ from govsearch.cli.common import (
 from govsearch.cli.documents import provenance_lines, show, stats
 from govsearch.cli.indexing import index
 from govsearch.cli.reports import terms, trend
+from govsearch.cli.research import diffusion, kwic
 from govsearch.cli.searching import FORMATS, excerpt, search_cmd, summary, vimgrep_column
 from govsearch.cli.serving import serve
 
@@ -87,6 +89,8 @@ cli.add_command(serve)
 cli.add_command(trend)
 cli.add_command(terms)
 cli.add_command(collocates)
+cli.add_command(kwic)
+cli.add_command(diffusion)
 
 
 def main() -> None:

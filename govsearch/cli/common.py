@@ -252,20 +252,16 @@ def where(path: str, line: int | None, page: int | None, ocr_confidence: float |
     return out
 
 
-def display_path(path: str) -> str:
-    """A path relative to the working directory when it lies below it, else as stored."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return rel if not rel.startswith("..") else path
-
-
 def display_width(text: str) -> int:
-    """Terminal columns: CJK and full-width characters take two."""
+    """Terminal columns: CJK and full-width characters take two, combining marks none."""
     import unicodedata
 
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return width
 
 
 def pad(text: str, width: int) -> str:
@@ -273,8 +269,13 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
 
 
+def pad_left(text: str, width: int) -> str:
+    """Right-justify to `width` terminal columns."""
+    return " " * max(0, width - display_width(text)) + text
+
+
 def output_option(f):
-    """--output and --force: where a report goes instead of stdout."""
+    """--output FILE and --force, for commands that write csv/xlsx (and the others) to a file."""
     f = click.option("--force", is_flag=True, help="Replace the --output file if it exists.")(f)
     return click.option(
         "--output", "-o", type=FILE_NAME,
@@ -307,3 +308,12 @@ def emit(fmt: str, output: Path | None, force: bool, write_text, write_csv, writ
             with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
                 write_text(lambda line="": fh.write(f"{line}\n"))
     click.echo(f"wrote {output}", err=True)
+
+
+def display_path(path: str) -> str:
+    """A path relative to the working directory when it lies below it, else as stored."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return rel if not rel.startswith("..") else path
