@@ -311,3 +311,23 @@ def test_known_item_questions_find_their_paragraph(request, sample, corpus_sampl
     assert scores["easy"].mrr >= 0.85
     assert scores["hard"].mrr >= 0.7
     assert scores["near"].mrr >= 0.6
+
+
+def test_eval_table_refuses_systems_asked_different_questions():
+    """make eval compares systems on one question list: a row scored on other counts stops it."""
+    import copy
+    import json
+
+    from bench.eval_ranking import table
+
+    from .conftest import ROOT
+
+    report = json.loads((ROOT / "bench" / "results" / "eval_ranking.json").read_text("utf-8"))
+    report["questions_digest"] = "0123456789abcdef"
+    text = table(report)
+    assert "Every row answered the same 4,000 questions (question set 0123456789abcdef" in text
+    assert "| classic (Whoosh + jieba.analyse) | 0.951 / " in text
+    bad = copy.deepcopy(report)
+    bad["rows"][0]["scores"]["easy"]["queries"] = 999
+    with pytest.raises(SystemExit, match="not asked the same questions"):
+        table(bad)
