@@ -1,5 +1,6 @@
-"""The trend chart's choices (web/chart.py): which years its axis spans, which years are
-labelled, the value axis, and that it is drawn in pixels rather than scaled."""
+"""The charts' choices (web/chart.py): which years the trend chart's axis spans, which years are
+labelled, the value axis, and that the trend chart and the adoption curve are drawn in pixels
+rather than scaled."""
 
 from __future__ import annotations
 
@@ -7,8 +8,19 @@ import re
 
 import pytest
 
-from govsearch.search import Bucket, SeriesTrend, Trend, trend
-from govsearch.web.chart import axis_years, line_chart, nice_top, year_labels
+from govsearch.search import AdoptionYear, Bucket, Diffusion, SeriesTrend, Trend, trend
+from govsearch.web.chart import (
+    DENSE_MARKER,
+    PHONE_PLOT,
+    adoption_curve,
+    adoption_years,
+    axis_years,
+    bar_width,
+    line_chart,
+    marker,
+    nice_top,
+    year_labels,
+)
 
 
 def fake_trend(years: range, data: list[tuple[int | None, int | None]], year: str | None = None):
@@ -95,3 +107,101 @@ def test_the_chart_is_drawn_in_pixels_over_the_years_with_data(tiny_index):
         line_chart(trend(tiny_index, ["湖长制"], year="2016..2019"), "none", lambda s, r: "#")
     )
     assert 'data-first-year="2016" data-last-year="2019"' in everything
+
+
+# -- the adoption curve of a diffusion --------------------------------------------------------
+
+
+def fake_diffusion(new: dict[int, int]) -> Diffusion:
+    """A diffusion whose adoption curve has `new` regions in each year (every year between)."""
+    years = range(min(new), max(new) + 1) if new else range(0)
+    so_far, adoption = 0, []
+    for y in years:
+        so_far += new.get(y, 0)
+        adoption.append(AdoptionYear(y, new.get(y, 0), so_far))
+    return Diffusion("河长制", "province", [], adoption, 0, 0, so_far, so_far)
+
+
+def anchor(a: AdoptionYear) -> str:
+    return f"#adopted-{a.year}"
+
+
+def test_the_adoption_axis_spans_the_years_regions_took_it_up():
+    assert adoption_years(fake_diffusion({2017: 1, 2019: 2, 2026: 1})) == (2017, 2026)
+    assert adoption_years(fake_diffusion({2018: 3})) == (2018, 2018)
+    assert adoption_years(fake_diffusion({})) is None
+    assert str(adoption_curve(fake_diffusion({}), anchor)) == ""
+
+
+def test_the_adoption_curve_is_drawn_in_pixels_like_the_trend_chart():
+    svg = str(adoption_curve(fake_diffusion({2017: 1, 2019: 2, 2020: 1, 2026: 1}), anchor))
+    outer = svg[: svg.index(">")]
+    assert "viewBox" not in outer and 'height="300"' in outer
+    assert 'class="trend-chart adoption-chart"' in outer
+    assert 'data-first-year="2017" data-last-year="2026"' in outer
+    # Ten years: each labelled on a wide screen, every second one on a phone.
+    ticks = re.findall(r'<text class="xtick ([a-z ]+)" x="([\d.]+)%"[^>]*>(\d+)<', svg)
+    assert [(kinds, year) for kinds, _x, year in ticks] == [
+        ("wide", str(y)) if y % 2 else ("wide narrow", str(y)) for y in range(2017, 2027)
+    ]
+    assert [x for _k, x, _y in ticks][::9] == ["2.00", "98.00"]
+    # Whole regions on the value axis: 0 to 5 by 1.
+    assert re.findall(r'<text class="ytick"[^>]*>([^<]+)<', svg) == ["0", "1", "2", "3", "4", "5"]
+    # A year with new regions links to them with a 28-pixel circle to tap; the others are
+    # smaller points without a link.
+    linked = re.findall(
+        r'<a class="point" href="#adopted-(\d+)" data-year="\d+" data-new-regions="(\d+)" '
+        r'aria-label="[^"]+"><title>[^<]+</title><circle class="hit" cx="([\d.]+)%" '
+        r'cy="[\d.]+" r="(\d+)"',
+        svg,
+    )
+    assert linked == [("2017", "1", "2.00", "14"), ("2019", "2", "23.33", "14"),
+                      ("2020", "1", "34.00", "14"), ("2026", "1", "98.00", "14")]  # fmt: skip
+    zero = re.findall(r'<g class="point zero" data-year="(\d+)"><title>([^<]+)</title>', svg)
+    assert zero[0] == ("2018", "2018年：新增 0 个，累计 1 个") and len(zero) == 6
+    # The bars of new regions: centred on their year, the same pixel width at every size.
+    bars = re.findall(
+        r'<rect class="new-regions" x="([\d.]+)%" y="[\d.]+" width="([\d.]+)" '
+        r'height="([\d.]+)" transform="translate\((-?[\d.]+) 0\)"',
+        svg,
+    )
+    assert [(x, w, t) for x, w, _h, t in bars] == [
+        (x, "16.0", "-8.0") for x in ("2.00", "23.33", "34.00", "98.00")
+    ]
+    heights = [float(h) for *_x, h, _t in bars]
+    assert heights[1] == pytest.approx(2 * heights[0])
+    # The cumulative line, stretched to the width with its stroke kept in pixels.
+    (points,) = re.findall(r'<polyline points="([^"]+)"[^>]*non-scaling-stroke', svg)
+    assert len(points.split()) == 10
+
+
+def test_a_single_year_of_adoption_stands_in_the_middle():
+    svg = str(adoption_curve(fake_diffusion({2021: 2}), anchor))
+    assert "<polyline" not in svg  # one point: drawn by its marker alone
+    assert re.findall(r'<text class="ytick"[^>]*>([^<]+)<', svg) == ["0", "1", "2"]  # no 0.5
+    assert re.findall(r'<circle class="hit" cx="([\d.]+)%"', svg) == ["50.00"]
+    assert re.findall(r'<text class="xtick wide narrow" x="([\d.]+)%"[^>]*>(\d+)<', svg) == [
+        ("50.00", "2021")
+    ]
+
+
+def test_a_long_adoption_curve_thins_its_labels_and_markers():
+    svg = str(adoption_curve(fake_diffusion({1954: 1, 1990: 3, 2026: 2}), anchor))
+    wide = re.findall(r'<text class="xtick wide[a-z ]*"[^>]*>(\d+)<', svg)
+    narrow = re.findall(r'<text class="xtick [a-z ]*narrow"[^>]*>(\d+)<', svg)
+    assert wide == [str(y) for y in range(1960, 2021, 10)]
+    assert narrow == ["1960", "1980", "2000", "2020"]
+    # 73 years: markers are drawn small, bars narrow, so neither touches its neighbour.
+    assert f'<g id="mk-circle">{marker("circle", 0, 0, "currentColor", DENSE_MARKER)}' in svg
+    assert re.findall(r'class="new-regions"[^>]* width="([\d.]+)"', svg) == ["2.2"] * 3
+
+
+@pytest.mark.parametrize(
+    ("years", "expected"), [(1, 16.0), (2, 16.0), (10, 16.0), (40, 4.0), (73, 2.2), (200, 2.0)]
+)
+def test_bars_leave_a_gap_on_a_phone(years, expected):
+    assert bar_width(years) == expected
+    # The space between two years on a 390-pixel phone: at most 60 % of it is bar, unless
+    # that is under the 2 pixels a bar needs to be seen.
+    space = PHONE_PLOT * 0.96 / max(years - 1, 1)
+    assert bar_width(years) <= max(2.0, round(0.6 * space, 1))

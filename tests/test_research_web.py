@@ -11,8 +11,8 @@ import pytest
 
 from govsearch.search import diffusion, kwic
 from govsearch.web import create_app, research
-from govsearch.web.chart import VIRIDIS, year_classes
 from govsearch.web.messages import is_known, to_chinese
+from govsearch.web.tiles import VIRIDIS, year_classes
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +112,10 @@ def test_a_sort_by_context_over_too_many_paragraphs_is_refused(client, monkeypat
     assert client.get("/kwic?q=河长制").status_code == 200  # index order reads one page
 
 
+#: A row of the diffusion table that the adoption curve links to: (id year, first year, region).
+ANCHORED_ROW = r'<tr id="adopted-(\d+)">\s*<td>(\d+)</td>\s*<th scope="row"[^>]*>(\S+)</th>'
+
+
 def test_diffusion_page_tiles_legend_curve_and_table(places, places_index):
     html = html_of(places.get("/diffusion?q=河长制"))
     result = diffusion(places_index, "河长制")
@@ -134,7 +138,15 @@ def test_diffusion_page_tiles_legend_curve_and_table(places, places_index):
                         r"([0-9–]+)</li>", html)  # fmt: skip
     assert legend == [(c.fill, c.label) for c in year_classes(2017, 2021)]
     assert [label for _f, label in legend] == ["2017", "2018", "2019", "2020", "2021"]
-    assert html.count('<g class="point" data-year=') == 5  # 2017–2021 on the curve
+    # 2017–2021 on the curve; a year with new provinces links to the first of them in the
+    # table, 2018 (none new) is a point without a link.
+    points = re.findall(r'<a class="point" href="#adopted-(\d+)" data-year="(\d+)" '
+                        r'data-new-regions="(\d+)"', html)  # fmt: skip
+    assert points == [(y, y, "1") for y in ("2017", "2019", "2020", "2021")]
+    assert re.findall(r'<g class="point zero" data-year="(\d+)">', html) == ["2018"]
+    anchors = re.findall(ANCHORED_ROW, html)
+    assert anchors == [("2017", "2017", "广东省"), ("2019", "2019", "北京市"),
+                       ("2020", "2020", "江苏省"), ("2021", "2021", "福建省")]  # fmt: skip
     assert "<title>2019年：新增 1 个，累计 2 个</title>" in html
     assert re.search(r'<tr class="national">\s*<td>2016</td>\s*<th scope="row" title="">全国</th>',
                      html)  # fmt: skip
@@ -153,8 +165,29 @@ def test_diffusion_by_county_keeps_the_province_map(places, places_index):
         ("福建省 › 福州市 › 鼓楼区", "鼓楼区"),
     ]
     assert "4 份匹配的文件没有区县一级的地区" in html
+    # Two counties are new in 2019: the curve's 2019 point leads to the first of them.
+    anchors = re.findall(ANCHORED_ROW, html)
+    assert anchors == [("2019", "2019", "朝阳区"), ("2020", "2020", "鼓楼区"),
+                       ("2021", "2021", "鼓楼区")]  # fmt: skip
+    assert re.findall(r'data-year="2019" data-new-regions="(\d+)"', html) == ["2"]
     data = places.get("/api/diffusion?q=河长制&by=county").get_json()
     assert data == diffusion(places_index, "河长制", by="county").to_dict()
+
+
+def test_the_tile_map_has_no_empty_column(places):
+    # The grid's columns are those that hold a province: on a phone no width is given to
+    # a blank one (新疆 and 西藏 stand in the first column, 黑龙江 and 吉林 in the last).
+    html = html_of(places.get("/diffusion?q=河长制"))
+    (box,) = re.findall(r'<svg class="tile-map" viewBox="0 0 (\d+) (\d+)"', html)
+    assert box == ("500", "500")
+    xs = {
+        name: int(x)
+        for x, name in re.findall(
+            r'<rect x="(\d+)" y="\d+" width="58"[^>]*/><text[^>]*>([^<]+)</text>', html
+        )
+    }
+    assert (xs["新疆"], xs["西藏"], xs["黑龙江"], xs["吉林"]) == (2, 2, 436, 436)
+    assert len(xs) == 34 and min(xs.values()) == 2 and max(xs.values()) + 58 + 6 == 500
 
 
 def test_year_classes_cover_every_year_once():

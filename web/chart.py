@@ -1,7 +1,9 @@
-"""The /trend page's drawings as inline SVG: lines per series over the years, and a grid of
-province tiles. Colours and shapes are attributes, never style (the CSP forbids inline
-styles); every series has a colour *and* a marker shape and dash pattern, so the chart reads
-in black and white and for colour-blind readers too.
+"""The /trend page's drawings as inline SVG — lines per series over the years, and the
+province tiles shaded by a value — and the /diffusion page's adoption curve, drawn in CSS
+pixels by the same helpers as the trend lines (the tile grid itself is in tiles.py). Colours
+and shapes are attributes, never style (the CSP forbids inline styles); every series has a
+colour *and* a marker shape and dash pattern, so the chart reads in black and white and for
+colour-blind readers too.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from govsearch.search import Diffusion, RegionFirst, SeriesTrend, Trend, TrendRow
+from govsearch.search import AdoptionYear, Diffusion, SeriesTrend, Trend, TrendRow
+
+from .tiles import BLUES, TileCell, tile_grid, tile_short
 
 #: Okabe–Ito colours (distinguishable with every common colour-vision deficiency).
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -175,6 +179,82 @@ def _place(st: Style, x: float, y: float, zero: bool = False) -> Markup:
     )
 
 
+def x_percent(i: int, n: int) -> float:
+    """Where the i-th of n years stands, in percent of the plot's width."""
+    return PAD + ((100 - 2 * PAD) * i / (n - 1) if n > 1 else 50 - PAD)
+
+
+def _y(v: float, top: float) -> float:
+    """Pixels from the top of the chart to value v on an axis from 0 to top."""
+    plot_h = H - TOP - BOTTOM
+    return TOP + plot_h - plot_h * v / top
+
+
+def _frame(years: list[int], top: float, step: float, per: str, name: str, title: str,
+           shapes: set[str]) -> list[Markup]:  # fmt: skip
+    """The chart's opening: an <svg> in CSS pixels, its marker shapes, the value gridlines with
+    their labels, and the year labels (a set for wide screens and a sparser one for phones)."""
+    classes = "trend-chart" if name == "trend" else f"trend-chart {name}-chart"
+    parts = [
+        Markup(
+            '<svg class="{}" height="{}" role="img" aria-labelledby="{}-title" '
+            'data-first-year="{}" data-last-year="{}"><title id="{}-title">{}</title>'
+        ).format(classes, H, name, years[0], years[-1], name, title),
+        _marker_defs(shapes, len(years) > DENSE_YEARS),
+    ]
+    for k in range(round(top / step) + 1):
+        y = _y(step * k, top)
+        parts.append(
+            Markup(
+                '<line class="grid" x1="0" y1="{:.1f}" x2="100%" y2="{:.1f}"/>'
+                '<text class="ytick" x="-8" y="{:.1f}">{}</text>'
+            ).format(y, y, y + 4, _tick(step * k, per))
+        )
+    wide, narrow = year_labels(years, WIDE_TICKS), year_labels(years, NARROW_TICKS)
+    for i, year in enumerate(years):
+        kinds = [k for k, chosen in (("wide", wide), ("narrow", narrow)) if year in chosen]
+        if kinds:
+            parts.append(
+                Markup('<text class="xtick {}" x="{:.2f}%" y="{}">{}</text>').format(
+                    " ".join(kinds), x_percent(i, len(years)), H - 12, year
+                )
+            )
+    return parts
+
+
+def _lines(polylines: list[Markup]) -> Markup:
+    """Lines drawn on a plot stretched to the width (x 0–1000), with strokes and dashes kept in
+    screen pixels; markers are placed above them in percent, so never stretched."""
+    return Markup(
+        '<svg class="lines" width="100%" height="{}" viewBox="0 0 1000 {}" '
+        'preserveAspectRatio="none" aria-hidden="true">{}</svg>'
+    ).format(H, H, Markup("").join(polylines))
+
+
+def _polyline(points: list[str], colour: str, dash: str, data: str = "") -> Markup:
+    """A line through `points` (x in 0–1000, y in pixels); `data` holds its attributes."""
+    return Markup(
+        '<polyline{} points="{}" fill="none" stroke="{}" stroke-width="2.2" '
+        'vector-effect="non-scaling-stroke"{}/>'
+    ).format(Markup(data), " ".join(points), colour, _dash(dash))
+
+
+def _linked_point(href: str, data: Markup, label: str, x: float, y: float, shown: Markup) -> Markup:
+    """A point that links: a HIT_RADIUS circle to tap, and the marker drawn on it."""
+    return Markup(
+        '<a class="point" href="{}"{} aria-label="{}"><title>{}</title>'
+        '<circle class="hit" cx="{:.2f}%" cy="{:.1f}" r="{}" fill="transparent"/>{}</a>'
+    ).format(href, data, label, label, x, y, HIT_RADIUS, shown)
+
+
+def _close() -> Markup:
+    """The time axis, and the end of the chart."""
+    bottom = H - BOTTOM
+    return Markup('<line class="axis" x1="0" y1="{}" x2="100%" y2="{}"/></svg>').format(
+        bottom, bottom
+    )
+
+
 def line_chart(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow], str]) -> Markup:
     """Every series as a line over the years of axis_years(); each point with a count links to
     `href`. Sizes are CSS pixels at every screen width (see H)."""
@@ -191,65 +271,25 @@ def line_chart(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow], s
     ]
     highest = max((v for vs in values for v in vs if v is not None), default=0)
     top, step = nice_top(highest, whole=per == "none")
-    plot_h = H - TOP - BOTTOM
 
     def x(i: int) -> float:
-        """Percent of the plot's width."""
-        return PAD + ((100 - 2 * PAD) * i / (len(years) - 1) if len(years) > 1 else 50 - PAD)
-
-    def y(v: float) -> float:
-        return TOP + plot_h - plot_h * v / top
+        return x_percent(i, len(years))
 
     unit = PER_UNITS[per]
-    parts = [
-        Markup(
-            '<svg class="trend-chart" height="{}" role="img" aria-labelledby="trend-title" '
-            'data-first-year="{}" data-last-year="{}">'
-            '<title id="trend-title">各年份趋势（{}）</title>'
-        ).format(H, years[0], years[-1], unit),
-        _marker_defs({style(n).shape for n in range(len(trend.series))}, len(years) > DENSE_YEARS),
-    ]
-    for k in range(round(top / step) + 1):
-        v = step * k
-        parts.append(
-            Markup(
-                '<line class="grid" x1="0" y1="{:.1f}" x2="100%" y2="{:.1f}"/>'
-                '<text class="ytick" x="-8" y="{:.1f}">{}</text>'
-            ).format(y(v), y(v), y(v) + 4, _tick(v, per))
-        )
-    wide, narrow = year_labels(years, WIDE_TICKS), year_labels(years, NARROW_TICKS)
-    for i, year in enumerate(years):
-        kinds = [k for k, chosen in (("wide", wide), ("narrow", narrow)) if year in chosen]
-        if kinds:
-            parts.append(
-                Markup('<text class="xtick {}" x="{:.2f}%" y="{}">{}</text>').format(
-                    " ".join(kinds), x(i), H - 12, year
-                )
-            )
-    # The lines are drawn on a plot stretched to the width (x 0–1000), with strokes and dashes
-    # kept in screen pixels; the markers above them are placed in percent, so never stretched.
-    parts.append(
-        Markup(
-            '<svg class="lines" width="100%" height="{}" viewBox="0 0 1000 {}" '
-            'preserveAspectRatio="none" aria-hidden="true">'
-        ).format(H, H)
-    )
+    shapes = {style(n).shape for n in range(len(trend.series))}
+    parts = _frame(years, top, step, per, "trend", f"各年份趋势（{unit}）", shapes)
+    polylines = []
     for n, vs in enumerate(values):
         st = style(n)
         segment: list[str] = []
         for i, v in enumerate([*vs, None]):
             if v is not None:
-                segment.append(f"{x(i) * 10:.1f},{y(v):.1f}")
+                segment.append(f"{x(i) * 10:.1f},{_y(v, top):.1f}")
                 continue
             if len(segment) > 1:  # a lone point is drawn by its marker alone
-                parts.append(
-                    Markup(
-                        '<polyline data-series="{}" points="{}" fill="none" stroke="{}" '
-                        'stroke-width="2.2" vector-effect="non-scaling-stroke"{}/>'
-                    ).format(n, " ".join(segment), st.colour, _dash(st.dash))
-                )
+                polylines.append(_polyline(segment, st.colour, st.dash, f' data-series="{n}"'))
             segment = []
-    parts.append(Markup("</svg>"))
+    parts.append(_lines(polylines))
     for n, (s, vs) in enumerate(zip(trend.series, values, strict=True)):
         st = style(n)
         parts.append(Markup('<g class="series" data-series="{}">').format(n))
@@ -261,37 +301,22 @@ def line_chart(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow], s
             if per != "none":
                 label += f"（{unit} {fmt_value(v, per)}）"
             if row.paragraphs:
+                data = Markup(' data-series="{}" data-year="{}" data-paragraphs="{}"').format(
+                    n, years[i], row.paragraphs
+                )
                 parts.append(
-                    Markup(
-                        '<a class="point" href="{}" data-series="{}" data-year="{}" '
-                        'data-paragraphs="{}" aria-label="{}"><title>{}</title>'
-                        '<circle class="hit" cx="{:.2f}%" cy="{:.1f}" r="{}" fill="transparent"/>'
-                        "{}</a>"
-                    ).format(
-                        href(s, row),
-                        n,
-                        years[i],
-                        row.paragraphs,
-                        label,
-                        label,
-                        x(i),
-                        y(v),
-                        HIT_RADIUS,
-                        _place(st, x(i), y(v)),
+                    _linked_point(
+                        href(s, row), data, label, x(i), _y(v, top), _place(st, x(i), _y(v, top))
                     )  # fmt: skip
                 )
             else:
                 parts.append(
                     Markup('<g class="point zero"><title>{}</title>{}</g>').format(
-                        label, _place(st, x(i), y(v), zero=True)
+                        label, _place(st, x(i), _y(v, top), zero=True)
                     )
                 )
         parts.append(Markup("</g>"))
-    parts.append(
-        Markup('<line class="axis" x1="0" y1="{}" x2="100%" y2="{}"/></svg>').format(
-            TOP + plot_h, TOP + plot_h
-        )
-    )
+    parts.append(_close())
     return Markup("").join(parts)
 
 
@@ -301,77 +326,7 @@ def _tick(v: float, per: str) -> str:
     return f"{v:g}" if v < 10_000 else f"{v / 10_000:g}万"
 
 
-# -- province tiles ---------------------------------------------------------------------------
-
-#: (row, column) of each provincial-level unit: roughly where it lies, one square each.
-TILES = {
-    "黑龙江": (0, 8),
-    "内蒙古": (1, 5), "北京": (1, 6), "辽宁": (1, 7), "吉林": (1, 8),
-    "新疆": (2, 1), "宁夏": (2, 3), "山西": (2, 4), "河北": (2, 5), "天津": (2, 6),
-    "西藏": (3, 1), "青海": (3, 2), "甘肃": (3, 3), "陕西": (3, 4), "河南": (3, 5), "山东": (3, 6),
-    "四川": (4, 2), "重庆": (4, 3), "湖北": (4, 4), "安徽": (4, 5), "江苏": (4, 6), "上海": (4, 7),
-    "云南": (5, 2), "贵州": (5, 3), "湖南": (5, 4), "江西": (5, 5), "浙江": (5, 6),
-    "广西": (6, 3), "广东": (6, 4), "福建": (6, 5), "台湾": (6, 7),
-    "海南": (7, 4), "香港": (7, 5), "澳门": (7, 6),
-}  # fmt: skip
-BLUES = ("#eef3fa", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
-TILE = 62
-
-
-@dataclass(frozen=True)
-class TileCell:
-    """What one province's tile shows: its fill, ink, a value line, a tooltip and a link."""
-
-    fill: str
-    ink: str
-    value: str
-    label: str
-    href: str | None = None
-
-
-def tile_short(name: str) -> str | None:
-    """The tile of a province-level name (广东省 → 广东), or None."""
-    return next((t for t in TILES if name.startswith(t)), None)
-
-
-def tile_grid(cells: dict[str, TileCell], title: str) -> Markup:
-    """Every province as a square where it roughly lies; those without a cell are blank."""
-    parts = [
-        Markup(
-            '<svg class="tile-map" viewBox="0 0 {} {}" role="img" aria-labelledby="tiles-title">'
-            '<title id="tiles-title">{}</title>'
-        ).format(9 * TILE + 4, 8 * TILE + 4, title)
-    ]
-    for short, (r, c) in TILES.items():
-        x, y = 2 + c * TILE, 2 + r * TILE
-        cell = cells.get(short)
-        if cell is None:
-            parts.append(
-                Markup(
-                    '<g class="tile empty"><title>{}：无文件</title>'
-                    '<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="#f1f0ec"/>'
-                    '<text x="{}" y="{}">{}</text></g>'
-                ).format(short, x, y, TILE - 4, TILE - 4, x + TILE / 2 - 2, y + 26, short)
-            )
-            continue
-        body = Markup(
-            '<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="{}"/>'
-            '<text x="{}" y="{}" fill="{}">{}</text>'
-            '<text class="v" x="{}" y="{}" fill="{}">{}</text>'
-        ).format(
-            x, y, TILE - 4, TILE - 4, cell.fill, x + TILE / 2 - 2, y + 24, cell.ink, short,
-            x + TILE / 2 - 2, y + 44, cell.ink, cell.value,
-        )  # fmt: skip
-        if cell.href:
-            parts.append(
-                Markup('<a class="tile" href="{}"><title>{}</title>{}</a>').format(
-                    cell.href, cell.label, body
-                )
-            )
-        else:
-            parts.append(Markup('<g class="tile"><title>{}</title>{}</g>').format(cell.label, body))
-    parts.append(Markup("</svg>"))
-    return Markup("").join(parts)
+# -- the trend's province tiles --------------------------------------------------------------
 
 
 def province_tiles(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow], str]) -> Markup:
@@ -409,142 +364,69 @@ def province_tiles(trend: Trend, per: str, href: Callable[[SeriesTrend, TrendRow
     return tile_grid(cells, f"各省份（{PER_UNITS[per]}）")
 
 
-# -- diffusion: first years on the tiles, the adoption curve -----------------------------------
+# -- the adoption curve of a diffusion --------------------------------------------------------
 
-#: Viridis at eight steps: ordered dark to light, told apart with every common colour-vision
-#: deficiency and in greyscale; each tile also prints its year, so colour is never the only cue.
-VIRIDIS = ("#440154", "#46327e", "#365c8d", "#277f8e", "#1fa187", "#4ac16d", "#a0da39",
-           "#fde725")  # fmt: skip
-#: A province whose matching documents have no year.
-UNDATED_FILL = "#d9d4c7"
+#: The width of a year's bar on a phone (about 270 pixels of plot at 390 px) is at most this
+#: share of the space between two years, so bars never touch.
+PHONE_PLOT, BAR_SHARE, BAR_MAX = 270, 0.6, 16.0
+NEW_FILL = "#9ecae1"
 
 
-@dataclass(frozen=True)
-class YearClass:
-    """One colour of the first-year map: the years it covers."""
-
-    low: int
-    high: int
-    fill: str
-    ink: str
-
-    @property
-    def label(self) -> str:
-        return str(self.low) if self.low == self.high else f"{self.low}–{self.high}"
+def adoption_years(result: Diffusion) -> tuple[int, int] | None:
+    """The first and last year of the adoption curve's axis: from the year the first region
+    took the query up to the year the last one did (every year between has a point); None
+    when no region has a dated match."""
+    if not result.adoption:
+        return None
+    return result.adoption[0].year, result.adoption[-1].year
 
 
-def year_classes(low: int, high: int) -> list[YearClass]:
-    """At most eight colours, earliest darkest, each covering an equal run of years."""
-    span = high - low + 1
-    steps = min(span, len(VIRIDIS))
-    out = []
-    for k in range(steps):
-        first = low + span * k // steps
-        last = low + span * (k + 1) // steps - 1
-        # Spread the classes over the whole palette: two classes are its two ends.
-        fill = VIRIDIS[round(k * (len(VIRIDIS) - 1) / max(steps - 1, 1))]
-        ink = "#ffffff" if fill in VIRIDIS[:4] else "#1f2328"
-        out.append(YearClass(first, last, fill, ink))
-    return out
+def bar_width(years: int) -> float:
+    """Pixels across a year's bar of new regions, so bars do not touch even on a phone."""
+    room = PHONE_PLOT * (100 - 2 * PAD) / 100 / max(years - 1, 1)
+    return round(max(2.0, min(BAR_MAX, room * BAR_SHARE)), 1)
 
 
-def first_year_tiles(result: Diffusion, href: Callable[[RegionFirst], str]) -> Markup:
-    """One tile per province, coloured by the first year one of its documents matched."""
-    rows = {s: r for r in result.regions if r.path and (s := tile_short(r.path[0]))}
-    years = [r.first_year for r in rows.values() if r.first_year is not None]
-    if not rows:
-        return Markup("")
-    classes = year_classes(min(years), max(years)) if years else []
-    cells = {}
-    for short, r in rows.items():
-        label = f"{r.region}：{r.documents} 份文件，{r.paragraphs} 段"
-        if r.first_year is None:
-            cells[short] = TileCell(UNDATED_FILL, "#1f2328", "无年份", label + "（均无年份）")
-            continue
-        c = next(c for c in classes if c.low <= r.first_year <= c.high)
-        label += f"；最早 {r.first_year} 年：{r.first_title or r.first_doc_id}"
-        cells[short] = TileCell(c.fill, c.ink, str(r.first_year), label, href(r))
-    return tile_grid(cells, "各省份首次出现的年份")
-
-
-def year_legend(result: Diffusion) -> Markup:
-    """The colours of first_year_tiles with the years each stands for."""
-    years = [r.first_year for r in result.regions if r.path and r.first_year is not None]
-    if not years:
-        return Markup("")
-    items = [
-        Markup(
-            '<li><svg class="swatch" viewBox="0 0 18 14" width="18" height="14" aria-hidden="true">'
-            '<rect width="18" height="14" rx="2" fill="{}"/></svg> {}</li>'
-        ).format(c.fill, c.label)
-        for c in year_classes(min(years), max(years))
-    ]
-    return Markup('<ul class="year-legend" aria-label="图例：颜色与年份">{}</ul>').format(
-        Markup("").join(items)
-    )
-
-
-def adoption_curve(result: Diffusion) -> Markup:
-    """Regions so far per year as a line, each year's new regions as a bar under it."""
+def adoption_curve(result: Diffusion, href: Callable[[AdoptionYear], str | None]) -> Markup:
+    """Regions so far per year as a line over adoption_years(), each year's new regions as a
+    bar under it; a year with new regions links to `href`. Drawn as line_chart is, in CSS
+    pixels at every screen width."""
     curve = result.adoption
-    if not curve:
+    if adoption_years(result) is None:
         return Markup("")
-    top, step = nice_top(curve[-1].regions_so_far)
-    # A drawing of its own size, scaled to the page by its viewBox.
-    W, H = 760, 320
-    LEFT, RIGHT, TOP, BOTTOM = 58, 16, 14, 34
-    plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
+    years = [a.year for a in curve]
+    top, step = nice_top(curve[-1].regions_so_far, whole=True)
+    st = Style(COLOURS[0], "circle", "")
 
     def x(i: int) -> float:
-        return LEFT + (plot_w * i / (len(curve) - 1) if len(curve) > 1 else plot_w / 2)
+        return x_percent(i, len(years))
 
-    def y(v: float) -> float:
-        return TOP + plot_h - plot_h * v / top
-
-    parts = [
-        Markup(
-            '<svg class="trend-chart adoption-chart" viewBox="0 0 {} {}" role="img" '
-            'aria-labelledby="adoption-title"><title id="adoption-title">累计采纳的地区数</title>'
-        ).format(W, H)
-    ]
-    for k in range(round(top / step) + 1):
-        v = step * k
-        parts.append(
-            Markup(
-                '<line class="grid" x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}"/>'
-                '<text class="ytick" x="{}" y="{:.1f}">{}</text>'
-            ).format(LEFT, y(v), W - RIGHT, y(v), LEFT - 6, y(v) + 4, f"{v:g}")
-        )
-    every = next((s for s in (1, 2, 5, 10, 20, 50) if len(curve) / s <= 14), 100)
-    bar = max(2.0, min(24.0, plot_w / max(len(curve), 1) * 0.5))
+    parts = _frame(years, top, step, "none", "adoption", "各年份累计出现过的地区数", {st.shape})
+    bar = bar_width(len(years))
     for i, a in enumerate(curve):
-        if a.year % every == 0 or len(curve) <= 14:
-            tick = Markup('<text class="xtick" x="{:.1f}" y="{}">{}</text>')
-            parts.append(tick.format(x(i), H - 12, a.year))
         if a.new_regions:
+            y = _y(a.new_regions, top)
+            # Placed in percent and centred in pixels: a bar keeps its width at every size.
             parts.append(
                 Markup(
-                    '<rect class="new-regions" x="{:.1f}" y="{:.1f}" width="{:.1f}" '
-                    'height="{:.1f}" fill="#9ecae1"/>'
-                ).format(x(i) - bar / 2, y(a.new_regions), bar, TOP + plot_h - y(a.new_regions))
+                    '<rect class="new-regions" x="{:.2f}%" y="{:.1f}" width="{}" height="{:.1f}" '
+                    'transform="translate({} 0)" fill="{}"/>'
+                ).format(x(i), y, bar, H - BOTTOM - y, -bar / 2, NEW_FILL)
             )
-    points = " ".join(f"{x(i):.1f},{y(a.regions_so_far):.1f}" for i, a in enumerate(curve))
-    if len(curve) > 1:
-        parts.append(
-            Markup('<polyline points="{}" fill="none" stroke="{}" stroke-width="2.2"/>').format(
-                points, COLOURS[0]
-            )
-        )
+    points = [f"{x(i) * 10:.1f},{_y(a.regions_so_far, top):.1f}" for i, a in enumerate(curve)]
+    parts.append(_lines([_polyline(points, st.colour, st.dash)] if len(curve) > 1 else []))
     for i, a in enumerate(curve):
         label = f"{a.year}年：新增 {a.new_regions} 个，累计 {a.regions_so_far} 个"
-        parts.append(
-            Markup('<g class="point" data-year="{}"><title>{}</title>{}</g>').format(
-                a.year, label, marker("circle", x(i), y(a.regions_so_far), COLOURS[0])
+        y = _y(a.regions_so_far, top)
+        target = href(a) if a.new_regions else None
+        if target:
+            data = Markup(' data-year="{}" data-new-regions="{}"').format(a.year, a.new_regions)
+            parts.append(_linked_point(target, data, label, x(i), y, _place(st, x(i), y)))
+        else:
+            parts.append(
+                Markup('<g class="point zero" data-year="{}"><title>{}</title>{}</g>').format(
+                    a.year, label, _place(st, x(i), y, zero=True)
+                )
             )
-        )
-    parts.append(
-        Markup('<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/></svg>').format(
-            LEFT, TOP + plot_h, W - RIGHT, TOP + plot_h
-        )
-    )
+    parts.append(_close())
     return Markup("").join(parts)

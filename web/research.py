@@ -13,13 +13,21 @@ from dataclasses import dataclass, replace
 from flask import Blueprint, render_template, request, url_for
 
 from govsearch.indexer import QueryError
-from govsearch.search import DIFFUSION_BY, KWIC_SORTS, Concordance, Diffusion, RegionFirst
+from govsearch.search import (
+    DIFFUSION_BY,
+    KWIC_SORTS,
+    AdoptionYear,
+    Concordance,
+    Diffusion,
+    RegionFirst,
+)
 from govsearch.search import diffusion as spread
 from govsearch.search import kwic as concordance
 
 from . import public
-from .chart import adoption_curve, first_year_tiles, year_legend
+from .chart import adoption_curve
 from .params import SearchParams, parse_search_args
+from .tiles import first_year_tiles, year_legend
 from .views import current_index
 
 pages = Blueprint("research", __name__)
@@ -137,6 +145,12 @@ def first_document_href(q: str):
     return href
 
 
+def adopted_anchor(a: AdoptionYear) -> str:
+    """Where a year of the adoption curve leads: the table's first row of the regions new
+    that year (the template gives it this id)."""
+    return f"#adopted-{a.year}"
+
+
 @pages.get("/diffusion")
 def diffusion_page():
     params = parse_diffusion_args(request.args)
@@ -148,7 +162,7 @@ def diffusion_page():
     return render_template(
         "diffusion.html", params=params, result=result, href=href, BY_LABELS=BY_LABELS,
         tiles=first_year_tiles(provinces, href), legend=year_legend(provinces),
-        curve=adoption_curve(result),
+        curve=adoption_curve(result, adopted_anchor),
     )  # fmt: skip
 
 
