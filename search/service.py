@@ -26,7 +26,8 @@ from .folding import Folded, fold
 from .grouping import PER_DOC, group_page
 from .hits import document_of, page_hits, paragraphs, parse_paragraph_id
 from .index import Index, reader_of
-from .query import Node, Term, build_query, parse_query, positive_terms
+from .patterns import resolved
+from .query import Node, Pattern, Term, build_query, parse_query, positive_terms
 from .rank import Ranker
 from .results import Document, Explanation, Hit, IndexStats, SearchResult
 from .suggest import query_suggestions
@@ -49,7 +50,9 @@ class _Query:
         self.folding: Folded | None = fold(self.reader, self.matched) if collapse else None
         self.kept = self.folding.kept if self.folding is not None else self.matched
         self.terms = positive_terms(self.node)
-        self.ranker = Ranker(self.reader, self.terms, self.kept)
+        # A pattern ranks as the strings it matched, as if they had been typed.
+        units = resolved(self.reader, self.terms, self.evaluator.pattern) if self.kept.size else []
+        self.ranker = Ranker(self.reader, units, self.kept)
         self.collapse = collapse
 
     def ranked(self, sort: str, n: int | None) -> list[int]:
@@ -67,6 +70,14 @@ class _Query:
         return query_suggestions(
             self.reader, self.evaluator, self.text, with_filters, self.collapse
         )
+
+
+def _shown(t) -> str:
+    if isinstance(t, Term):
+        return t.text
+    if isinstance(t, Pattern):
+        return f"/{t.text}/" if t.regex else t.text
+    return " ".join(t.parts)
 
 
 def _check_page(sort: str, offset: int = 0, limit: int | None = None) -> None:
@@ -125,7 +136,7 @@ def search(
         facets=facet_counts(q.reader, q.kept) if facets else {},
         sort=sort,
         seconds=round(time.perf_counter() - started, 4),
-        terms=[t.text if isinstance(t, Term) else " ".join(t.parts) for t in q.terms],
+        terms=[_shown(t) for t in q.terms],
         suggestions=q.suggestions(),
         group=group,
         listed=listed,
