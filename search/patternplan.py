@@ -248,10 +248,19 @@ def _char_class(items) -> _Info:
 
 
 def _analyse(seq) -> _Info:
-    result = _exact([""])
+    # Consecutive parts with known strings are joined first (长, 制 → 长制): their pairs are
+    # what the index can look up; only then is the run joined to what came before.
+    before: _Info | None = None
+    run = _exact([""])
     for op, av in seq:
-        result = _concat(result, _node(op, av))
-    return result
+        x = _node(op, av)
+        if run.exact is not None and x.exact is not None:
+            if len(run.exact) * len(x.exact) <= MAX_EXACT:
+                run = _concat(run, x)
+                continue
+        before = run if before is None else _concat(before, run)
+        run = x
+    return run if before is None else _concat(before, run)
 
 
 def _node(op, av) -> _Info:
@@ -268,7 +277,7 @@ def _node(op, av) -> _Info:
         inner = _analyse(sub)
         # What a positive lookahead or lookbehind sees must be in the paragraph too.
         need = inner.need if op is sre.ASSERT else ANYTHING
-        return _Info(True, frozenset([""]), frozenset(), frozenset(), need, pure=False)
+        return _Info(True, None, frozenset(), frozenset(), need, pure=False)
     if op is sre.SUBPATTERN:
         return _analyse(av[3])
     if op is sre.ATOMIC_GROUP:

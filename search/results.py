@@ -205,6 +205,9 @@ class Clause:
     negated: bool
     paragraphs: int
     words: list[str]
+    #: For a wildcard or regular expression: how it was answered (the strings every match
+    #: contains, how many paragraphs were read, or that every paragraph was).
+    plan: str | None = None
 
 
 @dataclass(frozen=True)
