@@ -24,7 +24,8 @@ from govsearch.indexer import IndexReader, QueryError, UsageError
 from .evaluate import Evaluator
 from .folding import fold
 from .index import Index, reader_of
-from .query import Phrase, Term, build_query, make_field, positive_terms, term_pattern
+from .patterns import matcher
+from .query import Pattern, Phrase, Term, build_query, make_field, positive_terms, term_pattern
 from .results import JSON_SCHEMA_VERSION
 from .vocabulary import check_filter_values
 
@@ -301,22 +302,43 @@ def _matching(reader: IndexReader, node, in_scope: np.ndarray | None, collapse: 
     return matched
 
 
-def _counter(terms: list[Term | Phrase]) -> Callable[[str], int] | None:
-    """Occurrences in a normalised paragraph: left to right, the longest term at each place,
-    never overlapping (as `grep -o` and str.count count)."""
+def _counter(
+    reader: IndexReader, terms: list[Term | Phrase | Pattern]
+) -> Callable[[list[str]], int] | None:
+    """Occurrences in a document's matching paragraphs (normalised): left to right, the longest
+    term at each place, never overlapping (as `grep -o` and str.count count); a pattern's
+    matches as its highlights mark them."""
     if not terms:
         return None
     if len(terms) == 1 and isinstance(terms[0], Term):
         needle = terms[0].text
-        return lambda norm: norm.count(needle)
+        # NUL never occurs in a term: joined, the paragraphs are counted in one call.
+        return lambda parts: "\0".join(parts).count(needle)
 
     def length(t: Term | Phrase) -> int:
         return len(t.text) if isinstance(t, Term) else sum(map(len, t.parts))
 
     unique = list(dict.fromkeys(terms))
-    patterns = [term_pattern(t).pattern for t in sorted(unique, key=length, reverse=True)]
-    regex = re.compile("|".join(patterns))
-    return lambda norm: sum(1 for _ in regex.finditer(norm))
+    literal = [t for t in unique if not isinstance(t, Pattern)]
+    patterns = [matcher(reader, t) for t in unique if isinstance(t, Pattern)]
+    patterns_ = [term_pattern(t).pattern for t in sorted(literal, key=length, reverse=True)]
+    regex = re.compile("|".join(patterns_)) if patterns_ else None
+    if not patterns:
+        return lambda parts: sum(1 for _ in regex.finditer("\0".join(parts)))  # type: ignore[union-attr]
+
+    def count(parts: list[str]) -> int:
+        total = 0
+        for norm in parts:  # a pattern is matched in each paragraph alone
+            found = [m.span() for m in regex.finditer(norm)] if regex is not None else []
+            for m in patterns:
+                found.extend(m.spans(norm))
+            end = -1
+            for s, e in sorted(found, key=lambda se: (se[0], -se[1])):
+                if s >= end:
+                    total, end = total + 1, e
+        return total
+
+    return count
 
 
 @dataclass
@@ -325,15 +347,15 @@ class _Pending:
     node: object
     #: The matching paragraph ids (sorted).
     pids: np.ndarray
-    count: Callable[[str], int] | None
+    count: Callable[[list[str]], int] | None
     occurrences: Counter
 
 
 def _count_batch(reader: IndexReader, batch: list[_Pending]) -> None:
     """Fill each pending series' per-document occurrences with one pass over the text.
 
-    A series' matching paragraphs of one document are joined with NUL (never inside a term)
-    and counted in one call, so the Python work grows with documents, not paragraphs.
+    A series' matching paragraphs of one document are counted in one call (terms: joined
+    with NUL, never inside a term), so the Python work grows with documents, not paragraphs.
     """
     owners: dict[int, list[int]] = {}
     for n, p in enumerate(batch):
@@ -349,7 +371,7 @@ def _count_batch(reader: IndexReader, batch: list[_Pending]) -> None:
     def flush() -> None:
         for n, parts in texts.items():
             p = batch[n]
-            p.occurrences[current] += p.count("\0".join(parts))  # type: ignore[misc]
+            p.occurrences[current] += p.count(parts)  # type: ignore[misc]
         texts.clear()
 
     for pid, norm in reader.iter_norms(sorted(owners)):
@@ -438,12 +460,15 @@ def trend(
     region: str | None = None,
     count_copies: bool = False,
     max_series: int = MAX_SERIES,
+    variants: int | None = None,
 ) -> Trend:
     """Count each series (a query, or `label=QUERY`) in every bucket of `by`.
 
     Every bucket of the scope is present for every series, zeros included; with `by` year
     alone, every year from the first to the last. `year` and `region` narrow the scope as
-    --year and --region narrow a search.
+    --year and --region narrow a search. With `variants=N`, a series holding a wildcard or a
+    regular expression becomes the N variants it matched most (search/variants.py), each a
+    series of its own.
     """
     started = time.perf_counter()
     by = tuple(by) or ("year",)
@@ -455,6 +480,10 @@ def trend(
     series, warnings = _unique_series(queries)
     if not series:
         raise UsageError("no series to count: give one or more queries, e.g. 河长制 湖长制")
+    if variants is not None:
+        expanded, notes = _expand(index, series, variants, year, region)
+        series, repeated = _unique_series(expanded)
+        warnings += notes + repeated
     if len(series) > max_series:
         raise UsageError(
             f"{len(series)} series; the limit is {max_series} per run: split them into several runs"
@@ -479,7 +508,7 @@ def trend(
     held = 0
     for s, node in zip(series, nodes, strict=True):
         pids = _matching(reader, node, in_scope, collapse=not count_copies)
-        batch.append(_Pending(s, node, pids, _counter(positive_terms(node)), Counter()))
+        batch.append(_Pending(s, node, pids, _counter(reader, positive_terms(node)), Counter()))
         held += len(pids)
         if held >= BATCH_PIDS or len(batch) >= BATCH_SERIES:
             results.extend(_finish(reader, scope, batch))
@@ -501,6 +530,30 @@ def trend(
         warnings=warnings,
         seconds=round(time.perf_counter() - started, 4),
     )
+
+
+def _expand(
+    index, series: list[Series], n: int, year: str | None, region: str | None
+) -> tuple[list[Series], list[str]]:
+    """Each series with a pattern replaced by its n largest variants (in the same scope)."""
+    from .variants import variants as list_variants
+
+    if n < 1:
+        raise UsageError("--variants must be 1 or more")
+    out, notes = [], []
+    for s in series:
+        if not any(isinstance(t, Pattern) for t in positive_terms(_parse(s))):
+            out.append(s)
+            continue
+        try:
+            found = list_variants(index, s.query, year=year, region=region, top=n)
+        except QueryError as exc:
+            raise QueryError(f"series {s.label!r}: {exc}") from None
+        if not found.variants:
+            notes.append(f"series {s.label!r}: the pattern matched nothing; counted as it is")
+            out.append(s)
+        out.extend(Series(v.text, v.query) for v in found.variants)
+    return out, notes
 
 
 def _parse(s: Series):
