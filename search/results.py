@@ -101,6 +101,9 @@ class SearchResult:
     listed: int | None = None
     #: Grouped: doc_id → its matching paragraphs not listed, for the documents on this page.
     folded: dict[str, int] = field(default_factory=dict)
+    #: For a query with one wildcard or regular expression: the strings it matched most, each
+    #: with the query that searches for it and that query's counts (search/variants.py).
+    variants: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The JSON object of `govsearch search --format json` and /api/search."""
@@ -119,6 +122,7 @@ class SearchResult:
                 if self.group
                 else {}
             ),
+            **({"variants": [asdict(v) for v in self.variants]} if self.variants else {}),
         }
 
 

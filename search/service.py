@@ -31,10 +31,13 @@ from .query import Node, Pattern, Term, build_query, parse_query, positive_terms
 from .rank import Ranker
 from .results import Document, Explanation, Hit, IndexStats, SearchResult
 from .suggest import query_suggestions
+from .variants import variant_rows
 from .vocabulary import check_filter_values
 
 SORTS = ("relevance", "year")
 GROUPS = (None, "doc")
+#: Variants of a pattern listed beside its hits (the web page's "匹配到的词" facet).
+FACET_VARIANTS = 12
 
 
 class _Query:
@@ -62,6 +65,15 @@ class _Query:
     def hits(self, page: list[int]) -> list[Hit]:
         copies = self.folding.copies_of(page) if self.folding is not None else {}
         return page_hits(self.reader, page, self.terms, self.ranker.scores, copies)
+
+    def variants(self) -> list:
+        """The pattern's most frequent variants among the hits, when the query has one."""
+        if sum(isinstance(t, Pattern) for t in dict.fromkeys(self.terms)) != 1:
+            return []
+        rows, _distinct, _notes = variant_rows(
+            self.reader, self.evaluator, self.node, self.kept, text=self.text, top=FACET_VARIANTS
+        )
+        return rows
 
     def suggestions(self):
         def with_filters(text: str) -> Node:
@@ -141,6 +153,7 @@ def search(
         group=group,
         listed=listed,
         folded=folded,
+        variants=q.variants() if facets else [],
     )
 
 
