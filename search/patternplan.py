@@ -31,8 +31,10 @@ from govsearch.indexer.textnorm import normalize
 MAX_REGEX = 200
 #: Characters a `*` between two characters of a wildcard stands for, at most.
 MAX_STAR = 8
-#: A wildcard's `?`: a letter, digit or Han character (what str.isalnum accepts).
+#: A wildcard's `?`: a letter, digit or Han character (what str.isalnum accepts), in re syntax
+#: and as `regex` runs it.
 WORD_CHAR = r"[^\W_]"
+RUN_WORD_CHAR = r"[\p{L}\p{N}]"
 #: Strings an analysed node may stand for before only their first and last characters are kept.
 MAX_EXACT = 64
 #: Boundary pairs (last character × first character) tried where two parts meet.
@@ -334,43 +336,46 @@ def _check(source: str, tree) -> None:
             )
 
 
-def _matches_newline(op, av, flags: int) -> bool:
-    """Whether a one-character node can match "\\n" (the separator of batched paragraphs)."""
-    if op is sre.LITERAL:
-        return av == 10
-    if op is sre.NOT_LITERAL:
-        return av != 10
-    if op is sre.ANY:
-        return bool(flags & re.DOTALL)
-    if op is sre.IN:
-        negate = any(o is sre.NEGATE for o, _a in av)
-        hit = False
-        for o, a in av:
-            if o is sre.LITERAL and a == 10 or o is sre.RANGE and a[0] <= 10 <= a[1]:
-                hit = True
-            elif o is sre.CATEGORY and a in (
-                sre.CATEGORY_SPACE, sre.CATEGORY_NOT_WORD, sre.CATEGORY_NOT_DIGIT,
-                sre.CATEGORY_LINEBREAK, sre.CATEGORY_UNI_SPACE, sre.CATEGORY_UNI_NOT_WORD,
-                sre.CATEGORY_UNI_NOT_DIGIT, sre.CATEGORY_UNI_LINEBREAK,
-            ):  # fmt: skip
-                hit = True
-        return hit != negate
-    return False
+#: Characters tried, in order, to join paragraphs for one call of the expression.
+SEPARATORS = ("\n", "\x00", "\x1f", "\uffff", "。", ",")
+_ONE_CHAR = (sre.LITERAL, sre.NOT_LITERAL, sre.ANY, sre.IN)
+_LINE_ANCHORS = (sre.AT_BEGINNING, sre.AT_END)
 
 
-def _batchable(tree, flags: int) -> bool:
-    """Whether matching paragraphs joined by "\\n" finds exactly what matching each alone does:
-    no anchor or lookaround (they would see the neighbours) and nothing that matches "\\n"."""
-    for op, av, _inside in _walk(tree):
-        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
-            if op is sre.AT and av in (sre.AT_BOUNDARY, sre.AT_NON_BOUNDARY):
-                continue  # "\n" is no word character: a boundary there is one at the end too
-            return False
-        if op is sre.SUBPATTERN and av[1] & re.DOTALL:
-            return False
-        if _matches_newline(op, av, flags):
-            return False
-    return True
+def _can_match(op, av, state, ch: str) -> bool:
+    """Whether a one-character node matches `ch` (compiled alone, flags as in the expression)."""
+    from re import _compiler as sre_compile
+
+    node = sre_parse.SubPattern(state, [(op, av)])
+    return sre_compile.compile(node, state.flags).fullmatch(ch) is not None
+
+
+def batch_separator(tree) -> str | None:
+    """A character to join paragraphs with so that matching the joined text finds exactly what
+    matching each paragraph alone does, or None.
+
+    The expression must not be able to match the separator (so no match spans two paragraphs),
+    nor look past it: no lookaround and no \\A or \\Z. ^ and $ are allowed with "\\n", the
+    text then matched with MULTILINE (a paragraph holding "\\n" is matched alone). \\b and \\B
+    see a separator as they see the end of the text: it is no word character.
+    """
+    nodes = list(_walk(tree))
+    anchored = False
+    for op, av, _inside in nodes:
+        if op in (sre.ASSERT, sre.ASSERT_NOT, sre.GROUPREF, sre.GROUPREF_EXISTS):
+            return None
+        if op is sre.AT:
+            if av in _LINE_ANCHORS:
+                anchored = True
+            elif av not in (sre.AT_BOUNDARY, sre.AT_NON_BOUNDARY):
+                return None
+        if op is sre.SUBPATTERN and (av[1] | av[2]) & (re.DOTALL | re.MULTILINE):
+            return None  # a local flag: compiled alone, its characters would not see it
+    one = [(op, av) for op, av, _i in nodes if op in _ONE_CHAR]
+    for sep in SEPARATORS[:1] if anchored else SEPARATORS:
+        if not any(_can_match(op, av, tree.state, sep) for op, av in one):
+            return sep
+    return None
 
 
 # -- the plan --------------------------------------------------------------------------------
@@ -393,21 +398,28 @@ class Plan:
     #: When the matched strings are known and nothing else decides a match: a paragraph
     #: matches exactly when it holds one of them (no text needs reading).
     exact: frozenset[str] | None
-    #: Paragraphs may be matched joined by "\n" (see _batchable).
-    batchable: bool
+    #: The character paragraphs may be joined with for one call (see batch_separator), or None.
+    separator: str | None
+    #: The expression as the `regex` module runs it (a wildcard's ? as [\\p{L}\\p{N}]).
+    run: str = ""
 
     def compiled(self):
-        """The compiled expression: `re` for wildcards, `regex` (with a time limit) for /…/."""
-        return _compile(self.expression, self.regex)
+        """The expression compiled by `regex` (whose matching takes a time limit)."""
+        return _compile(self.run or self.expression, 0)
+
+    def batch_compiled(self):
+        """The expression for paragraphs joined by the separator (^ and $ at each one)."""
+        return _compile(self.run or self.expression, MULTILINE if self.separator == "\n" else 0)
+
+
+MULTILINE = 8
 
 
 @lru_cache(maxsize=512)
-def _compile(expression: str, use_regex: bool):
-    if use_regex:
-        import regex
+def _compile(expression: str, multiline: int):
+    import regex
 
-        return regex.compile(expression, regex.VERSION0)
-    return re.compile(expression)
+    return regex.compile(expression, regex.VERSION0 | (regex.MULTILINE if multiline else 0))
 
 
 def is_wildcard(text: str) -> bool:
@@ -452,7 +464,10 @@ def wildcard_plan(text: str) -> Plan:
         trail_star=text.endswith("*"),
         need=info.need,
         exact=info.exact if info.pure else None,
-        batchable=True,
+        separator="\n",
+        # The same characters as [^\W_] in re (str.isalnum: Unicode letters and digits);
+        # `regex` finds the literal part first, re tries the class at every position.
+        run=expression.replace(WORD_CHAR, RUN_WORD_CHAR),
     )
 
 
@@ -530,7 +545,6 @@ def regex_plan(source: str) -> Plan:
             f"/{source}/ can match an empty string, so it would match every paragraph; make "
             "it need at least one character (河+ instead of 河*)"
         )
-    flags = tree.state.flags
     return Plan(
         source=source,
         regex=True,
@@ -539,5 +553,5 @@ def regex_plan(source: str) -> Plan:
         trail_star=False,
         need=info.need,
         exact=info.exact if info.pure else None,
-        batchable=_batchable(tree, flags),
+        separator=batch_separator(tree),
     )

@@ -37,7 +37,7 @@ from .query import Alternatives, Pattern, Phrase, Term, plan_of, term_pattern
 
 #: Seconds of matching a pattern may take over the whole index before the query is refused.
 TIME_LIMIT = 5.0
-#: Paragraphs matched in one call of the expression (joined by "\n", see Plan.batchable).
+#: Paragraphs matched in one call of the expression (joined, see Plan.separator).
 BATCH = 2048
 #: Below this many candidates, the remaining required strings are not looked up: reading the
 #: text is cheaper.
@@ -47,7 +47,7 @@ SKIP_FACTOR = 16
 #: Ranking treats a pattern as its RANK_STRINGS most frequent matched strings typed with OR,
 #: counted over at most RANK_SAMPLE of its paragraphs (evenly spaced).
 RANK_STRINGS = 32
-RANK_SAMPLE = 20_000
+RANK_SAMPLE = 2_000
 #: Characters the segmenter may put in one word with letters and digits (jieba's blocks):
 #: a window of these around a match is segmented as the whole paragraph would be.
 _BLOCK_EXTRA = frozenset("+#&._%-")
@@ -168,20 +168,47 @@ class Matcher:
                 self._seg = segmenter(builtin_dictionary())
         return self._seg
 
-    def core(self, norm: str, timeout: float | None = None) -> list[tuple[int, int]]:
-        """The expression's own matches, without the edge stars."""
-        if self.plan.regex:
-            found = self.compiled.finditer(norm, timeout=timeout)
-        else:
-            found = self.compiled.finditer(norm)
+    def core(
+        self, norm: str, timeout: float | None = None, first_only: bool = False
+    ) -> list[tuple[int, int]]:
+        """The expression's own matches, without the edge stars (the first one only)."""
         try:
-            return [m.span() for m in found]
+            if first_only:
+                found = self.compiled.search(norm, timeout=timeout)
+                return [found.span()] if found else []
+            return [m.span() for m in self.compiled.finditer(norm, timeout=timeout)]
+        except TimeoutError:
+            raise _timeout(self.plan) from None
+
+    def batch(
+        self, joined: str, starts: list[int], deadline: float, first_only: bool
+    ) -> dict[int, list[tuple[int, int]]]:
+        """Matches in paragraphs joined by the plan's separator (`starts`: where each begins),
+        by paragraph number, as offsets into the paragraph."""
+        rx = self.plan.batch_compiled()
+        out: dict[int, list[tuple[int, int]]] = {}
+        try:
+            if first_only:
+                pos = 0
+                while True:
+                    found = rx.search(joined, pos, timeout=max(deadline - time.monotonic(), 0))
+                    if found is None:
+                        return out
+                    s, e = found.span()
+                    k = bisect_right(starts, s) - 1
+                    out[k] = [(s - starts[k], e - starts[k])]
+                    pos = starts[k + 1]  # the next paragraph: this one is known to match
+            for found in rx.finditer(joined, timeout=max(deadline - time.monotonic(), 0)):
+                s, e = found.span()
+                k = bisect_right(starts, s) - 1
+                out.setdefault(k, []).append((s - starts[k], e - starts[k]))
+            return out
         except TimeoutError:
             raise _timeout(self.plan) from None
 
     def spans(self, norm: str, timeout: float | None = None) -> list[tuple[int, int]]:
         """Every match in a normalised text, as [start, end) offsets."""
-        if timeout is None and self.plan.regex:
+        if timeout is None:
             timeout = time_limit()
         found = self.core(norm, timeout)
         if found and (self.plan.lead_star or self.plan.trail_star):
@@ -222,10 +249,17 @@ def spans(
 
 
 def scan(
-    reader: IndexReader, m: Matcher, pids: np.ndarray, deadline: float, limit: float
+    reader: IndexReader,
+    m: Matcher,
+    pids: np.ndarray,
+    deadline: float,
+    limit: float,
+    first_only: bool = False,
 ) -> Iterator[tuple[int, str, list[tuple[int, int]]]]:
-    """(pid, normalised text, core matches) of the paragraphs among `pids` that match."""
+    """(pid, normalised text, core matches) of the paragraphs among `pids` that match; with
+    first_only, only each paragraph's first match (enough to know that it matches)."""
     plan = m.plan
+    sep = plan.separator
     ids = pids.tolist()
     for i in range(0, len(ids), BATCH):
         remaining = deadline - time.monotonic()
@@ -233,30 +267,37 @@ def scan(
             raise _timeout(plan, limit)
         chunk = ids[i : i + BATCH]
         norms = reader.norms(chunk)
-        if not plan.batchable:
-            for pid, norm in zip(chunk, norms, strict=True):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise _timeout(plan, limit)
-                found = m.core(norm, remaining if plan.regex else None)
-                if found:
-                    yield pid, norm, found
-            continue
-        # One call per batch: the expression cannot match "\n" nor look past it, so every
-        # match lies inside one paragraph and is the one matching it alone would find.
-        joined = "\n".join(norms)
-        starts = [0]
-        for norm in norms:
-            starts.append(starts[-1] + len(norm) + 1)
-        per: dict[int, list[tuple[int, int]]] = {}
-        for s, e in m.core(joined, remaining if plan.regex else None):
-            k = bisect_right(starts, s) - 1
-            per.setdefault(k, []).append((s - starts[k], e - starts[k]))
-        for k in sorted(per):
-            yield chunk[k], norms[k], per[k]
+        alone = [k for k, norm in enumerate(norms) if sep is None or "\n" in norm]
+        found: dict[int, list[tuple[int, int]]] = {}
+        for k in alone:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _timeout(plan, limit)
+            spans_ = m.core(norms[k], remaining, first_only)
+            if spans_:
+                found[k] = spans_
+        if sep is not None and len(alone) < len(norms):
+            # One call for the batch: the expression cannot match the separator nor look past
+            # it, so every match lies inside one paragraph and is the one matching it alone
+            # would find (see patternplan.batch_separator).
+            skip = set(alone)
+            parts = ["" if k in skip else norm for k, norm in enumerate(norms)]
+            joined = sep.join(parts)
+            starts = [0]
+            for part in parts:
+                starts.append(starts[-1] + len(part) + 1)
+            for k, spans_ in m.batch(joined, starts, deadline, first_only).items():
+                found[k] = spans_
+        for k in sorted(found):
+            yield chunk[k], norms[k], found[k]
 
 
 # -- candidates ------------------------------------------------------------------------------
+
+
+def estimate(reader: IndexReader, need: Need, cache: dict | None = None) -> float:
+    """Paragraphs a need's strings could be in, at most (from posting-list lengths alone)."""
+    return _estimate(reader, need, {} if cache is None else cache)
 
 
 def _estimate(reader: IndexReader, need: Need, cache: dict) -> float:
@@ -361,7 +402,7 @@ def _evaluate(reader: IndexReader, node: Pattern, term: Term_) -> tuple[np.ndarr
     pool = reader.all_pids() if found is None else found
     limit = time_limit()
     deadline = time.monotonic() + limit
-    matched = [pid for pid, _norm, _spans in scan(reader, m, pool, deadline, limit)]
+    matched = [pid for pid, _n, _s in scan(reader, m, pool, deadline, limit, first_only=True)]
     pids = np.array(matched, dtype=pidsets.PID)
     pair = _has_pair(plan.need)
     return pids, PatternPlan(describe(plan.need), int(pool.size), True, pair, int(pids.size))

@@ -26,7 +26,7 @@ from .folding import Folded, fold
 from .grouping import PER_DOC, group_page
 from .hits import document_of, page_hits, paragraphs, parse_paragraph_id
 from .index import Index, reader_of
-from .patterns import resolved
+from .patterns import ranking_strings, resolved
 from .query import Node, Pattern, Term, build_query, parse_query, positive_terms
 from .rank import Ranker
 from .results import Document, Explanation, Hit, IndexStats, SearchResult
@@ -67,12 +67,17 @@ class _Query:
         return page_hits(self.reader, page, self.terms, self.ranker.scores, copies)
 
     def variants(self) -> list:
-        """The pattern's most frequent variants among the hits, when the query has one."""
-        if sum(isinstance(t, Pattern) for t in dict.fromkeys(self.terms)) != 1:
+        """The variants to list beside the hits, when the query has one pattern: of the strings
+        ranking took for it (its most frequent, see patterns.ranking_strings), the ones whose
+        own searches find the most here."""
+        patterns = [t for t in dict.fromkeys(self.terms) if isinstance(t, Pattern)]
+        if len(patterns) != 1 or not self.kept.size:
             return []
+        strings = ranking_strings(self.reader, patterns[0], self.evaluator.pattern(patterns[0]))
         rows, _distinct, _notes = variant_rows(
-            self.reader, self.evaluator, self.node, self.kept, text=self.text, top=FACET_VARIANTS
-        )
+            self.reader, self.evaluator, self.node, self.kept, text=self.text,
+            top=FACET_VARIANTS, strings=list(strings),
+        )  # fmt: skip
         return rows
 
     def suggestions(self):

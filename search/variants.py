@@ -23,7 +23,8 @@ from .evaluate import Evaluator
 from .facets import facet_codes
 from .folding import fold
 from .index import Index, reader_of
-from .patterns import matched_strings
+from .patternplan import contains
+from .patterns import estimate, matched_strings
 from .query import (
     And,
     Node,
@@ -147,39 +148,53 @@ def variant_rows(
     text: str,
     min_count: int = 1,
     top: int | None = None,
+    strings: list[str] | None = None,
 ) -> tuple[list[Variant], int, list[str]]:
     """The variants of the query's pattern among `kept` (its folded matches): rows, the
-    number of distinct strings, and warnings. `text` is the query as typed."""
+    number of distinct strings, and warnings. `text` is the query as typed; `strings`, when
+    given, are the candidates (instead of every string the pattern matched in `kept`)."""
     pattern = the_pattern(node)
-    strings = matched_strings(reader, pattern, kept)
     warnings = []
-    ranked = sorted(strings.items(), key=lambda kv: (-kv[1], kv[0]))
-    if len(ranked) > MAX_VARIANTS:
-        warnings.append(
-            f"{len(ranked)} distinct strings matched; the {MAX_VARIANTS} most frequent are "
-            "counted: make the pattern more specific"
-        )
-        ranked = ranked[:MAX_VARIANTS]
-    numbers = reader.doc_numbers()
-    docs = reader.docs
-    codes, labels = facet_codes(reader, "province")
-    counted = [i for i, label in enumerate(labels) if label not in (None, "unknown", "全国")]
-    is_province = np.zeros(len(labels) + 1, dtype=bool)
-    is_province[counted] = True
+    if strings is None:
+        counts = matched_strings(reader, pattern, kept)
+        distinct = len(counts)
+        ranked = [t for t, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        if len(ranked) > MAX_VARIANTS:
+            warnings.append(
+                f"{len(ranked)} distinct strings matched; the {MAX_VARIANTS} most frequent are "
+                "counted: make the pattern more specific"
+            )
+            ranked = ranked[:MAX_VARIANTS]
+    else:
+        ranked, distinct = list(strings), len(strings)
     rows = []
-    for string, _n in ranked:
+    cache: dict = {}
+    bound = {t: estimate(reader, contains(t), cache) for t in ranked}
+    # Largest possible counts first (posting-list lengths bound them): once `top` rows are
+    # known and no remaining string can reach the last of them, the rest need no search.
+    for string in sorted(ranked, key=lambda t: (-bound[t], t)):
+        if top is not None and len(rows) >= top:
+            rows.sort(key=lambda r: (-r[3].size, r[0]))
+            if rows[top - 1][3].size > bound[string]:
+                break
         literal = literal_query(string)
         if literal is None:
             warnings.append(f"{string!r} cannot be written as a query; left out")
             continue
         alone = parse_query(literal)
         pids = fold(reader, evaluator.eval(replace_pattern(node, pattern, alone))).kept
-        if pids.size < min_count:
+        if pids.size < max(min_count, 1):
             continue
         rows.append((string, literal, alone, pids))
     rows.sort(key=lambda r: (-r[3].size, r[0]))
     if top is not None:
         rows = rows[:top]
+    numbers = reader.doc_numbers()
+    docs = reader.docs
+    codes, labels = facet_codes(reader, "province")
+    counted = [i for i, label in enumerate(labels) if label not in (None, "unknown", "全国")]
+    is_province = np.zeros(len(labels) + 1, dtype=bool)
+    is_province[counted] = True
     out = []
     for string, literal, alone, pids in rows:
         doc_ids = np.unique(numbers[pids])
@@ -199,7 +214,7 @@ def variant_rows(
                 provinces=int(np.count_nonzero(is_province[provinces])),
             )
         )
-    return out, len(strings), warnings
+    return out, distinct, warnings
 
 
 def variants(
