@@ -40,7 +40,7 @@ def explanation(
             kind, text = "pattern", f"/{leaf.text}/" if leaf.regex else leaf.text
             norm = pattern_plan(reader, leaf, evaluator.term).describe()
             plan, norm = norm, text
-            strings = ranking_strings(reader, leaf, evaluator.eval(leaf))
+            strings = ranking_strings(reader, leaf, evaluator.term)
             words = list(dict.fromkeys(w for s in strings for w in indexed_words(reader, s)))
         elif isinstance(leaf, Phrase):
             kind, text = "phrase", " ".join(leaf.parts)

@@ -45,7 +45,7 @@ VERIFY_DIRECTLY = 256
 #: A required string whose paragraphs outnumber the candidates this many times is not looked up.
 SKIP_FACTOR = 16
 #: Ranking treats a pattern as its RANK_STRINGS most frequent matched strings typed with OR,
-#: counted over at most RANK_SAMPLE of its paragraphs (evenly spaced).
+#: counted on at most RANK_SAMPLE of its paragraphs, evenly spaced.
 RANK_STRINGS = 32
 RANK_SAMPLE = 2_000
 #: Characters the segmenter may put in one word with letters and digits (jieba's blocks):
@@ -389,7 +389,11 @@ def _exact_strings(plan: Plan) -> list[str] | None:
     return sorted(plan.exact)
 
 
-def _evaluate(reader: IndexReader, node: Pattern, term: Term_) -> tuple[np.ndarray, PatternPlan]:
+def _evaluate(
+    reader: IndexReader, node: Pattern, term: Term_
+) -> tuple[np.ndarray, tuple[str, ...] | None, PatternPlan]:
+    """The matching paragraphs, the strings matched most (None when no text was read), and
+    how the pattern was answered."""
     m = matcher(reader, node)
     plan = m.plan
     exact = _exact_strings(plan)
@@ -397,15 +401,25 @@ def _evaluate(reader: IndexReader, node: Pattern, term: Term_) -> tuple[np.ndarr
         pids = pidsets.EMPTY
         for s in exact:
             pids = pidsets.union(pids, term(s))
-        return pids, PatternPlan(describe(plan.need), int(pids.size), False, True, int(pids.size))
+        info = PatternPlan(describe(plan.need), int(pids.size), False, True, int(pids.size))
+        return pids, None, info
     found = candidates(reader, plan.need, term)
     pool = reader.all_pids() if found is None else found
     limit = time_limit()
     deadline = time.monotonic() + limit
-    matched = [pid for pid, _n, _s in scan(reader, m, pool, deadline, limit, first_only=True)]
+    # What ranking takes for the pattern is counted on the way, in every k-th candidate.
+    sampled = set(pool[:: max(1, -(-pool.size // RANK_SAMPLE))].tolist())
+    matched, counts = [], Counter()
+    for pid, norm, _first in scan(reader, m, pool, deadline, limit, first_only=True):
+        matched.append(pid)
+        if pid in sampled:
+            remaining = max(deadline - time.monotonic(), 0.0)
+            counts.update({norm[s:e] for s, e in m.spans(norm, remaining)})
     pids = np.array(matched, dtype=pidsets.PID)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:RANK_STRINGS]
     pair = _has_pair(plan.need)
-    return pids, PatternPlan(describe(plan.need), int(pool.size), True, pair, int(pids.size))
+    info = PatternPlan(describe(plan.need), int(pool.size), True, pair, int(pids.size))
+    return pids, tuple(text for text, _n in ranked), info
 
 
 def _has_pair(need: Need) -> bool:
@@ -418,15 +432,19 @@ def _has_pair(need: Need) -> bool:
     return False
 
 
+def _answer(reader: IndexReader, node: Pattern, term: Term_):
+    key = ("pattern", node.regex, node.text)
+    return reader.cached_query(key, lambda: _evaluate(reader, node, term)[:2])
+
+
 def pattern_pids(reader: IndexReader, node: Pattern, term: Term_) -> np.ndarray:
     """The sorted paragraph ids whose normalised text the pattern matches (cached)."""
-    key = ("pattern", node.regex, node.text)
-    return reader.cached_query(key, lambda: _evaluate(reader, node, term)[0])
+    return _answer(reader, node, term)[0]
 
 
 def pattern_plan(reader: IndexReader, node: Pattern, term: Term_) -> PatternPlan:
     """How the pattern is answered on this index (runs it)."""
-    return _evaluate(reader, node, term)[1]
+    return _evaluate(reader, node, term)[2]
 
 
 # -- what a pattern matched ------------------------------------------------------------------
@@ -446,14 +464,19 @@ def matched_strings(
     return counts
 
 
-def ranking_strings(reader: IndexReader, node: Pattern, pids: np.ndarray) -> tuple[str, ...]:
-    """The strings ranking treats as typed for a pattern: its most frequent matched strings."""
+def ranking_strings(reader: IndexReader, node: Pattern, term: Term_) -> tuple[str, ...]:
+    """The strings ranking treats as typed for a pattern: the RANK_STRINGS it matched in the
+    most paragraphs, of at most RANK_SAMPLE evenly spaced ones (of its candidates, counted
+    while answering it; of its matches when that read no text)."""
+    pids, strings = _answer(reader, node, term)
+    if strings is not None:
+        return strings
 
     def make() -> tuple[str, ...]:
         sample = pids
         if pids.size > RANK_SAMPLE:
-            sample = pids[np.linspace(0, pids.size - 1, RANK_SAMPLE).astype(np.int64)]
-        counts = matched_strings(reader, node, np.unique(sample))
+            sample = np.unique(pids[np.linspace(0, pids.size - 1, RANK_SAMPLE).astype(np.int64)])
+        counts = matched_strings(reader, node, sample)
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         return tuple(text for text, _n in ranked[:RANK_STRINGS])
 
@@ -461,16 +484,13 @@ def ranking_strings(reader: IndexReader, node: Pattern, pids: np.ndarray) -> tup
 
 
 def resolved(
-    reader: IndexReader, units: list[Term | Phrase | Pattern], matched_of: Callable
+    reader: IndexReader, units: list[Term | Phrase | Pattern], term: Term_
 ) -> list[Term | Phrase | Alternatives]:
-    """Query units with each pattern replaced by the strings it matched (for ranking).
-
-    `matched_of(node)` gives a pattern's matching paragraph ids.
-    """
+    """Query units with each pattern replaced by the strings it matched (for ranking)."""
     out: list[Term | Phrase | Alternatives] = []
     for unit in units:
         if isinstance(unit, Pattern):
-            out.append(Alternatives(ranking_strings(reader, unit, matched_of(unit))))
+            out.append(Alternatives(ranking_strings(reader, unit, term)))
         else:
             out.append(unit)
     return out

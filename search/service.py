@@ -54,7 +54,7 @@ class _Query:
         self.kept = self.folding.kept if self.folding is not None else self.matched
         self.terms = positive_terms(self.node)
         # A pattern ranks as the strings it matched, as if they had been typed.
-        units = resolved(self.reader, self.terms, self.evaluator.pattern) if self.kept.size else []
+        units = resolved(self.reader, self.terms, self.evaluator.term) if self.kept.size else []
         self.ranker = Ranker(self.reader, units, self.kept)
         self.collapse = collapse
 
@@ -73,10 +73,10 @@ class _Query:
         patterns = [t for t in dict.fromkeys(self.terms) if isinstance(t, Pattern)]
         if len(patterns) != 1 or not self.kept.size:
             return []
-        strings = ranking_strings(self.reader, patterns[0], self.evaluator.pattern(patterns[0]))
+        strings = ranking_strings(self.reader, patterns[0], self.evaluator.term)
         rows, _distinct, _notes = variant_rows(
             self.reader, self.evaluator, self.node, self.kept, text=self.text,
-            top=FACET_VARIANTS, strings=list(strings),
+            top=FACET_VARIANTS, strings=list(strings), occurrences=False,
         )  # fmt: skip
         return rows
 

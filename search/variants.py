@@ -56,8 +56,9 @@ class Variant:
     query: str
     paragraphs: int
     documents: int
-    #: Occurrences of the string in those paragraphs (left to right, not overlapping).
-    occurrences: int
+    #: Occurrences of the string in those paragraphs (left to right, not overlapping); None
+    #: beside search hits, where reading every paragraph's text would cost too much.
+    occurrences: int | None
     first_year: int | None
     last_year: int | None
     #: Provinces whose documents hold it (national documents count under none).
@@ -149,6 +150,7 @@ def variant_rows(
     min_count: int = 1,
     top: int | None = None,
     strings: list[str] | None = None,
+    occurrences: bool = True,
 ) -> tuple[list[Variant], int, list[str]]:
     """The variants of the query's pattern among `kept` (its folded matches): rows, the
     number of distinct strings, and warnings. `text` is the query as typed; `strings`, when
@@ -200,15 +202,17 @@ def variant_rows(
         doc_ids = np.unique(numbers[pids])
         years = [docs[d].year for d in doc_ids.tolist() if docs[d].year is not None]
         provinces = np.unique(codes[doc_ids])
-        count = _counter(alone)
-        occurrences = sum(count(norm) for _pid, norm in reader.iter_norms(pids.tolist()))
+        n = None
+        if occurrences:
+            count = _counter(alone)
+            n = sum(count(norm) for _pid, norm in reader.iter_norms(pids.tolist()))
         out.append(
             Variant(
                 text=string,
                 query=replace_in_text(text, pattern, literal),
                 paragraphs=int(pids.size),
                 documents=int(doc_ids.size),
-                occurrences=occurrences,
+                occurrences=n,
                 first_year=min(years, default=None),
                 last_year=max(years, default=None),
                 provinces=int(np.count_nonzero(is_province[provinces])),
