@@ -11,9 +11,10 @@ segmenter (jieba search mode, the index's dictionary) cuts the paragraph: the ma
 全面落实河长制 is 河长制 and in 落实河湖长制 河湖长制, because 河长制 and 河湖长制 are the words
 there; the extension covers letters, digits and Han characters only, MAX_STAR of them at most.
 
-`spans(reader, units, norm)` gives the matches of any query units in a normalised text (for
-highlights, kwic and the like); `pattern_pids` the matching set; `matched_strings` what a
-pattern matched, for ranking and for variants.
+`spans(reader, units, norm)` and `query_spans(reader, node, norm)` give the matches of query
+units or a whole query in a normalised text (for highlights, kwic and the like);
+`pattern_pids` the matching set; `matched_strings` what a pattern matched, for ranking and for
+variants.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from govsearch.indexer.textnorm import find_all, merge_spans
 
 from . import pidsets
 from .patternplan import ANYTHING, MAX_STAR, AllOf, AnyOf, Lit, Need, Plan, describe
-from .query import Alternatives, Pattern, Phrase, Term, plan_of, term_pattern
+from .query import Alternatives, Pattern, Phrase, Term, plan_of, positive_terms, term_pattern
 
 #: Seconds of matching a pattern may take over the whole index before the query is refused.
 TIME_LIMIT = 5.0
@@ -246,6 +247,12 @@ def spans(
         else:
             found.extend(m.span() for m in term_pattern(unit).finditer(norm))
     return merge_spans(found)
+
+
+def query_spans(reader: IndexReader | None, node, norm: str) -> list[tuple[int, int]]:
+    """The matches of a query tree's positive terms, phrases and patterns in a normalised text
+    (what a hit highlights, before mapping to the source characters)."""
+    return spans(reader, positive_terms(node), norm)
 
 
 def scan(

@@ -67,16 +67,15 @@ class _Query:
         return page_hits(self.reader, page, self.terms, self.ranker.scores, copies)
 
     def variants(self) -> list:
-        """The variants to list beside the hits, when the query has one pattern: of the strings
-        ranking took for it (its most frequent, see patterns.ranking_strings), the ones whose
-        own searches find the most here."""
+        """The variants to list beside the hits, when the query has one pattern: the strings it
+        matched most (see patterns.ranking_strings), each with its own search's counts here."""
         patterns = [t for t in dict.fromkeys(self.terms) if isinstance(t, Pattern)]
         if len(patterns) != 1 or not self.kept.size:
             return []
         strings = ranking_strings(self.reader, patterns[0], self.evaluator.term)
         rows, _distinct, _notes = variant_rows(
             self.reader, self.evaluator, self.node, self.kept, text=self.text,
-            top=FACET_VARIANTS, strings=list(strings), occurrences=False,
+            top=FACET_VARIANTS, strings=list(strings[:FACET_VARIANTS]), occurrences=False,
         )  # fmt: skip
         return rows
 
