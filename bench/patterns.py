@@ -134,13 +134,15 @@ def child_terms(index: str, repeats: int) -> dict:
     return {"queries": out, "code": str(Path(gs.__file__).resolve().parents[1])}
 
 
-def run_child(args: list[str], pythonpath: Path | None = None) -> dict:
+def run_child(args: list[str], code: Path | None = None) -> dict:
+    """Run a measurement in a new process; with `code`, a package root whose govsearch is
+    imported instead of this checkout's (it comes first on sys.path: the working directory)."""
     env = dict(os.environ)
-    if pythonpath is not None:
-        env["PYTHONPATH"] = str(pythonpath)
+    if code is not None:
+        env["PYTHONPATH"] = str(REPO)  # for bench itself
     proc = subprocess.run(
         [sys.executable, "-m", "bench.patterns", "--child", *args],
-        cwd=REPO, capture_output=True, text=True, timeout=7200, env=env,
+        cwd=code or REPO, capture_output=True, text=True, timeout=7200, env=env,
     )  # fmt: skip
     sys.stderr.write(proc.stderr)
     if proc.returncode:
@@ -225,9 +227,12 @@ def main(argv=None) -> None:
         work.mkdir(parents=True, exist_ok=True)
     from bench.measure import machine
 
-    rev = args.before or subprocess.run(
-        ["git", "merge-base", "HEAD", "main"], cwd=REPO, capture_output=True, text=True
-    ).stdout.strip()
+    rev = (
+        args.before
+        or subprocess.run(
+            ["git", "merge-base", "HEAD", "main"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+    )
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
                             capture_output=True, text=True).stdout.strip()  # fmt: skip
     results: dict = {"machine": machine(), "commit": commit, "before": rev[:7], "scales": {},
@@ -240,7 +245,9 @@ def main(argv=None) -> None:
         log(f"{scale}x: plain terms, this code")
         after = run_child(["terms", str(index), str(args.repeats)])
         log(f"{scale}x: plain terms, {rev[:7]}")
-        before = run_child(["terms", str(index), str(args.repeats)], pythonpath=old)
+        before = run_child(["terms", str(index), str(args.repeats)], code=old)
+        if before["code"] == after["code"]:
+            raise SystemExit(f"the plain-term run of {rev[:7]} imported this checkout's code")
         r["terms_after"], r["terms_before"] = after, before
         r["summary"] = summary(r)
         results["scales"][f"{scale}x"] = r
@@ -260,22 +267,31 @@ def print_table(results: dict) -> None:
     for scale, r in results["scales"].items():
         s = r["summary"]
         print(f"{scale}: {r['paragraphs']:,} paragraphs")
-        print(f"  {'pattern':<38} {'ours ms':>9} {'re scan ms':>11} {'ratio':>6} {'paras':>7} exact")
+        head = ("pattern", "ours ms", "re scan ms", "ratio", "paras", "exact")
+        print("  {:<38} {:>9} {:>11} {:>6} {:>7} {}".format(*head))
         for name in ("patterns", "no_pair"):
             for q, p in r[name].items():
                 tag = "" if name == "patterns" else " (no pair)"
-                print(f"  {q + tag:<38} {p['ours_ms']:>9.1f} {p['scan_ms']:>11.1f} "
-                      f"{p['ours_ms'] / p['scan_ms']:>6.3f} {p['paragraphs']:>7} {p['exact']}")  # fmt: skip
-        print(f"  pair-gram class: p50 {s['ours_p50_ms']:.1f} ms, p95 {s['ours_p95_ms']:.1f} ms vs "
-              f"re scan p95 {s['scan_p95_ms']:.1f} ms = {s['p95_ratio']:.3f}x; slowest "
-              f"{s['slowest']} {s['slowest_ms']:.1f} ms = {s['slowest_ratio_own_scan']:.3f}x its "
-              f"scan; worst ratio {s['worst_ratio']:.3f}; exact {s['exact']}/{len(r['patterns'])}")  # fmt: skip
-        print(f"  variants '?长制': fresh {r['variants_fresh_ms']:.0f} ms, warm "
-              f"{r['variants_warm_ms']:.0f} ms ({r['variants_rows']} rows)")  # fmt: skip
+                ratio = p["ours_ms"] / p["scan_ms"]
+                cells = (q + tag, p["ours_ms"], p["scan_ms"], ratio, p["paragraphs"], p["exact"])
+                print("  {:<38} {:>9.1f} {:>11.1f} {:>6.3f} {:>7} {}".format(*cells))
+        print(
+            f"  pair-gram class: p50 {s['ours_p50_ms']:.1f} ms, p95 {s['ours_p95_ms']:.1f} ms "
+            f"vs re scan p95 {s['scan_p95_ms']:.1f} ms = {s['p95_ratio']:.3f}x; slowest "
+            f"{s['slowest']} {s['slowest_ms']:.1f} ms = {s['slowest_ratio_own_scan']:.3f}x "
+            f"its scan; worst ratio {s['worst_ratio']:.3f}; exact {s['exact']}/{len(r['patterns'])}"
+        )
+        print(
+            f"  variants '?长制': fresh {r['variants_fresh_ms']:.0f} ms, warm "
+            f"{r['variants_warm_ms']:.0f} ms ({r['variants_rows']} rows)"
+        )
         a = list(r["terms_after"]["queries"].values())
         b = list(r["terms_before"]["queries"].values())
-        print(f"  plain terms ({len(a)} queries), fresh caches: before p50 {_pct(b, .5):.2f} / "
-              f"p95 {_pct(b, .95):.2f} ms, after p50 {_pct(a, .5):.2f} / p95 {_pct(a, .95):.2f} ms")  # fmt: skip
+        print(
+            f"  plain terms ({len(a)} queries), fresh caches: before p50 {_pct(b, 0.5):.2f} / "
+            f"p95 {_pct(b, 0.95):.2f} ms, after p50 {_pct(a, 0.5):.2f} / "
+            f"p95 {_pct(a, 0.95):.2f} ms"
+        )
 
 
 if __name__ == "__main__":
