@@ -402,6 +402,8 @@ class Plan:
     separator: str | None
     #: The expression as the `regex` module runs it (a wildcard's ? as [\\p{L}\\p{N}]).
     run: str = ""
+    #: Written with the VERBOSE flag: whitespace and # comments are not part of it.
+    verbose: bool = False
 
     def compiled(self):
         """The expression compiled by `regex` (whose matching takes a time limit)."""
@@ -410,6 +412,22 @@ class Plan:
     def batch_compiled(self):
         """The expression for paragraphs joined by the separator (^ and $ at each one)."""
         return _compile(self.run or self.expression, MULTILINE if self.separator == "\n" else 0)
+
+    def first_compiled(self):
+        """batch_compiled that also takes the rest of the paragraph after a match: one match per
+        matching paragraph, where it first matches (the rest always matches, so a match starts
+        where the expression's own first match does)."""
+        run = self.run or self.expression
+        flags = _GLOBAL_FLAGS.match(run)
+        head = flags.group(0) if flags else ""
+        rest = f"[^{re.escape(self.separator or chr(10))}]*"
+        # A newline ends a trailing comment of a verbose expression (and is ignored in it).
+        end = "\n" if self.verbose else ""
+        expression = f"{head}(?:{run[len(head) :]}{end}){rest}"
+        return _compile(expression, MULTILINE if self.separator == "\n" else 0)
+
+
+_GLOBAL_FLAGS = re.compile(r"^(?:\(\?[aiLmsux]+\))+")
 
 
 MULTILINE = 8
@@ -554,4 +572,5 @@ def regex_plan(source: str) -> Plan:
         need=info.need,
         exact=info.exact if info.pure else None,
         separator=batch_separator(tree),
+        verbose=bool(tree.state.flags & re.VERBOSE),
     )

@@ -186,23 +186,18 @@ class Matcher:
     ) -> dict[int, list[tuple[int, int]]]:
         """Matches in paragraphs joined by the plan's separator (`starts`: where each begins),
         by paragraph number, as offsets into the paragraph."""
-        rx = self.plan.batch_compiled()
+        rx = self.plan.first_compiled() if first_only else self.plan.batch_compiled()
         out: dict[int, list[tuple[int, int]]] = {}
         try:
-            if first_only:
-                pos = 0
-                while True:
-                    found = rx.search(joined, pos, timeout=max(deadline - time.monotonic(), 0))
-                    if found is None:
-                        return out
-                    s, e = found.span()
-                    k = bisect_right(starts, s) - 1
-                    out[k] = [(s - starts[k], e - starts[k])]
-                    pos = starts[k + 1]  # the next paragraph: this one is known to match
             for found in rx.finditer(joined, timeout=max(deadline - time.monotonic(), 0)):
                 s, e = found.span()
                 k = bisect_right(starts, s) - 1
-                out.setdefault(k, []).append((s - starts[k], e - starts[k]))
+                if first_only:
+                    # The match ran on to the paragraph's end; the expression's own end is
+                    # not needed to know that the paragraph matches.
+                    out[k] = [(s - starts[k], s - starts[k])]
+                else:
+                    out.setdefault(k, []).append((s - starts[k], e - starts[k]))
             return out
         except TimeoutError:
             raise _timeout(self.plan) from None
@@ -264,7 +259,7 @@ def scan(
     first_only: bool = False,
 ) -> Iterator[tuple[int, str, list[tuple[int, int]]]]:
     """(pid, normalised text, core matches) of the paragraphs among `pids` that match; with
-    first_only, only each paragraph's first match (enough to know that it matches)."""
+    first_only, no more than where the first match starts (enough to know that it matches)."""
     plan = m.plan
     sep = plan.separator
     ids = pids.tolist()

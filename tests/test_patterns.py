@@ -243,6 +243,8 @@ def _check(sample, sample_paragraphs, query: str, expression: str) -> None:
         ("/^[一二三四五六七八九十]+、/", "^[一二三四五六七八九十]+、"),
         ("/gdp/", "gdp"),
         ("/GDP/", "gdp"),
+        ("/(?i)GDP|河长/", "(?i)gdp|河长"),
+        ("/(?x) 河 长 制  # 注释/", "(?x) 河 长 制  # 注释"),
     ],
 )
 def test_patterns_match_exactly_what_re_finds(sample, sample_paragraphs, query, expression):
