@@ -48,7 +48,7 @@ SKIP_FACTOR = 16
 #: Ranking treats a pattern as its RANK_STRINGS most frequent matched strings typed with OR,
 #: counted on at most RANK_SAMPLE of its paragraphs, evenly spaced.
 RANK_STRINGS = 32
-RANK_SAMPLE = 2_000
+RANK_SAMPLE = 500
 #: Characters the segmenter may put in one word with letters and digits (jieba's blocks):
 #: a window of these around a match is segmented as the whole paragraph would be.
 _BLOCK_EXTRA = frozenset("+#&._%-")
