@@ -34,7 +34,7 @@ PARALLEL_THRESHOLD = 4000
 # postings in memory, bounded by SEGMENT_PARAGRAPHS instead).
 WRITER_MB = 32
 # Paragraphs per pair of Whoosh segments in a parallel build (see write_generation): bounds a
-# writer process's memory, whatever the size of the corpus (measured: README "Performance").
+# writer process's memory, whatever the size of the corpus (measured: docs/performance.md).
 SEGMENT_PARAGRAPHS = 40000
 
 

@@ -3,6 +3,9 @@
 Its parts (terms, phrases, filters) with what each matches alone and the index words that rank
 it, what the filters removed, what folding removed, and each hit's score components (base
 BM25F per word, proximity and contiguity bonuses). Hands on an Explanation.
+
+Every count is after folding, as `search` and `--count` report it (a paragraph repeated in a
+near-duplicate document counts once); how many copies the result folded is given apart.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from govsearch.indexer import IndexReader
 
 from . import ranking
 from .evaluate import Evaluator
+from .folding import fold
 from .patterns import pattern_plan, ranking_strings
 from .query import And, Field, Node, Not, Or, Pattern, Phrase, Term, leaves
 from .rank import Ranker, indexed_words
@@ -49,15 +53,16 @@ def explanation(
         else:
             kind, text, norm = "term", leaf.text, leaf.text
             words = indexed_words(reader, leaf.text)
-        count = int(evaluator.eval(leaf).size)
+        count = int(fold(reader, evaluator.eval(leaf)).kept.size)
         clauses.append(Clause(kind, text, norm, negated, count, words, plan))
     unfiltered = _without_fields(node)
-    without = int((evaluator.eval(unfiltered) if unfiltered is not None else matched).size)
+    without = kept if unfiltered is None else fold(reader, evaluator.eval(unfiltered)).kept
     folded = int(matched.size - kept.size)
     scores = score_details(reader, ranker, page)
     return Explanation(
-        query, render(node), clauses, without, int(matched.size), folded, suggestions, scores
-    )
+        query, render(node), clauses, int(without.size), int(kept.size), folded, suggestions,
+        scores,
+    )  # fmt: skip
 
 
 def score_details(reader: IndexReader, ranker: Ranker, page: list[int]) -> list[HitScore]:

@@ -19,13 +19,23 @@ from .results import Hit, Location, Paragraph
 Units = list[Term | Phrase | Pattern]
 
 
+def norm_spans(norm: str, terms: Units, reader: IndexReader | None = None) -> list[tuple[int, int]]:
+    """Every occurrence of every query term and every match of every pattern (leftmost,
+    non-overlapping) in normalised text, as merged [start, end) offsets.
+
+    The one place a query's terms are found inside a paragraph: highlights, collocation
+    windows and the other views built on matches all start here. `reader` gives a pattern's
+    `*` the index's own segmenter.
+    """
+    return spans(reader, terms, norm)
+
+
 def match_spans(
     text: str, norm: str, terms: Units, reader: IndexReader | None = None
 ) -> list[tuple[int, int]]:
-    """Every occurrence of every query term and every match of every pattern (leftmost,
-    non-overlapping), as [start, end) offsets into the original text. `reader` gives a
-    pattern's `*` the index's own segmenter."""
-    return merge_spans(to_source_spans(text, spans(reader, terms, norm), norm))
+    """Every occurrence of every query term and every match of every pattern, as [start, end)
+    offsets into the original text."""
+    return merge_spans(to_source_spans(text, norm_spans(norm, terms, reader), norm))
 
 
 def locations(reader: IndexReader, pids: list[int]) -> list[Location]:

@@ -1,4 +1,4 @@
-"""The query language: parsing a query string into a small tree.
+"""Stage 1, parse: the query language, a query string into a small tree.
 
 河长制 污染              both terms (AND)
 河长制 OR 湖长制          either
@@ -186,6 +186,8 @@ def tokenize(query: str) -> list[Token]:
 
 
 _YEAR_RANGE = re.compile(r"^(\d{4})?(?:\.\.(\d{4})?)?$")
+#: A range as people write it: 2015-2020, 2015—2020, 2015~2020, 2015至2020 (both ends given).
+_YEAR_DASHED = re.compile(r"(\d{4})\s*[-‐‑‒–—―~〜至到]\s*(\d{4})")
 _DATE = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
 _DATE_RANGE = re.compile(rf"^({_DATE})?(?:\.\.({_DATE})?)?$")
 
@@ -195,6 +197,7 @@ LEVEL_ALIASES = {
     "省": "provincial", "省级": "provincial",
     "市": "city", "市级": "city", "地级": "city",
     "区": "district", "县": "district", "区县": "district", "县级": "district", "区级": "district",
+    "区县级": "district",
     "街道": "street", "乡镇": "street", "街道乡镇": "street", "镇": "street", "乡": "street",
 }  # fmt: skip
 
@@ -228,6 +231,13 @@ def _date_key(name: str, raw: str, value: str, end: bool) -> str:
         ) from None
 
 
+def _year_syntax(norm: str) -> str:
+    """A year value in the ..-syntax: 2015年 → 2015, 2015-2020 and 2015年—2020年 → 2015..2020."""
+    text = re.sub(r"(\d{4})\s*年", r"\1", norm)
+    m = _YEAR_DASHED.fullmatch(text)
+    return f"{m.group(1)}..{m.group(2)}" if m else text
+
+
 def make_field(name: str, value: str) -> Field:
     """Validate a field filter (from the query or from a command-line option)."""
     name = name.lower()
@@ -242,6 +252,7 @@ def make_field(name: str, value: str) -> Field:
         raise FilterValueError(name, value, f"needs a value, e.g. {example}")
     norm = normalize(value)
     if name == "year":
+        norm = _year_syntax(norm)
         m = _YEAR_RANGE.match(norm)
         if not m or not (m.group(1) or m.group(2)):
             raise FilterValueError(name, value, "a year is 4 digits, or a range like {f}2015..2020")
@@ -503,7 +514,7 @@ def _is_punctuation(ch: str) -> bool:
     return unicodedata.category(ch).startswith("P")
 
 
-def _strip_punctuation(text: str) -> str:
+def strip_punctuation(text: str) -> str:
     start, end = 0, len(text)
     while start < end and _is_punctuation(text[start]):
         start += 1
@@ -527,7 +538,7 @@ def punctuation_trims(query: str) -> list[Trim]:
     for i, tok in enumerate(tokens):
         if tok.kind not in ("word", "phrase") or (tok.kind == "word" and tok.text in OPERATORS):
             continue
-        trimmed = _strip_punctuation(tok.text)
+        trimmed = strip_punctuation(tok.text)
         if trimmed == tok.text:
             continue
         try:

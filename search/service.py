@@ -290,11 +290,12 @@ def get_document(
 def show(
     index: Index | Path | str, paragraph_id: str, *, context: int = 0, query: str | None = None
 ) -> Document:
-    """The paragraph named by an id like 3f2a9c1b7d0e:14 with `context` paragraphs around it."""
+    """The paragraph named by an id like 3f2a9c1b7d0e:14 with `context` paragraphs around it;
+    a document id alone (3f2a9c1b7d0e) is the whole document."""
     doc_id, para = parse_paragraph_id(paragraph_id)
-    return get_document(
-        index, doc_id, around=para or 1, context=context if para else 0, query=query
-    )
+    if para is None:
+        return get_document(index, doc_id, query=query)
+    return get_document(index, doc_id, around=para, context=context, query=query)
 
 
 def stats(index: Index | Path | str) -> IndexStats:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,10 +21,12 @@ import numpy as np
 from govsearch.indexer import IndexReader, QueryError, UsageError
 
 from .evaluate import Evaluator
+from .facets import NATIONAL
 from .folding import fold
+from .frames import data_frame
 from .index import Index, reader_of
-from .patterns import matcher
-from .query import Pattern, Phrase, Term, build_query, make_field, positive_terms, term_pattern
+from .occurrences import Tally, count_batch, counter
+from .query import Pattern, Term, build_query, make_field, positive_terms
 from .results import JSON_SCHEMA_VERSION
 from .vocabulary import check_filter_values
 
@@ -34,6 +35,11 @@ BY = ("year", "region", "province", "city", "county", "level", "type", "doc")
 #: How a value is shown relative to its bucket (text output, the web chart).
 PER = ("none", "10k-paragraphs", "share-of-documents")
 MAX_SERIES = 1000
+#: The counts of a trend row, in the order tables and DataFrames give them.
+TREND_MEASURES = (
+    "paragraphs", "documents", "occurrences", "bucket_paragraphs", "bucket_documents",
+    "per_10k_paragraphs", "share_of_documents",
+)  # fmt: skip
 #: Series × buckets above this is refused: the table would not fit a spreadsheet or a screen.
 MAX_CELLS = 1_000_000
 #: A batch of series shares one pass over the paragraph text (for occurrences); it closes
@@ -175,6 +181,24 @@ class Trend:
         """Matching paragraphs summed over the series."""
         return sum(s.paragraphs for s in self.series)
 
+    def to_pandas(self):
+        """The tidy table as a pandas DataFrame: one row per series and bucket, the bucket's
+        columns named as in `columns` (and `title` beside doc_id); needs govsearch[pandas]."""
+        by = [c for c in self.columns for c in ((c, "title") if c == "doc_id" else (c,))]
+        titles = [b.title for b in self.buckets]
+
+        def rows() -> Iterator[list]:
+            for s in self.series:
+                for r, title in zip(s.rows, titles, strict=True):
+                    key: list = []
+                    for column, value in zip(self.columns, r.bucket, strict=True):
+                        key += [value, title] if column == "doc_id" else [value]
+                    yield [r.series, r.query, *key, r.paragraphs, r.documents, r.occurrences,
+                           r.bucket_paragraphs, r.bucket_documents, r.per_10k_paragraphs,
+                           r.share_of_documents]  # fmt: skip
+
+        return data_frame(("series", "query", *by, *TREND_MEASURES), rows())
+
     def to_dict(self) -> dict:
         """The JSON object of `govsearch trend --format json` and /api/trend."""
         return {
@@ -229,7 +253,10 @@ def _value(doc, dim: str) -> str | int | None:
         return doc.meta.get("type") or None
     if dim == "doc":
         return doc.doc_id
-    # province / city / county come from the region metadata when the index has it.
+    # province / city / county come from the region metadata when the index has it; a national
+    # document is 全国 at every depth, as facets and `stats` call it, not an unknown place.
+    if doc.level == "national":
+        return NATIONAL
     return getattr(doc, dim, None) or None
 
 
@@ -302,90 +329,10 @@ def _matching(reader: IndexReader, node, in_scope: np.ndarray | None, collapse: 
     return matched
 
 
-def _counter(
-    reader: IndexReader, terms: list[Term | Phrase | Pattern]
-) -> Callable[[list[str]], int] | None:
-    """Occurrences in a document's matching paragraphs (normalised): left to right, the longest
-    term at each place, never overlapping (as `grep -o` and str.count count); a pattern's
-    matches as its highlights mark them."""
-    if not terms:
-        return None
-    if len(terms) == 1 and isinstance(terms[0], Term):
-        needle = terms[0].text
-        # NUL never occurs in a term: joined, the paragraphs are counted in one call.
-        return lambda parts: "\0".join(parts).count(needle)
-
-    def length(t: Term | Phrase) -> int:
-        return len(t.text) if isinstance(t, Term) else sum(map(len, t.parts))
-
-    unique = list(dict.fromkeys(terms))
-    literal = [t for t in unique if not isinstance(t, Pattern)]
-    patterns = [matcher(reader, t) for t in unique if isinstance(t, Pattern)]
-    patterns_ = [term_pattern(t).pattern for t in sorted(literal, key=length, reverse=True)]
-    regex = re.compile("|".join(patterns_)) if patterns_ else None
-    if not patterns:
-        return lambda parts: sum(1 for _ in regex.finditer("\0".join(parts)))  # type: ignore[union-attr]
-
-    def count(parts: list[str]) -> int:
-        total = 0
-        for norm in parts:  # a pattern is matched in each paragraph alone
-            found = [m.span() for m in regex.finditer(norm)] if regex is not None else []
-            for m in patterns:
-                found.extend(m.spans(norm))
-            end = -1
-            for s, e in sorted(found, key=lambda se: (se[0], -se[1])):
-                if s >= end:
-                    total, end = total + 1, e
-        return total
-
-    return count
-
-
-@dataclass
-class _Pending:
+@dataclass(kw_only=True)
+class _Pending(Tally):
     series: Series
     node: object
-    #: The matching paragraph ids (sorted).
-    pids: np.ndarray
-    count: Callable[[list[str]], int] | None
-    occurrences: Counter
-
-
-def _count_batch(reader: IndexReader, batch: list[_Pending]) -> None:
-    """Fill each pending series' per-document occurrences with one pass over the text.
-
-    A series' matching paragraphs of one document are counted in one call (terms: joined
-    with NUL, never inside a term), so the Python work grows with documents, not paragraphs.
-    """
-    owners: dict[int, list[int]] = {}
-    for n, p in enumerate(batch):
-        if p.count is not None:
-            for pid in p.pids.tolist():
-                owners.setdefault(pid, []).append(n)
-    if not owners:
-        return
-    numbers = reader.doc_numbers()
-    texts: dict[int, list[str]] = {}
-    current = -1
-
-    def flush() -> None:
-        for n, parts in texts.items():
-            p = batch[n]
-            p.occurrences[current] += p.count(parts)  # type: ignore[misc]
-        texts.clear()
-
-    for pid, norm in reader.iter_norms(sorted(owners)):
-        doc = numbers[pid]
-        if doc != current:
-            flush()
-            current = doc
-        for n in owners[pid]:
-            parts = texts.get(n)
-            if parts is None:
-                texts[n] = [norm]
-            else:
-                parts.append(norm)
-    flush()
 
 
 def _series_trend(scope: _Scope, p: _Pending) -> SeriesTrend:
@@ -461,6 +408,7 @@ def trend(
     count_copies: bool = False,
     max_series: int = MAX_SERIES,
     variants: int | None = None,
+    occurrences: bool = True,
 ) -> Trend:
     """Count each series (a query, or `label=QUERY`) in every bucket of `by`.
 
@@ -468,7 +416,8 @@ def trend(
     alone, every year from the first to the last. `year` and `region` narrow the scope as
     --year and --region narrow a search. With `variants=N`, a series holding a wildcard or a
     regular expression becomes the N variants it matched most (search/variants.py), each a
-    series of its own.
+    series of its own. occurrences=False leaves the occurrences out (None, as for a series of
+    filters), which spares reading the matching paragraphs' text.
     """
     started = time.perf_counter()
     by = tuple(by) or ("year",)
@@ -508,7 +457,9 @@ def trend(
     held = 0
     for s, node in zip(series, nodes, strict=True):
         pids = _matching(reader, node, in_scope, collapse=not count_copies)
-        batch.append(_Pending(s, node, pids, _counter(reader, positive_terms(node)), Counter()))
+        terms = positive_terms(node) if occurrences else []
+        single = terms[0].text if len(terms) == 1 and isinstance(terms[0], Term) else None
+        batch.append(_Pending(pids, counter(reader, terms), term=single, series=s, node=node))
         held += len(pids)
         if held >= BATCH_PIDS or len(batch) >= BATCH_SERIES:
             results.extend(_finish(reader, scope, batch))
@@ -565,7 +516,7 @@ def _parse(s: Series):
 
 
 def _finish(reader: IndexReader, scope: _Scope, batch: list[_Pending]) -> list[SeriesTrend]:
-    _count_batch(reader, batch)
+    count_batch(reader, batch)
     return [_series_trend(scope, p) for p in batch]
 
 

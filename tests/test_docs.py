@@ -31,6 +31,7 @@ import os
 import queue
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -460,13 +461,17 @@ def _cut_shell(args: list[str]) -> list[str]:
 
 
 def recipe_commands() -> list[tuple[str, str]]:
-    """(where, command) of every govsearch command shown in a console or sh block."""
+    """(where, command) of every govsearch command shown in a console or sh block, except
+    the documented usage errors (a `$` line followed by `Error: …`: run as samples)."""
     out = []
     for doc in DOCS:
         for language, start, lines in fenced_blocks(doc):
             if language not in ("console", "sh"):
                 continue
             for n, line in enumerate(lines, start + 1):
+                below = lines[n - start] if n - start < len(lines) else ""
+                if line.startswith("$ ") and below.startswith("Error: "):
+                    continue
                 text = line[2:] if line.startswith("$ ") else line
                 text = text.split("  #", 1)[0].strip()
                 if text.startswith("govsearch "):
@@ -511,7 +516,8 @@ def _cli_table() -> dict[str, str]:
 def test_cli_table_has_a_row_for_every_command():
     assert sorted(_cli_table()) == sorted(_commands())
     assert _commands() == [
-        "index", "search", "serve", "show", "stats", "terms", "trend", "variants"
+        "collocates", "diffusion", "index", "kwic", "search", "serve", "show", "stats", "terms",
+        "trend", "variants",
     ]  # fmt: skip
 
 
@@ -537,6 +543,31 @@ def test_make_run_is_the_first_session():
     first = next(b for b in SAMPLES if b.path == README)
     documented = [s.command for s in first.steps]
     assert [c for c in documented if c in made] == made
+
+
+@pytest.mark.skipif(os.name != "posix" or not shutil.which("make"), reason="needs make and sh")
+def test_make_run_indexes_the_samples_into_an_index_of_its_own(tmp_path):
+    """`make run` must not add the samples to the default index (it may hold the user's own
+    documents): each command it runs is given GOVSEARCH_INDEX inside the venv. Run with a
+    stand-in venv whose govsearch records its environment and arguments."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / ".installed").touch()  # newer than pyproject.toml: nothing is installed
+    calls = tmp_path / "calls"
+    stub = venv / "bin" / "govsearch"
+    stub.write_text(f'#!/bin/sh\necho "$GOVSEARCH_INDEX|$*" >> "{calls}"\n', "utf-8")
+    stub.chmod(0o755)
+    env = {**os.environ, "GOVSEARCH_INDEX": str(tmp_path / "users-own-index")}
+    made = subprocess.run(["make", "-s", "run", f"VENV={venv}"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    seeds = " ".join(sorted(str(p.relative_to(ROOT)) for p in (ROOT / "seeds").glob("*.txt")))
+    own = f"{venv}/seed-index"
+    assert calls.read_text("utf-8").splitlines() == [
+        f"{own}|index {seeds}",
+        f"{own}|search 河长制",
+        f"{own}|serve",
+    ]
 
 
 def _slug(heading: str) -> str:

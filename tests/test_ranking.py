@@ -113,6 +113,20 @@ def test_fragment_only_candidates_stay_below_whole_word_ones(terms, texts, data)
         assert min(whole) > max(fragment)
 
 
+def test_a_fragment_next_to_the_other_term_stays_below_a_far_apart_whole_word():
+    # The property above caught a bug here 9 runs in 10; this case catches it every time. A
+    # whole-word match with the smallest base score, its terms in different sentences (no
+    # bonus), against a fragment-only match (base 0) whose terms stand back to back in one
+    # clause (every bonus, were bonuses added to the base instead of multiplying it).
+    terms = [Term("河长制"), Term("落实")]
+    whole = Candidate(1, 0.001, "全面推行河长制。各区抓好落实。")
+    fragment = Candidate(2, 0.0, "落实河长制")
+    final = rerank(terms, [whole, fragment])
+    assert final == {1: 0.001, 2: 0.0}
+    parts = components(terms, fragment)
+    assert (parts.total, parts.proximity, parts.contiguity) == (0.0, 0.0, 0.0)
+
+
 @given(terms=st.lists(_TERM, min_size=1, max_size=4), text=_TEXT, base=st.floats(0.001, 50))
 def test_components_add_up(terms, text, base):
     parts = components(terms, Candidate(7, base, text))

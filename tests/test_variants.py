@@ -8,10 +8,14 @@ import re
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govsearch.cli import cli
 from govsearch.indexer import UsageError
 from govsearch.search import count, open_index, search, trend
+from govsearch.search.occurrences import counter
+from govsearch.search.query import Pattern, Term
 from govsearch.search.variants import literal_query, variants
 from govsearch.web import create_app
 
@@ -189,6 +193,60 @@ def test_trend_counts_a_pattern_as_search_does(sample):
     assert s.paragraphs == count(sample, "?长制")
     hits = search(sample, "?长制", limit=None).hits
     assert s.occurrences == sum(len(h.matches) for h in hits)
+
+
+def test_trend_counts_a_pattern_without_occurrences(sample):
+    """occurrences=False (the /trend page) leaves a pattern series' occurrences out, nothing
+    else."""
+    queries = ["?长制", "?长制 OR 污染", "/[河湖]长制/ -污染"]
+    full = trend(sample, queries, by=["year"])
+    bare = trend(sample, queries, by=["year"], occurrences=False)
+    assert [s.occurrences for s in bare.series] == [None, None, None]
+    assert {r.occurrences for r in bare.rows} == {None}
+    for a, b in zip(full.series, bare.series, strict=True):
+        assert a.occurrences is not None
+        assert [(r.bucket, r.paragraphs, r.documents) for r in a.rows] == [
+            (r.bucket, r.paragraphs, r.documents) for r in b.rows
+        ]
+        assert a.paragraphs == count(sample, a.query)
+
+
+def _brute_mixed(norm: str, pattern: str, terms: list[str]) -> int:
+    """Left to right: at each place the longest of the terms and the pattern's own matches
+    (re.finditer's, as highlights mark them) that starts there; never overlapping."""
+    marked = [m.span() for m in re.finditer(pattern, norm)]
+    n, i = 0, 0
+    while i < len(norm):
+        ends = [i + len(t) for t in terms if norm.startswith(t, i)]
+        ends += [e for s, e in marked if s == i]
+        if ends:
+            n, i = n + 1, max(ends)
+        else:
+            i += 1
+    return n
+
+
+def test_a_series_of_terms_and_a_pattern_counts_what_a_skipped_match_hid():
+    # ?长 takes 河长; 长制 (hidden behind it) is not counted, 制度 after it is.
+    count_ = counter(None, [Pattern("?长"), Term("长制"), Term("制度")])
+    assert count_(["河长制度"]) == 2
+    assert count_(["河长制度", "长制", "湖"]) == 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(
+        st.lists(
+            st.sampled_from(["河", "长", "制", "度", " ", "长制度", "湖长制"]), max_size=8
+        ).map("".join),
+        min_size=1,
+        max_size=3,
+    ),
+    terms=st.lists(st.sampled_from(["长制", "制度", "河长", "长", "度 ", "湖长制"]), max_size=3),
+)
+def test_a_series_with_a_pattern_counts_as_the_brute_force(texts, terms):
+    count_ = counter(None, [Pattern("?长"), *map(Term, terms)])
+    assert count_(texts) == sum(_brute_mixed(t, rf"{WORD}长", terms) for t in texts)
 
 
 def test_trend_variants_expands_a_pattern_into_its_largest_variants(sample):

@@ -76,10 +76,11 @@ class TrendParams:
         }
         return {k: v for k, v in args.items() if v}
 
-    def run(self) -> Trend:
+    def run(self, occurrences: bool = True) -> Trend:
         return trend(
             current_index(), self.series, year=self.year, region=self.region,
             count_copies=self.copies, max_series=MAX_WEB_SERIES, variants=self.variants,
+            occurrences=occurrences,
         )  # fmt: skip
 
 
@@ -150,11 +151,12 @@ def trend_page():
     params = parse_trend_args(request.args)
     if not params.series:
         return render_template("trend.html", params=params, result=None, example=EXAMPLE)
-    result = params.run()
+    # The page shows paragraphs and documents only: the text is never read for occurrences.
+    result = params.run(occurrences=False)
     href = search_href(params)
     tiles = province_tiles(
         trend(current_index(), [result.series[0].query], by=["province"], year=params.year,
-              region=params.region, count_copies=params.copies),
+              region=params.region, count_copies=params.copies, occurrences=False),
         params.per, search_href(params, "province"),
     )  # fmt: skip
     return render_template(
@@ -168,9 +170,11 @@ def trend_page():
 def api_trend():
     params = parse_trend_args(request.args)
     by = [b.strip() for b in request.args.getlist("by") if b.strip()] or ["year"]
+    occurrences = request.args.get("occurrences", "1").strip() not in ("0", "false", "off")
     return trend(
         current_index(), params.series, by=by, year=params.year, region=params.region,
         count_copies=params.copies, max_series=MAX_WEB_SERIES, variants=params.variants,
+        occurrences=occurrences,
     ).to_dict()  # fmt: skip
 
 

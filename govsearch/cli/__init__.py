@@ -11,6 +11,8 @@ private names:
     documents.py  show, stats
     serving.py    serve (the only one that imports web (Flask), so a scripted search starts fast)
     reports.py    trend, terms, variants, and search's csv/xlsx exports
+    collocates.py collocates
+    research.py   kwic, diffusion
 
 This module builds the click group from them and holds the console entry point.
 """
@@ -21,6 +23,7 @@ import sys
 
 import click
 
+from govsearch.cli.collocates import collocates
 from govsearch.cli.common import (
     EXIT_ENV,
     EXIT_HITS,
@@ -36,6 +39,7 @@ from govsearch.cli.common import (
 from govsearch.cli.documents import provenance_lines, show, stats
 from govsearch.cli.indexing import index
 from govsearch.cli.reports import terms, trend, variants
+from govsearch.cli.research import diffusion, kwic
 from govsearch.cli.searching import FORMATS, excerpt, search_cmd, summary, vimgrep_column
 from govsearch.cli.serving import serve
 
@@ -73,7 +77,7 @@ def cli() -> None:
       govsearch serve                      (web UI on http://127.0.0.1:5000)
 
     Exit codes: 0 hits found, 1 no hits, 2 bad usage or query, 3 index problem
-    (missing, locked, damaged, too old), 4 internal error.
+    (missing, locked, damaged, too old, not writable), 4 internal error.
     """
 
 
@@ -85,6 +89,9 @@ cli.add_command(serve)
 cli.add_command(trend)
 cli.add_command(terms)
 cli.add_command(variants)
+cli.add_command(collocates)
+cli.add_command(kwic)
+cli.add_command(diffusion)
 
 
 def main() -> None:

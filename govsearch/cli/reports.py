@@ -18,10 +18,15 @@ from govsearch.cli.common import (
     EXIT_HITS,
     EXIT_NO_HITS,
     FILE_NAME,
+    QueryCommand,
     check_filter_options,
     check_option,
+    display_width,
+    emit,
     ensure_index,
     index_option,
+    output_option,
+    pad,
 )
 
 TREND_FORMATS = ("text", "csv", "json", "xlsx")
@@ -35,45 +40,10 @@ PER_NAMES = {
 }
 
 
-def _output_option(f):
-    f = click.option("--force", is_flag=True, help="Replace the --output file if it exists.")(f)
-    return click.option(
-        "--output", "-o", type=FILE_NAME,
-        help="Write to this file instead of stdout (xlsx needs one). Written completely or "
-        "not at all.",
-    )(f)  # fmt: skip
-
-
-def _emit(fmt: str, output: Path | None, force: bool, write_text, write_csv, write_xlsx) -> None:
-    """Send one result to stdout or, atomically, to --output, in the chosen format."""
-    from govsearch.search.export import atomic_output
-
-    if fmt == "xlsx" and output is None:
-        raise click.UsageError("--format xlsx writes a file: add --output FILE.xlsx")
-    if output is None:
-        if fmt == "csv":
-            sys.stdout.flush()
-            write_csv(sys.stdout.buffer)
-            sys.stdout.buffer.flush()
-        else:
-            write_text(click.echo)
-        return
-    with atomic_output(output, force=force) as tmp:
-        if fmt == "xlsx":
-            write_xlsx(tmp)
-        elif fmt == "csv":
-            with open(tmp, "wb") as fh:
-                write_csv(fh)
-        else:
-            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-                write_text(lambda line="": fh.write(f"{line}\n"))
-    click.echo(f"wrote {output}", err=True)
-
-
 # -- trend ---------------------------------------------------------------------------------
 
 
-@click.command(context_settings={"ignore_unknown_options": True})
+@click.command(cls=QueryCommand)
 @click.argument("queries", nargs=-1)
 @click.option("--terms-file", "-f", type=FILE_NAME,
               help="One series per line (label=QUERY or QUERY); # starts a comment.")  # fmt: skip
@@ -94,7 +64,7 @@ def _emit(fmt: str, output: Path | None, force: bool, write_text, write_csv, wri
               "(see govsearch variants).")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(TREND_FORMATS), default="text",
               show_default=True)  # fmt: skip
-@_output_option
+@output_option
 @index_option
 def trend(
     queries: tuple[str, ...],
@@ -143,7 +113,7 @@ def trend(
     )  # fmt: skip
     for warning in result.warnings:
         click.echo(f"note: {warning}", err=True)
-    _emit(
+    emit(
         fmt, output, force,
         write_text=lambda echo: _print_trend(result, per, fmt, echo),
         write_csv=lambda stream: write_csv(trend_tables(result)[0], stream),
@@ -263,18 +233,6 @@ def _print_bars(result, s, per: str, echo) -> None:
         echo(f"  ({' and '.join(notes)} not shown; --format csv lists every row)")
 
 
-def display_width(text: str) -> int:
-    """Terminal columns: CJK and full-width characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def pad(text: str, width: int) -> str:
-    """Left-justify to `width` terminal columns."""
-    return text + " " * max(0, width - display_width(text))
-
-
 def _key_text(value) -> str:
     return "unknown" if value is None else str(value)
 
@@ -292,7 +250,7 @@ def _key_text(value) -> str:
               help="A term must be in at least this many paragraphs of one period.")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(TREND_FORMATS), default="text",
               show_default=True)  # fmt: skip
-@_output_option
+@output_option
 @index_option
 def terms(
     compare: tuple[str, str],
@@ -324,7 +282,7 @@ def terms(
     target = ensure_index(index_dir)
     first, second = compare
     result = compare_terms(target, first, second, region=region, top=top, min_count=min_count)
-    _emit(
+    emit(
         fmt, output, force,
         write_text=lambda echo: _print_terms(result, fmt, echo),
         write_csv=lambda stream: write_csv(terms_table(result), stream),
@@ -363,7 +321,7 @@ def _print_terms(result, fmt: str, echo) -> None:
 # -- variants ------------------------------------------------------------------------------
 
 
-@click.command(context_settings={"ignore_unknown_options": True})
+@click.command(cls=QueryCommand)
 @click.argument("pattern", nargs=-1, required=True)
 @click.option("--year", help="Only documents of this year or range: 2015..2025.")
 @click.option("--region", help="Only this region and the places in it, as search --region.")
@@ -373,7 +331,7 @@ def _print_terms(result, fmt: str, echo) -> None:
               "most paragraphs.")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(TREND_FORMATS), default="text",
               show_default=True)  # fmt: skip
-@_output_option
+@output_option
 @index_option
 def variants(
     pattern: tuple[str, ...],
@@ -409,7 +367,7 @@ def variants(
                            min_count=min_count, top=top)  # fmt: skip
     for warning in result.warnings:
         click.echo(f"note: {warning}", err=True)
-    _emit(
+    emit(
         fmt, output, force,
         write_text=lambda echo: _print_variants(result, fmt, echo),
         write_csv=lambda stream: write_csv(variants_table(result), stream),
@@ -472,5 +430,5 @@ def export_search(
         totals.append(total)
         write_xlsx([t], path)
 
-    _emit(fmt, output, force, write_text=None, write_csv=csv_out, write_xlsx=xlsx_out)
+    emit(fmt, output, force, write_text=None, write_csv=csv_out, write_xlsx=xlsx_out)
     return totals[0]
