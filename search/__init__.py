@@ -41,6 +41,7 @@ from .service import (
 )
 from .terms import TermChange, TermComparison, compare_terms
 from .trend import BY, PER, Bucket, Series, SeriesTrend, Trend, TrendRow, parse_series, trend
+from .variants import Variant, VariantList, variants
 
 __all__ = [
     "MEASURES",
@@ -67,6 +68,9 @@ __all__ = [
     "TrendRow",
     "parse_series",
     "trend",
+    "Variant",
+    "VariantList",
+    "variants",
     "TermChange",
     "TermComparison",
     "compare_terms",

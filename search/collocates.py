@@ -38,7 +38,7 @@ from .evaluate import Evaluator
 from .folding import fold
 from .frames import pandas_module
 from .index import Index, reader_of
-from .query import Node, Phrase, Term, build_query, make_field, positive_terms
+from .query import Node, Pattern, Phrase, Term, build_query, make_field, positive_terms
 from .results import JSON_SCHEMA_VERSION
 from .vocabulary import check_filter_values
 
@@ -302,9 +302,10 @@ def term_words(query: str, word: str) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _grouped(query: str) -> str:
-    """The query as the first part of an AND: in parentheses unless one term or phrase."""
+    """The query as the first part of an AND: in parentheses unless one term, phrase or
+    pattern."""
     node = build_query(query)
-    return query.strip() if isinstance(node, Term | Phrase) else f"({query.strip()})"
+    return query.strip() if isinstance(node, Term | Phrase | Pattern) else f"({query.strip()})"
 
 
 def _with_word(grouped: str, word: str) -> str:

@@ -24,7 +24,7 @@ from govsearch.indexer import IndexReader, UsageError
 from govsearch.indexer.analysis import index_dictionary, is_word, segmenter
 
 from .hits import norm_spans
-from .query import Phrase, Term
+from .query import Pattern, Phrase, Term
 
 #: Windows given by name; a number N is N words either side.
 WINDOW_NAMES = ("sentence", "paragraph")
@@ -225,19 +225,20 @@ def _blocked(starts: list[int], ends: list[int], spans: Spans) -> set[int]:
 def count_cooccurrences(
     reader: IndexReader,
     pids: np.ndarray,
-    terms: list[Term | Phrase],
+    terms: list[Term | Phrase | Pattern],
     window: Window,
     keep: Callable[[str], bool],
     keep_all: bool = False,
 ) -> Cooccurrences:
     """For each paragraph of `pids` (sorted), the words `keep` accepts that stand within
-    `window` of a match of `terms` (not overlapping a match), once per paragraph."""
+    `window` of a match of `terms` (not overlapping a match), once per paragraph. A pattern's
+    matches are the ones its highlights mark."""
     seg = segmenter(index_dictionary(reader.meta))
     near = _Reader(seg, window, keep, keep_all).near
     numbers: dict[str, int] = {}
     word_ids, owners = array("i"), array("i")
     for pid, norm in reader.iter_norms(pids.tolist()):
-        spans = norm_spans(norm, terms)
+        spans = norm_spans(norm, terms, reader)
         if not spans:
             continue
         # Word numbers follow the order words are met in (a set's order): nothing shown

@@ -32,6 +32,7 @@ from .kwic import LINE_KEYS, Concordance
 from .results import Hit
 from .terms import TermComparison
 from .trend import TREND_MEASURES, Trend
+from .variants import VariantList
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Excel's limits: characters in a cell, rows in a sheet, links in a sheet, link length.
@@ -326,6 +327,16 @@ def terms_table(comparison: TermComparison) -> Table:
         for c in getattr(comparison, name)
     )  # fmt: skip
     return Table("词语", TERM_COLUMNS, rows, widths={"term": 16})
+
+
+VARIANT_COLUMNS = ("text", "paragraphs", "documents", "occurrences", "first_year", "last_year",
+                   "provinces")  # fmt: skip
+
+
+def variants_table(result: VariantList) -> Table:
+    """One row per variant, in the order `variants` lists them."""
+    rows = ([getattr(v, c) for c in VARIANT_COLUMNS] for v in result.variants)
+    return Table("变体", VARIANT_COLUMNS, rows, widths={"text": 16})
 
 
 #: Paragraph ids listed in a collocate's cell; the JSON output has all of them.

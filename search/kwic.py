@@ -2,7 +2,8 @@
 
 The lines are the matches `search` highlights: the same matching paragraphs (near-duplicate
 copies folded as search folds them) and in each the same spans (hits.match_spans over the
-query's positive terms, as [start, end) offsets into the paragraph's original text). A line
+query's positive terms and patterns, a pattern's matches found by patterns.spans as for
+highlights, as [start, end) offsets into the paragraph's original text). A line
 shows up to `width` characters of that paragraph on either side of its match.
 
 Sorts: `position` is index order (document, paragraph, offset), and with a limit only the
@@ -234,7 +235,7 @@ def _matches(
             text = norm if patch is None else apply_patch(norm, patch)
             # The key is the normalised context: here the normalised text's own characters.
             folded = (lambda x: x) if patch is None else normalize
-            for s, e in match_spans(text, norm, terms):
+            for s, e in match_spans(text, norm, terms, reader):
                 if sort == "left":
                     yield folded(text[max(0, s - width) : s])[::-1], pid, s, e
                 elif sort == "right":

@@ -116,6 +116,9 @@ class SearchResult:
     listed: int | None = None
     #: Grouped: doc_id → its matching paragraphs not listed, for the documents on this page.
     folded: dict[str, int] = field(default_factory=dict)
+    #: For a query with one wildcard or regular expression: the strings it matched most, each
+    #: with the query that searches for it and that query's counts (search/variants.py).
+    variants: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The JSON object of `govsearch search --format json` and /api/search."""
@@ -134,6 +137,7 @@ class SearchResult:
                 if self.group
                 else {}
             ),
+            **({"variants": [asdict(v) for v in self.variants]} if self.variants else {}),
         }
 
     def to_pandas(self):
@@ -238,6 +242,9 @@ class Clause:
     negated: bool
     paragraphs: int
     words: list[str]
+    #: For a wildcard or regular expression: how it was answered (the strings every match
+    #: contains, how many paragraphs were read, or that every paragraph was).
+    plan: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,8 @@ from .facets import NATIONAL
 from .folding import fold
 from .frames import data_frame
 from .index import Index, reader_of
-from .query import Phrase, Term, build_query, make_field, positive_terms, term_pattern
+from .occurrences import Tally, count_batch, counter
+from .query import Pattern, Term, build_query, make_field, positive_terms
 from .results import JSON_SCHEMA_VERSION
 from .vocabulary import check_filter_values
 
@@ -329,79 +329,10 @@ def _matching(reader: IndexReader, node, in_scope: np.ndarray | None, collapse: 
     return matched
 
 
-def _counter(terms: list[Term | Phrase]) -> Callable[[str], int] | None:
-    """Occurrences in a normalised paragraph: left to right, the longest term at each place,
-    never overlapping (as `grep -o` and str.count count)."""
-    if not terms:
-        return None
-    if len(terms) == 1 and isinstance(terms[0], Term):
-        needle = terms[0].text
-        return lambda norm: norm.count(needle)
-
-    def length(t: Term | Phrase) -> int:
-        return len(t.text) if isinstance(t, Term) else sum(map(len, t.parts))
-
-    unique = list(dict.fromkeys(terms))
-    patterns = [term_pattern(t).pattern for t in sorted(unique, key=length, reverse=True)]
-    regex = re.compile("|".join(patterns))
-    return lambda norm: sum(1 for _ in regex.finditer(norm))
-
-
-@dataclass
-class _Pending:
+@dataclass(kw_only=True)
+class _Pending(Tally):
     series: Series
     node: object
-    #: The matching paragraph ids (sorted).
-    pids: np.ndarray
-    count: Callable[[str], int] | None
-    occurrences: Counter
-    #: The series is one term: its occurrences are counted on the stored bytes directly.
-    term: str | None = None
-
-
-def _count_batch(reader: IndexReader, batch: list[_Pending]) -> None:
-    """Fill each pending series' per-document occurrences.
-
-    A series of one term is counted on its paragraphs' stored bytes (TextFile.count: no
-    decoding, no Python per occurrence). The others share one pass over the text: a series'
-    matching paragraphs of one document are joined with NUL (never inside a term) and counted
-    in one call, so the Python work grows with documents, not paragraphs.
-    """
-    numbers = reader.doc_numbers()
-    owners: dict[int, list[int]] = {}
-    for n, p in enumerate(batch):
-        if p.count is not None and p.term is not None:
-            counts = reader.texts().count(p.pids, p.term)
-            per_doc = np.bincount(numbers[p.pids], weights=counts, minlength=len(reader.docs))
-            nonzero = np.flatnonzero(per_doc)
-            p.occurrences.update(dict(zip(nonzero.tolist(), per_doc[nonzero].astype(np.int64)
-                                          .tolist(), strict=True)))  # fmt: skip
-        elif p.count is not None:
-            for pid in p.pids.tolist():
-                owners.setdefault(pid, []).append(n)
-    if not owners:
-        return
-    texts: dict[int, list[str]] = {}
-    current = -1
-
-    def flush() -> None:
-        for n, parts in texts.items():
-            p = batch[n]
-            p.occurrences[current] += p.count("\0".join(parts))  # type: ignore[misc]
-        texts.clear()
-
-    for pid, norm in reader.iter_norms(sorted(owners)):
-        doc = numbers[pid]
-        if doc != current:
-            flush()
-            current = doc
-        for n in owners[pid]:
-            parts = texts.get(n)
-            if parts is None:
-                texts[n] = [norm]
-            else:
-                parts.append(norm)
-    flush()
 
 
 def _series_trend(scope: _Scope, p: _Pending) -> SeriesTrend:
@@ -476,14 +407,17 @@ def trend(
     region: str | None = None,
     count_copies: bool = False,
     max_series: int = MAX_SERIES,
+    variants: int | None = None,
     occurrences: bool = True,
 ) -> Trend:
     """Count each series (a query, or `label=QUERY`) in every bucket of `by`.
 
     Every bucket of the scope is present for every series, zeros included; with `by` year
     alone, every year from the first to the last. `year` and `region` narrow the scope as
-    --year and --region narrow a search. occurrences=False leaves the occurrences out (None,
-    as for a series of filters), which spares reading the matching paragraphs' text.
+    --year and --region narrow a search. With `variants=N`, a series holding a wildcard or a
+    regular expression becomes the N variants it matched most (search/variants.py), each a
+    series of its own. occurrences=False leaves the occurrences out (None, as for a series of
+    filters), which spares reading the matching paragraphs' text.
     """
     started = time.perf_counter()
     by = tuple(by) or ("year",)
@@ -495,6 +429,10 @@ def trend(
     series, warnings = _unique_series(queries)
     if not series:
         raise UsageError("no series to count: give one or more queries, e.g. 河长制 湖长制")
+    if variants is not None:
+        expanded, notes = _expand(index, series, variants, year, region)
+        series, repeated = _unique_series(expanded)
+        warnings += notes + repeated
     if len(series) > max_series:
         raise UsageError(
             f"{len(series)} series; the limit is {max_series} per run: split them into several runs"
@@ -521,7 +459,7 @@ def trend(
         pids = _matching(reader, node, in_scope, collapse=not count_copies)
         terms = positive_terms(node) if occurrences else []
         single = terms[0].text if len(terms) == 1 and isinstance(terms[0], Term) else None
-        batch.append(_Pending(s, node, pids, _counter(terms), Counter(), single))
+        batch.append(_Pending(pids, counter(reader, terms), term=single, series=s, node=node))
         held += len(pids)
         if held >= BATCH_PIDS or len(batch) >= BATCH_SERIES:
             results.extend(_finish(reader, scope, batch))
@@ -545,6 +483,30 @@ def trend(
     )
 
 
+def _expand(
+    index, series: list[Series], n: int, year: str | None, region: str | None
+) -> tuple[list[Series], list[str]]:
+    """Each series with a pattern replaced by its n largest variants (in the same scope)."""
+    from .variants import variants as list_variants
+
+    if n < 1:
+        raise UsageError("--variants must be 1 or more")
+    out, notes = [], []
+    for s in series:
+        if not any(isinstance(t, Pattern) for t in positive_terms(_parse(s))):
+            out.append(s)
+            continue
+        try:
+            found = list_variants(index, s.query, year=year, region=region, top=n)
+        except QueryError as exc:
+            raise QueryError(f"series {s.label!r}: {exc}") from None
+        if not found.variants:
+            notes.append(f"series {s.label!r}: the pattern matched nothing; counted as it is")
+            out.append(s)
+        out.extend(Series(v.text, v.query) for v in found.variants)
+    return out, notes
+
+
 def _parse(s: Series):
     try:
         return build_query(s.query)
@@ -554,7 +516,7 @@ def _parse(s: Series):
 
 
 def _finish(reader: IndexReader, scope: _Scope, batch: list[_Pending]) -> list[SeriesTrend]:
-    _count_batch(reader, batch)
+    count_batch(reader, batch)
     return [_series_trend(scope, p) for p in batch]
 
 

@@ -24,6 +24,8 @@ from govsearch.indexer.analysis import (
 from govsearch.search import collocates, count, matching_pids, open_index
 from govsearch.search.collocates import FUNCTION_WORDS, is_content
 from govsearch.search.cooccur import _region, _segment, parse_window
+from govsearch.search.patterns import query_spans
+from govsearch.search.query import build_query
 
 POOL = ["河长制", "湖长制", "污染", "黑臭水体", "乡村振兴", "营商环境", "改革", "十三五",
         "脱贫攻坚", "河长", "生态", "2018"]  # fmt: skip
@@ -78,9 +80,10 @@ def _spans(norm: str, terms: list[str]) -> list[tuple[int, int]]:
     return merged
 
 
-def oracle_near(seg, norm: str, terms: list[str], window, keep_all: bool) -> set[str]:
-    """The words near a match, from the whole paragraph's segmentation, window by window."""
-    spans = _spans(norm, terms)
+def oracle_near(seg, norm: str, terms: list[str], window, keep_all: bool, spans=None) -> set[str]:
+    """The words near a match, from the whole paragraph's segmentation, window by window
+    (the matches: the terms' occurrences, or the `spans` given)."""
+    spans = _spans(norm, terms) if spans is None else spans
     tokens = seg.words(norm)
     words = [t for t in tokens if is_word(t[0])]
     found = set()
@@ -150,6 +153,50 @@ def test_counts_equal_a_direct_count_over_the_matched_paragraphs(
         assert set(c.ids) == _pid_ids(reader, expected[w])
         assert c.frequency == frequencies[w], w
         assert c.count <= c.frequency
+
+
+def _pattern_oracle(sample, seg, query: str, spans_of, window) -> dict[str, set[int]]:
+    reader = sample.reader()
+    out: dict[str, set[int]] = {}
+    pids = matching_pids(sample, query).tolist()
+    for pid, norm in zip(pids, reader.norms(pids), strict=True):
+        for w in oracle_near(seg, norm, [], window, False, spans=spans_of(norm)):
+            out.setdefault(w, set()).add(pid)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("query", "expression"),
+    [("?长制", r"[^\W_]长制"), ("/[河湖林]长制/", "[河湖林]长制"), ("营?环境", r"营[^\W_]环境")],
+)
+@pytest.mark.parametrize("window", [1, 5, "sentence"])
+def test_a_pattern_s_collocates_stand_near_its_matches(
+    sample, seg, frequencies, query, expression, window
+):
+    """The matches are re's over the normalised text (leftmost, non-overlapping), as search
+    highlights them; words inside a match are not its collocates."""
+    result = collocates(sample, query, window=window, min_count=1, top=10**9)
+    spans_of = lambda norm: [m.span() for m in re.finditer(expression, norm)]  # noqa: E731
+    expected = _pattern_oracle(sample, seg, query, spans_of, window)
+    got = {c.word: c for c in result.collocates}
+    assert got and {w: c.count for w, c in got.items()} == {w: len(p) for w, p in expected.items()}
+    assert result.periods[0].paragraphs == count(sample, query)
+    for w, c in got.items():
+        assert c.frequency == frequencies[w], w
+        assert c.query == (f"{query} {w}" if w.isalnum() else f'{query} "{w}"')
+        assert c.count <= count(sample, c.query), c.query
+
+
+def test_a_star_pattern_s_collocates_stand_near_its_highlights(sample, seg):
+    """`*长制` ends its matches where the index's segmenter ends the word (patterns.py)."""
+    reader = sample.reader()
+    node = build_query("*长制")
+    result = collocates(sample, "*长制", window=3, min_count=1, top=10**9)
+    spans_of = lambda norm: query_spans(reader, node, norm)  # noqa: E731
+    expected = _pattern_oracle(sample, seg, "*长制", spans_of, 3)
+    assert {c.word: c.count for c in result.collocates} == {w: len(p) for w, p in expected.items()}
+    assert "河长制" not in expected and "湖长制" not in expected  # matches, never collocates
+    assert result.collocates
 
 
 def test_copies_that_match_without_their_original_join_the_population(sample, population):

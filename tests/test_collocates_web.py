@@ -88,6 +88,7 @@ def test_the_help_page_and_no_hits(client):
         ("/collocates?q=河长制&min_count=0", "最少段落数必须是不小于 1 的整数（收到的是 0）。"),
         ("/collocates?q=year:2018", "year:2018 中没有可以查看搭配的词语：请输入一个词或短语，"
          "例如 河长制。"),
+        ("/collocates?q=??", "“??”只有通配符：请至少写一个要找的字，例如 ?长制。"),
     ],
 )  # fmt: skip
 def test_errors_reshow_the_form_in_chinese(client, url, chinese):

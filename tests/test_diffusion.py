@@ -64,7 +64,7 @@ def test_first_years_are_the_minimum_year_per_region(sample, sample_paragraphs, 
 
 
 @pytest.mark.parametrize("by", DIFFUSION_BY)
-@pytest.mark.parametrize("term", ["河长制", "发展", "乡村振兴"])
+@pytest.mark.parametrize("term", ["河长制", "发展", "乡村振兴", "?长制", "/[河湖林]长制/"])
 def test_counts_follow_search(sample, term, by):
     """Documents and paragraphs per region are those of search's hits (copies folded)."""
     hits = search(sample, term, limit=None, facets=False).hits

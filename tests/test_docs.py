@@ -278,11 +278,13 @@ def _without_option(args: list[str], name: str) -> list[str]:
     return out
 
 
-def _expand(args: list[str]) -> list[str]:
-    """Shell globbing, relative to the checkout."""
+def _expand(args: list[str], command: str = "") -> list[str]:
+    """Shell globbing, relative to the checkout, of the words the command leaves unquoted
+    (a quoted wildcard such as '?长制' is a query)."""
     out = []
     for arg in args:
-        if any(ch in arg for ch in "*?["):
+        unquoted = re.search(rf"(?:^|\s){re.escape(arg)}(?:\s|$)", command) or not command
+        if any(ch in arg for ch in "*?[") and unquoted:
             matches = sorted(glob.glob(arg, root_dir=ROOT))
             assert matches, f"{arg} matches no file"
             out.extend(matches)
@@ -386,7 +388,7 @@ class Session:
         pytest.fail(f"{command}: samples use the default index or --index {CORPUS_SHOWN}")
 
     def run(self, command: str, expected: list[str]) -> tuple[int, str]:
-        args = _expand(shlex.split(command)[1:])
+        args = _expand(shlex.split(command)[1:], command)
         shown = _option(args, "--index")
         args = _without_option(args, "--index")
         if args[0] == "index":
@@ -523,7 +525,7 @@ def test_cli_table_has_a_row_for_every_command():
     assert sorted(_cli_table()) == sorted(_commands())
     assert _commands() == [
         "collocates", "diffusion", "index", "kwic", "search", "serve", "show", "stats", "terms",
-        "trend",
+        "trend", "variants",
     ]  # fmt: skip
 
 

@@ -15,7 +15,8 @@ from govsearch.search import kwic, open_index, search
 
 POOL = ["河长制", "湖长制", "长制", "黑臭水体", "发展 改革", '"生态 环境"', "河长制 OR 湖长制",
         "河长制 -湖长制", "污染 year:2015..2020", "哈哈", "一一", "GDP", "2018", "的 region:广东",
-        "zzzz不存在"]  # fmt: skip
+        "zzzz不存在", "?长制", "*长制", "营?环境 -污染", "/[河湖林]长制/",
+        "?长制 OR 发展"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +151,35 @@ def test_offsets_and_contexts_are_in_the_original_text(odd_index):
     # Context sorts compare the normalised text: ㍻ sorts as 平成, ＡＢＣ as abc.
     left = [x.left for x in kwic(odd_index, "河长制", width=3, sort="left", limit=None).lines]
     assert left == ["", "ＡＢＣ", "ﬁ", "长制ﬁ", "長制㍻", "面推行"]
+
+
+def test_a_pattern_s_lines_are_its_highlights(sample, odd_index):
+    for index in (sample, odd_index):
+        result = kwic(index, "?长制", width=4, limit=None)
+        assert as_tuples(result) == search_lines_in_order(index, "?长制", 4)
+        assert result.total == sum(len(h.matches) for h in search(index, "?长制", limit=None).hits)
+    # Every 长制 there follows 河 or 河長: the pattern's lines are the term's, original text and
+    # offsets included (traditional, full-width and ligature characters around them).
+    assert as_tuples(kwic(odd_index, "?长制", width=3, limit=None)) == as_tuples(
+        kwic(odd_index, "河长制", width=3, limit=None)
+    )
+
+
+def search_lines_in_order(index, query: str, width: int) -> list[tuple]:
+    """search_lines in index order (kwic's position sort)."""
+    lines = search_lines(index, query, width)
+    ids = {d.doc_id: n for n, d in enumerate(index.reader().docs)}
+    return sorted(lines, key=lambda x: (ids[x[1]], int(x[0].split(":")[1]), x[8]))
+
+
+def test_a_star_completes_words_as_the_index_cuts_them(tmp_path):
+    """`*长制` takes the word the index's own segmenter (its --dict words too) cuts there."""
+    (tmp_path / "a.txt").write_text("全面落实河长制工作，推进湖长制。\n", encoding="utf-8")
+    (tmp_path / "dict.txt").write_text("落实河长制 50000 n\n", encoding="utf-8")
+    build_index([tmp_path / "a.txt"], tmp_path / "index", user_dict=tmp_path / "dict.txt")
+    index = open_index(tmp_path / "index")
+    assert [x.match for x in kwic(index, "*长制").lines] == ["落实河长制", "湖长制"]
+    assert as_tuples(kwic(index, "*长制", width=2)) == search_lines(index, "*长制", 2)
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,15 @@ def test_kwic_page_lists_the_librarys_lines(client, tiny_index, order):
         assert f'id="p-{paragraph}"' in page
 
 
+def test_kwic_page_of_a_pattern_lists_its_matches(client, tiny_index):
+    rows = kwic_rows(html_of(client.get("/kwic?q=?长制&width=3")))
+    lines = kwic(tiny_index, "?长制", width=3).lines
+    assert rows and [(r[1], r[2], r[3]) for r in rows] == [
+        (x.left, x.match, x.right) for x in lines
+    ]
+    assert {r[2] for r in rows} >= {"河长制"}
+
+
 def test_kwic_page_keeps_the_searchs_filters_and_pages(client, monkeypatch):
     monkeypatch.setattr(research, "LINES_PER_PAGE", 2)
     html = html_of(client.get("/kwic?q=河长制&region=甲市&sort=year&group=doc"))
@@ -92,6 +101,9 @@ def test_kwic_api_is_the_librarys_json(client, tiny_index):
         ("/kwic?q=河长制&width=300", "语境宽度必须是 0 到 200 之间的整数（收到的是 300）。"),
         ("/diffusion?q=河长制&by=street",
          "不支持的地区层级 street；可用：province, city, county。"),
+        ("/kwic?q=??", "“??”只有通配符：请至少写一个要找的字，例如 ?长制。"),
+        ("/diffusion?q=/(a%2B)%2B/", "/(a+)+/：嵌套的重复（如 (a+)+）可能耗时极长（灾难性回溯）；"
+         "请只在一层上重复，例如 (ab)+ 或 a+。"),
     ],
 )  # fmt: skip
 def test_bad_input_is_a_chinese_error(client, url, chinese):

@@ -1055,7 +1055,7 @@ def example_links(client) -> list[str]:
 def test_every_home_example_finds_something_in_the_seeds(seed_index):
     client = create_app({"TESTING": True, "INDEX": str(seed_index)}).test_client()
     links = example_links(client)
-    assert len(links) == 7
+    assert len(links) == 8
     for link in links:
         html = html_of(client.get(link))
         total = int(re.search(r'<strong class="total">(\d+)</strong>', html).group(1))

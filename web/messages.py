@@ -116,6 +116,32 @@ RULES: list[Rule] = [
     _r(r"^the query contains a NUL character", "查询中含有空字符（NUL），请删除后重试。"),
     _r(r"^the query contains bytes that are not UTF-8",
        "查询中含有无法识别的字节（不是 UTF-8 编码），请检查输入法或浏览器的编码设置。"),
+    # wildcards and regular expressions
+    _r(r"^'(.*?)' is only wildcards", lambda m: f"“{m.group(1)}”只有通配符：请至少写一个要找的字，"
+       "例如 ?长制。"),
+    _r(r"^/(.*)/ is not a valid regular expression: (.*?)(?: at position (\d+))? \(Python re",
+       lambda m: f"/{m.group(1)}/ 不是有效的正则表达式（{m.group(2)}"
+       + (f"，位置 {m.group(3)}" if m.group(3) else "") + "）；正则中的 / 请写成 \\/。"),
+    _r(r"^regular expression too long \((\d+) characters; the limit is (\d+)\)",
+       lambda m: f"正则表达式太长：{m.group(1)} 个字符，上限是 {m.group(2)} 个。"),
+    _r(r"^/(.*)/: backreferences and conditionals",
+       lambda m: f"/{m.group(1)}/：不支持反向引用和条件分组（如 \\1）；请把重复的内容直接写出来。"),
+    _r(r"^/(.*)/: nested quantifiers",
+       lambda m: f"/{m.group(1)}/：嵌套的重复（如 (a+)+）可能耗时极长（灾难性回溯）；"
+       "请只在一层上重复，例如 (ab)+ 或 a+。"),
+    _r(r"^/(.*)/ can match an empty string",
+       lambda m: f"/{m.group(1)}/ 可以匹配空字符串，会匹配所有段落；请让它至少匹配一个字"
+       "（如 河+ 而不是 河*）。"),
+    _r(r"^/(.*)/ nests too deeply", lambda m: f"/{m.group(1)}/ 嵌套太深，请简化。"),
+    _r(r"^(.*) took longer than ([\d.]+) s to match on this index",
+       lambda m: f"{m.group(1)} 的匹配超过了 {m.group(2)} 秒（可能是灾难性回溯，或要找的字太少）："
+       "请写得更具体一些，例如加上前后的字。"),
+    _r(r"^no wildcard or regular expression to list the variants of",
+       "查询中没有通配符或正则表达式：请写一个，例如 ?长制 或 /[河湖林]长制/。"),
+    _r(r"^the query holds (\d+) patterns \((.*)\); give one",
+       lambda m: f"查询中有 {m.group(1)} 个通配符或正则表达式（{m.group(2)}）：请只写一个。"),
+    _r(r"^variants must be a whole number",
+       "变体数必须是不小于 1 的整数。"),
     # page parameters
     _r(r"^unknown sort (.*); use one of: (.*)$",
        lambda m: f"不支持的排序方式 {_plain(m.group(1))}；可用：{m.group(2)}。"),

@@ -10,7 +10,7 @@ private names:
     searching.py  search (text, json, jsonl, tsv, vimgrep, --explain)
     documents.py  show, stats
     serving.py    serve (the only one that imports web (Flask), so a scripted search starts fast)
-    reports.py    trend, terms, and search's csv/xlsx exports
+    reports.py    trend, terms, variants, and search's csv/xlsx exports
     collocates.py collocates
     research.py   kwic, diffusion
 
@@ -38,7 +38,7 @@ from govsearch.cli.common import (
 )
 from govsearch.cli.documents import provenance_lines, show, stats
 from govsearch.cli.indexing import index
-from govsearch.cli.reports import terms, trend
+from govsearch.cli.reports import terms, trend, variants
 from govsearch.cli.research import diffusion, kwic
 from govsearch.cli.searching import FORMATS, excerpt, search_cmd, summary, vimgrep_column
 from govsearch.cli.serving import serve
@@ -88,6 +88,7 @@ cli.add_command(stats)
 cli.add_command(serve)
 cli.add_command(trend)
 cli.add_command(terms)
+cli.add_command(variants)
 cli.add_command(collocates)
 cli.add_command(kwic)
 cli.add_command(diffusion)

@@ -1,4 +1,5 @@
-"""Commands that count and export: `trend`, `terms`, and the csv/xlsx formats of `search`.
+"""Commands that count and export: `trend`, `terms`, `variants`, and the csv/xlsx formats of
+`search`.
 
 Each parses its options, calls one function of govsearch.search and formats the result; files
 are written beside their destination and renamed into place only when complete.
@@ -58,6 +59,9 @@ PER_NAMES = {
               "the bucket, or the share of its documents.")  # fmt: skip
 @click.option("--count-copies", is_flag=True, help="Count paragraphs repeated in near-duplicate "
               "documents once per copy (default: once, as search shows them).")  # fmt: skip
+@click.option("--variants", "variant_count", type=click.IntRange(min=1), metavar="N",
+              help="A series with a wildcard or /regex/ becomes the N variants it matched most "
+              "(see govsearch variants).")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(TREND_FORMATS), default="text",
               show_default=True)  # fmt: skip
 @output_option
@@ -70,6 +74,7 @@ def trend(
     region: str | None,
     per: str,
     count_copies: bool,
+    variant_count: int | None,
     fmt: str,
     output: Path | None,
     force: bool,
@@ -87,6 +92,7 @@ def trend(
       govsearch trend 河长制 湖长制 林长制
       govsearch trend '河湖=河长制 OR 湖长制' --by year --year 2015..2025 --format csv
       govsearch trend -f terms.txt --by region --format xlsx -o trend.xlsx
+      govsearch trend '?长制' --variants 8
 
     Exit status: 0 when some series matched, 1 when none did, 2 for bad input.
     """
@@ -102,8 +108,9 @@ def trend(
         raise click.UsageError("give one or more queries, or --terms-file FILE")
     target = ensure_index(index_dir)
     result = count_trend(
-        target, series, by=by or ("year",), year=year, region=region, count_copies=count_copies
-    )
+        target, series, by=by or ("year",), year=year, region=region, count_copies=count_copies,
+        variants=variant_count,
+    )  # fmt: skip
     for warning in result.warnings:
         click.echo(f"note: {warning}", err=True)
     emit(
@@ -309,6 +316,84 @@ def _print_terms(result, fmt: str, echo) -> None:
             echo(f"  {pad(c.term, width)}  {c.first:>5} → {c.second:<5}  "
                  f"{c.per_10k_first:>7.1f} → {c.per_10k_second:<7.1f}  "
                  f"G² {c.log_likelihood:>8.1f}  {c.log_ratio:+.2f}")  # fmt: skip
+
+
+# -- variants ------------------------------------------------------------------------------
+
+
+@click.command(cls=QueryCommand)
+@click.argument("pattern", nargs=-1, required=True)
+@click.option("--year", help="Only documents of this year or range: 2015..2025.")
+@click.option("--region", help="Only this region and the places in it, as search --region.")
+@click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Leave out variants found in fewer paragraphs.")  # fmt: skip
+@click.option("--top", type=click.IntRange(min=1), help="Only the N variants found in the "
+              "most paragraphs.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(TREND_FORMATS), default="text",
+              show_default=True)  # fmt: skip
+@output_option
+@index_option
+def variants(
+    pattern: tuple[str, ...],
+    year: str | None,
+    region: str | None,
+    min_count: int,
+    top: int | None,
+    fmt: str,
+    output: Path | None,
+    force: bool,
+    index_dir: Path | None,
+) -> None:
+    """List the distinct strings a wildcard or regular expression matches.
+
+    Each variant comes with the counts `search VARIANT --count` gives (the same filters,
+    near-duplicate copies once): paragraphs, documents, occurrences, the first and last year
+    and the number of provinces. Rows are sorted by paragraphs.
+
+    \b
+    Examples:
+      govsearch variants '?长制'
+      govsearch variants '*长制' --year 2015.. --min-count 2
+      govsearch variants '/[一二三四五六七八九十]是/' --format csv > 列举.csv
+
+    Exit status: 0 when the pattern matched, 1 when it did not, 2 for a bad pattern.
+    """
+    from govsearch.search.export import variants_table, write_csv, write_xlsx
+    from govsearch.search.variants import variants as list_variants
+
+    check_filter_options(year=year, region=region)
+    target = ensure_index(index_dir)
+    result = list_variants(target, " ".join(pattern), year=year, region=region,
+                           min_count=min_count, top=top)  # fmt: skip
+    for warning in result.warnings:
+        click.echo(f"note: {warning}", err=True)
+    emit(
+        fmt, output, force,
+        write_text=lambda echo: _print_variants(result, fmt, echo),
+        write_csv=lambda stream: write_csv(variants_table(result), stream),
+        write_xlsx=lambda path: write_xlsx([variants_table(result)], path),
+    )  # fmt: skip
+    sys.exit(EXIT_HITS if result.variants else EXIT_NO_HITS)
+
+
+def _print_variants(result, fmt: str, echo) -> None:
+    if fmt == "json":
+        echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return
+    if not result.variants:
+        echo(f"no variant of {result.pattern!r}")
+        return
+    width = max(display_width(v.text) for v in result.variants)
+    width = max(width, len("variant"))
+    echo(f"{pad('variant', width)}  paragraphs  documents  occurrences  years      provinces")
+    for v in result.variants:
+        years = "" if v.first_year is None else (
+            str(v.first_year) if v.first_year == v.last_year else f"{v.first_year}–{v.last_year}"
+        )  # fmt: skip
+        echo(f"{pad(v.text, width)}  {v.paragraphs:>10}  {v.documents:>9}  {v.occurrences:>11}"
+             f"  {years:<9}  {v.provinces:>9}")  # fmt: skip
+    shown = len(result.variants)
+    echo(f"({shown} of {result.distinct} distinct strings; counts as search VARIANT --count)")
 
 
 # -- search exports ------------------------------------------------------------------------

@@ -183,6 +183,8 @@ def _print_explanation(target: Path, text: str, year, region, fmt: str, page: di
             label = ("NOT " if c.negated else "") + c.kind
             words = f"  ranking words: {' '.join(c.words)}" if c.words else ""
             click.echo(f"  {label:<10} {c.text:<24} {c.paragraphs:>7} paragraphs{words}")
+            if c.plan:
+                click.echo(f"  {'':<10} {c.plan}")
         click.echo(f"without filters: {e.without_filters} paragraphs")
         click.echo(f"result:          {e.total} paragraphs ({e.folded_duplicates} duplicate copies "
                    "folded into also_in)")  # fmt: skip
