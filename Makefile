@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install govsearch with its test tools
 
+# The samples get an index of their own: `make run` must not add them to the default index,
+# which may hold the user's own documents.
+run: export GOVSEARCH_INDEX = $(abspath $(VENV))/seed-index
 run: $(STAMP) ## index the bundled seeds, search 河长制, then serve the web UI on 127.0.0.1:5000
 	$(BIN)/govsearch index seeds/*.txt
 	$(BIN)/govsearch search 河长制

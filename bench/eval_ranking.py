@@ -258,6 +258,14 @@ def ask_classic(index_dir: Path, items: list[Item]) -> tuple[list, dict]:
     return answers, {"search": seconds}
 
 
+def questions_digest(items: list[Item]) -> str:
+    """A short digest of the question list (class, text, target), the same for every system."""
+    import hashlib
+
+    text = "\n".join(f"{i.kind}\t{i.text}\t{i.target}" for i in items)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
 def measure(items: list[Item], coll: Collection, answers: list[list[Key]]) -> dict:
     """Scores per class for one system's answers."""
     out = {}
@@ -398,6 +406,7 @@ def run(args: argparse.Namespace, corpus: Corpus, work: Path) -> int:
         "tuning_seed": TUNING_SEED,
         "corpus": {"paragraphs": len(coll), "documents": len(corpus.files)},
         "questions_per_class": {k: len(v) for k, v in sizes.items()},
+        "questions_digest": questions_digest(items),
         "middling_df": list(coll.band),
         "matching_paragraphs_median": {k: sorted(v)[len(v) // 2] for k, v in sizes.items() if v},
         "generation_s": round(gen_s, 1),
@@ -454,6 +463,11 @@ def table(report: dict) -> str:
         + " | search p50 / p95 ms | rerank mean / p95 ms |",
         "|---|" + "---|" * (len(classes) + 2),
     ]
+    asked = {
+        row["system"]: {k: row["scores"][k]["queries"] for k in classes} for row in report["rows"]
+    }
+    if any(counts != report["questions_per_class"] for counts in asked.values()):
+        raise SystemExit(f"systems were not asked the same questions: {asked}")
     for row in report["rows"]:
         cells = [
             f"{s['mrr10']:.3f} / {s['top1']:.3f} / {s['misses']}"
@@ -474,7 +488,13 @@ def table(report: dict) -> str:
             t, rr = row["search_ms"], row["rerank_ms"]
             lines.append(f"| {row['system']} | {t['p50']:.2f} / {t['p95']:.2f} | "
                          f"{rr['mean']:.2f} / {rr['p95']:.2f} / {rr['max']:.2f} |")  # fmt: skip
-    lines.append("")
+    lines += [
+        "",
+        f"Every row answered the same {sum(report['questions_per_class'].values()):,} questions "
+        f"(question set {report.get('questions_digest', '?')}: each system is asked the one list "
+        "drawn above, in order, and scored per class on it).",
+        "",
+    ]
     for t in report["targets"]:
         verdict = "met" if t["met"] else "NOT met"
         lines.append(

@@ -180,6 +180,8 @@ def measure_incremental(
     out["remove_one"] = step("remove one")
     folder.add(one_percent)
     out["add_1pct"] = step(f"add 1 % ({one_percent} documents)")
+    if scale not in args.incremental_runs_scales:
+        return _cleanup(scale, index, corpus, out)
     runs = []
     for i in range(RUNS):
         folder.add(one_percent)
@@ -213,7 +215,11 @@ def measure_incremental(
         out["dup_add_one"] = row
         shutil.rmtree(dup_index, ignore_errors=True)
         shutil.rmtree(dup.dir, ignore_errors=True)
-    if scale == 1:
+    return _cleanup(scale, index, corpus, out)
+
+
+def _cleanup(scale: int, index: Path, corpus: Corpus, out: dict) -> dict:
+    if scale == 1:  # the 1x copy made for this section
         shutil.rmtree(index, ignore_errors=True)
         shutil.rmtree(corpus.dir, ignore_errors=True)
     return out
@@ -314,12 +320,13 @@ def report(results: dict, render, fmt) -> list[str]:
         for key, label in (("add_one", "add one"), ("remove_one", "remove one"),
                            ("add_1pct", "add 1 %")):  # fmt: skip
             row(label, r[key])
-        runs = r["runs"]
-        by_time = sorted(runs, key=lambda x: x["seconds"])
-        row(f"20 × 1 % ({r['runs_documents']} docs): median", by_time[len(by_time) // 2])
-        row("20 × 1 %: slowest", by_time[-1])
-        row("20 × 1 %: after the last", runs[-1])
-        row("optimize", r["optimize"])
+        runs = r.get("runs", [])
+        if runs:
+            by_time = sorted(runs, key=lambda x: x["seconds"])
+            row(f"20 × 1 % ({r['runs_documents']} docs): median", by_time[len(by_time) // 2])
+            row("20 × 1 %: slowest", by_time[-1])
+            row("20 × 1 %: after the last", runs[-1])
+            row("optimize", r["optimize"])
         if "dup_add_one" in r:
             row("half near-duplicates: add one", r["dup_add_one"])
     lines = ["", "incremental runs (ours; × = ratio to the same run's full build):"]
@@ -327,6 +334,8 @@ def report(results: dict, render, fmt) -> list[str]:
         render(["scale", "run", "wall s", "× build", "peak RSS MB", "× build", "segments"], rows)
     )
     for scale, r in inc.items():
+        if "p95_after_runs_ms" not in r:
+            continue
         fresh = r.get("p95_fresh_ms")
         lines.append(
             f"{scale}x warm p95: {fmt(r['p95_after_runs_ms'], '.1f')} ms after 20 runs of 1 %, "

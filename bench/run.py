@@ -19,7 +19,7 @@ import psutil
 if __package__ in (None, ""):  # `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import incremental  # noqa: E402
+from bench import incremental, research  # noqa: E402
 from bench.corpus import (  # noqa: E402
     DEFAULT_CORPUS,
     Corpus,
@@ -88,6 +88,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     ap.add_argument("--no-web", action="store_true")
     ap.add_argument("--no-serve", action="store_true", help="skip serve RSS after the query set")
+    ap.add_argument(
+        "--research",
+        action="store_true",
+        help="also time the research views (kwic, diffusion, …: bench/research.py) on our index",
+    )
     ap.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")
     ap.add_argument(
         "--workdir", type=Path, help="where scaled corpora and indexes go (default: a temp dir)"
@@ -100,6 +105,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--incremental-fresh-scales",
         default="1,3,10",
         help="scales at which the incremental section also builds the final folder afresh",
+    )
+    ap.add_argument(
+        "--incremental-runs-scales",
+        help="scales at which the incremental section also makes its twenty 1 %% runs and "
+        "--optimize (default: every scale; at 30x they take most of an hour)",
     )
     ap.add_argument(
         "--incremental-dup-scale",
@@ -118,6 +128,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     a.scales = sorted({int(s) for s in a.scales.split(",")})
     a.classic_scales = {int(s) for s in a.classic_scales.split(",")}
     a.incremental_fresh_scales = {int(s) for s in a.incremental_fresh_scales.split(",")}
+    a.incremental_runs_scales = (
+        set(a.scales)
+        if a.incremental_runs_scales is None
+        else {int(s) for s in a.incremental_runs_scales.split(",")}
+    )
     if a.incremental_dup_scale is None:
         a.incremental_dup_scale = max((s for s in a.scales if s <= 10), default=None)
     a.systems = [s for s in a.systems.split(",") if s]
@@ -696,6 +711,11 @@ def report(results: dict) -> str:
         f" ({results['config']['oracle']}, metadata filters from the manifest);"
         " exact = queries whose result set equals the oracle's.",
     ]
+    for scale, r in results["systems"].get("ours", {}).items():
+        if "research" in r:
+            lines += ["", research.table(r["research"], int(scale))]
+        if r.get("research_sections"):
+            lines += ["", research.render_sections(r["research_sections"])]
     return "\n".join(lines)
 
 
@@ -754,6 +774,9 @@ def main(argv=None) -> int:
                     )
                     if name == "ours" and not args.no_serve and "build" in r:
                         r["serve"] = serve_rss(work / f"ours-{scale}x", queries)
+                    if name == "ours" and args.research and "build" in r:
+                        r["research"] = research.measure(work / f"ours-{scale}x", scale)
+                        r["research_sections"] = research.measure_sections(work / f"ours-{scale}x")
                 except Exception as e:  # noqa: BLE001 - one broken system must not lose the rest
                     log(f"{name} {scale}x FAILED: {e}")
                     r = {"error": f"{type(e).__name__}: {e}"[:2000]}

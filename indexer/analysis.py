@@ -104,10 +104,23 @@ class _Segmenter:
             self._tokenize = _tok
 
     def tokenize(self, text: str) -> list[tuple[str, int, int]]:
+        """Search mode, as the index holds words: each word, and before it its shorter
+        dictionary words (中华人民共和国 also gives 中华, 人民, 共和国 ...)."""
         return self._tokenize(text, mode="search")
+
+    def words(self, text: str) -> list[tuple[str, int, int]]:
+        """Precise mode: the text cut into words that do not overlap (the longest of each
+        search-mode group), with their [start, end) offsets; punctuation included."""
+        return self._tokenize(text, mode="default")
 
 
 _SEGMENTERS: dict[str, _Segmenter] = {}
+
+
+def index_dictionary(meta: dict) -> DictWords:
+    """The dictionary an index was built with: the built-in words and its user words."""
+    user = tuple(tuple(w) for w in meta.get("user_dictionary", []))
+    return builtin_dictionary() + user  # type: ignore[operator]
 
 
 def segmenter(words: DictWords) -> _Segmenter:
@@ -119,14 +132,15 @@ def segmenter(words: DictWords) -> _Segmenter:
     return seg
 
 
-def _is_word(token: str) -> bool:
+def is_word(token: str) -> bool:
+    """Whether a token is a word the index holds (it has a letter or digit): not punctuation."""
     return token.isalnum() or any(ch.isalnum() for ch in token)
 
 
 def segment_normalized(text: str, words: DictWords | None = None) -> list[str]:
     """Word tokens of already-normalised text (punctuation and spaces dropped)."""
     seg = segmenter(builtin_dictionary() if words is None else words)
-    return [w for w, _s, _e in seg.tokenize(text) if _is_word(w)]
+    return [w for w, _s, _e in seg.tokenize(text) if is_word(w)]
 
 
 def tokenize_words(text: str, words: DictWords | None = None) -> list[str]:
@@ -334,7 +348,7 @@ class ChineseTokenizer(Tokenizer):
                 offset += len(part) + 1
                 continue
             for word, start, end in seg.tokenize(normalize(part)):
-                if not _is_word(word):
+                if not is_word(word):
                     continue
                 emit(word, boost)
                 if chars:

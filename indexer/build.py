@@ -11,13 +11,14 @@ import errno
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from . import ocrcache, store
 from .analysis import DictWords, builtin_dictionary, load_dictionary
-from .errors import IndexWriteError, UsageError
+from .errors import IndexUnwritable, IndexWriteError, UsageError
 from .generation import write_generation
 from .metadata import Manifest, load_manifest, manifest_to_json
 from .plan import MANIFEST_FILE, NO_MANIFEST, manifest_for_ocr, plan_run
@@ -62,24 +63,53 @@ def build_index(
     manifest_obj = load_manifest(Path(manifest)) if manifest and not drop_manifest else None
     new_user_words = load_dictionary(user_dict)[len(builtin_dictionary()) :] if user_dict else None
 
-    # Scanned pages are recognised before the lock is taken: OCR takes minutes, the writes don't.
-    ocrcache.recognize_scans(
-        paths, index_dir, manifest_obj or manifest_for_ocr(index_dir, drop_manifest), progress
-    )
-    with store.WriteLock(index_dir, lock_timeout):
-        try:
-            report = _build_locked(
-                paths, index_dir, manifest_obj, drop_manifest, new_user_words, rebuild, progress,
-                started, optimize,
-            )  # fmt: skip
-        except (OSError, sqlite3.OperationalError) as exc:
-            if _disk_full(exc):
-                raise IndexWriteError(
-                    f"no space left on the disk of {index_dir} while writing the index; it is "
-                    "unchanged. Free some space, then run this command again"
-                ) from exc
+    check_writable(index_dir)
+    with _writing(index_dir):
+        # Scanned pages are recognised before the lock is taken: OCR takes minutes, writes don't.
+        ocrcache.recognize_scans(
+            paths, index_dir, manifest_obj or manifest_for_ocr(index_dir, drop_manifest), progress
+        )
+        with store.WriteLock(index_dir, lock_timeout):
+            try:
+                report = _build_locked(
+                    paths, index_dir, manifest_obj, drop_manifest, new_user_words, rebuild,
+                    progress, started, optimize,
+                )  # fmt: skip
+            except (OSError, sqlite3.OperationalError) as exc:
+                if _disk_full(exc):
+                    raise IndexWriteError(
+                        f"no space left on the disk of {index_dir} while writing the index; it "
+                        "is unchanged. Free some space, then run this command again"
+                    ) from exc
+                raise
+            return replace(report, skipped=remember_skipped(index_dir, paths, report, rebuild))
+
+
+@contextmanager
+def _writing(index_dir: Path) -> Iterator[None]:
+    """A file of the index that cannot be written is an index problem, not an internal error.
+
+    check_writable catches the common case up front; this catches a file inside the index
+    that another user owns or that is in the way, as SQLite or the OS reports it.
+    """
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "unable to open database file" not in str(exc) and "readonly" not in str(exc):
             raise
-        return replace(report, skipped=remember_skipped(index_dir, paths, report, rebuild))
+        raise unwritable(index_dir, exc) from None
+    except OSError as exc:
+        if exc.filename is None or not _inside(Path(exc.filename), index_dir):
+            raise
+        raise unwritable(index_dir, exc) from None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def _build_locked(
@@ -150,3 +180,32 @@ def _remove_leftovers(index_dir: Path) -> None:
     else:
         store.remove_old_generations(index_dir)
         remove_unused_segments(index_dir)
+
+
+def unwritable(root: Path, exc: Exception) -> IndexUnwritable:
+    """The error for an index directory that cannot be written, saying what to do."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    name = getattr(exc, "filename", None)
+    if name is not None and Path(name) != root:
+        reason += f": {Path(name).name}"
+    return IndexUnwritable(
+        f"cannot write the index at {root} ({reason}); make it a directory you can write "
+        "to, or choose another with --index DIR (or GOVSEARCH_INDEX)"
+    )
+
+
+def check_writable(root: Path) -> None:
+    """Create the index directory if needed and prove a file can be made in it.
+
+    Asked before a run reads or recognises anything, so that a read-only or misplaced index
+    directory is one clear error instead of a failure deep in SQLite or Whoosh.
+    """
+    import tempfile
+
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root, prefix="probe-"):
+            pass
+    except OSError as exc:
+        # Without the file name: the probe's is random, and the reason is the directory's.
+        raise unwritable(root, OSError(exc.errno, exc.strerror)) from None

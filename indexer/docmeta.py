@@ -16,6 +16,9 @@ __all__ = [
     "find_docno",
     "find_issuer",
     "infer_doc_type",
+    "is_agency_line",
+    "is_date_line",
+    "is_docno_line",
     "normalize_docno",
 ]
 
@@ -194,6 +197,26 @@ def find_date(text: str) -> str | None:
         if match and _iso_date(match):
             return _iso_date(match)
     return None
+
+
+# ------------------------------------------------------------------ lines that stand alone
+
+
+def is_docno_line(line: str) -> bool:
+    """Whether a line is a 发文字号 on its own (鼓政办发〔2021〕8号, with or without 签发人)."""
+    return _DOCNO_ALONE.match(unicodedata.normalize("NFKC", line).strip()) is not None
+
+
+def is_date_line(line: str) -> bool:
+    """Whether a line is a date on its own, as under a signature (2021年3月5日)."""
+    match = _DATE_ALONE.match(unicodedata.normalize("NFKC", line).strip())
+    return match is not None and _iso_date(match) is not None
+
+
+def is_agency_line(line: str) -> bool:
+    """Whether a line is an agency's name on its own, as in a signature (鼓楼区人民政府办公室)."""
+    line = line.strip()
+    return len(line) <= 40 and _as_agency(line) is not None
 
 
 # ------------------------------------------------------------------------------------- 文种

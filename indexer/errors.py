@@ -28,6 +28,10 @@ class IndexLocked(GovsearchError):
     """Another indexing run holds the index lock."""
 
 
+class IndexUnwritable(GovsearchError):
+    """The index directory cannot be created or written (permissions, a file in the way)."""
+
+
 class IndexVersionError(GovsearchError):
     """The index was written by another schema version."""
 
@@ -46,6 +50,10 @@ class DictionaryError(UsageError):
 
 class ManifestError(UsageError):
     """A manifest file cannot be read."""
+
+
+class MissingDependency(GovsearchError):
+    """An optional package a call needs is not installed (the message names the extra)."""
 
 
 class NotFound(GovsearchError):

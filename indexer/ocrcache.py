@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -219,7 +220,8 @@ def run_jobs(
         return
     workers = max(1, min(workers or os.cpu_count() or 1, MAX_WORKERS, total))
     done = 0
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_ctrl_c)
+    try:
         futures = {
             pool.submit(ocr.ocr_page, job.path, job.kind, number): job
             for job in jobs
@@ -234,6 +236,31 @@ def run_jobs(
                 pass  # the reading stage recognises the page again and reports what fails
             if progress is not None:
                 progress(done, total, str(job.path))
+    except BaseException:
+        # Ctrl-C or an error: the pages not recognised yet are not waited for (minutes).
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
+
+
+def _ignore_ctrl_c() -> None:
+    """In an OCR worker: the run answers Ctrl-C (a terminal signals the whole group)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and end the workers now (shutdown alone lets them finish)."""
+    stop = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if stop is not None:
+        stop()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # gone after shutdown
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(5)
 
 
 def recognize_scans(

@@ -128,7 +128,7 @@ def fingerprint(sha: str, row: dict | None, digest: str, gazetteer: str = "") ->
 
 
 def manifest_for_ocr(index_dir: Path, drop_manifest: bool) -> Manifest | None:
-    """The remembered manifest, read without the lock, so OCR skips files it does not list."""
+    """The remembered manifest (None if dropped or unreadable), for OCR and for --rebuild."""
     if drop_manifest:
         return None
     try:
@@ -149,6 +149,18 @@ def remembered_manifest(gen: Path | None) -> Manifest | None:
         ) from exc
 
 
+def _remembered_meta(index_dir: Path) -> dict:
+    """The current generation's meta.json as it is (any schema), or {} if there is none."""
+    try:
+        current = store.current_generation(index_dir)
+        if current is None:
+            return {}
+        meta = json.loads((current / store.META).read_text(encoding="utf-8"))
+    except (GovsearchError, OSError, ValueError):
+        return {}  # a damaged index is rebuilt without what it remembered
+    return meta if isinstance(meta, dict) else {}
+
+
 def plan_run(
     paths: list[Path],
     index_dir: Path,
@@ -163,10 +175,12 @@ def plan_run(
     current = None if rebuild else store.current_generation(index_dir)
     reader = IndexReader(index_dir, current) if current is not None else None
     old_meta = reader.meta if reader is not None else {}
+    # Like the manifest, the --dict words outlive a --rebuild.
+    remembered_words = _remembered_meta(index_dir) if rebuild else old_meta
     user_words = (
         new_user_words
         if new_user_words is not None
-        else tuple(tuple(w) for w in old_meta.get("user_dictionary", []))
+        else tuple(tuple(w) for w in remembered_words.get("user_dictionary", []))
     )
     words = builtin_dictionary() + tuple(user_words)  # type: ignore[operator]
     digest = dictionary_digest(words)
@@ -174,7 +188,9 @@ def plan_run(
     existing: dict[str, Existing] = {}
     warnings: list[str] = []
     notes: list[str] = []
-    remembered = remembered_manifest(current)
+    # --rebuild starts from no generation, but not from no manifest: the remembered one still
+    # says which files of the folder are documents and what their metadata is.
+    remembered = manifest_for_ocr(index_dir, False) if rebuild else remembered_manifest(current)
     if manifest is None and not drop_manifest and remembered is not None:
         manifest = remembered
         notes.append(

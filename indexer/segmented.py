@@ -34,7 +34,10 @@ class _Counts:
     def __init__(self, owner: SegmentedPostings):
         self._owner = owner
 
-    def __getitem__(self, handle: int) -> int:
+    def __getitem__(self, handle):
+        if isinstance(handle, np.ndarray):  # many handles at once, as a flat file's counts
+            counts = (self[int(h)] for h in handle.ravel())
+            return np.fromiter(counts, np.int64, handle.size).reshape(handle.shape)
         return sum(int(f.counts[i]) for f, _b, _l, i in self._owner._locate(int(handle)))
 
 
@@ -170,16 +173,22 @@ class SegmentedTexts:
                 out[j] = text
         return out
 
+    def _each(self, pids: np.ndarray, dtype, read) -> np.ndarray:
+        """read(text file, its local ids) for each segment's share of pids, in their order."""
+        ids = np.asarray(pids, dtype=np.int64)
+        out = np.zeros(ids.size, dtype=dtype)
+        for k, at in split_by_segment(self.bases, ids):
+            out[at] = read(self.files[k], ids[at] - int(self.bases[k]))
+        return out
+
     def containing(self, pids: np.ndarray, term: str) -> np.ndarray:
         """Boolean mask: which of these paragraphs' normalised texts contain term."""
-        out = np.zeros(len(pids), dtype=bool)
-        for k, at in split_by_segment(self.bases, np.asarray(pids, dtype=np.int64)):
-            out[at] = self.files[k].containing(np.asarray(pids)[at] - int(self.bases[k]), term)
-        return out
+        return self._each(pids, bool, lambda f, local: f.containing(local, term))
 
     def matching(self, pids: np.ndarray, pattern: re.Pattern[str]) -> np.ndarray:
         """Boolean mask: where the pattern is found in the normalised text."""
-        out = np.zeros(len(pids), dtype=bool)
-        for k, at in split_by_segment(self.bases, np.asarray(pids, dtype=np.int64)):
-            out[at] = self.files[k].matching(np.asarray(pids)[at] - int(self.bases[k]), pattern)
-        return out
+        return self._each(pids, bool, lambda f, local: f.matching(local, pattern))
+
+    def count(self, pids: np.ndarray, term: str) -> np.ndarray:
+        """How often term occurs in each paragraph (see TextFile.count)."""
+        return self._each(pids, np.int64, lambda f, local: f.count(local, term))

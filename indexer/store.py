@@ -47,7 +47,7 @@ def current_generation(root: Path) -> Path | None:
     """The generation directory CURRENT names, or None when there is no index yet."""
     try:
         name = (root / CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # (a file in the way: no index there)
         return None
     except (OSError, ValueError) as exc:  # ValueError: CURRENT is not text
         raise IndexCorrupt(f"cannot read the index at {root}: {exc}. {REBUILD_HINT}") from exc

@@ -42,12 +42,28 @@ class _Table(dict):
         return out
 
 
+class _FoldTable(dict):
+    """Like _Table, but case is kept: 二O二四年 spells a year with a capital O."""
+
+    def __missing__(self, cp: int) -> str:
+        t2s = _t2s()
+        out = "".join(t2s.get(c, c) for c in unicodedata.normalize("NFKC", chr(cp)))
+        self[cp] = out
+        return out
+
+
 _TABLE = _Table()
+_FOLD = _FoldTable()
 
 
 def normalize(text: str) -> str:
     """Normalise text for matching: NFKC width folding, lower case, traditional → simplified."""
     return text.translate(_TABLE)
+
+
+def fold(text: str) -> str:
+    """Text as metadata is read from it: NFKC width folding and traditional → simplified."""
+    return text.translate(_FOLD)
 
 
 def offset_map(text: str) -> list[int]:
@@ -143,6 +159,28 @@ def apply_patch(norm: str, patch: bytes | None) -> str:
         return norm
     if patch[:1] == b"T":
         return patch[1:].decode("utf-8", "surrogatepass")
+    count = patch[1]
+    if count < 0x80 and max(patch[2 : 2 + count], default=0) < 0x80:
+        # Every gap fits one byte (changed characters under 128 apart: nearly every patch).
+        gaps: bytes | list[int] = patch[2 : 2 + count]
+        pos = 2 + count
+    else:
+        gaps, pos = _read_varints(patch)
+    chars = patch[pos:].decode("utf-8", "surrogatepass")
+    # Slices of norm between the changed characters: a paragraph is built from a few dozen
+    # pieces, not from a list of every character.
+    out, prev, i = [], 0, 0
+    for gap, ch in zip(gaps, chars, strict=True):
+        i += gap
+        out.append(norm[prev:i])
+        out.append(ch)
+        prev = i + 1
+    out.append(norm[prev:])
+    return "".join(out)
+
+
+def _read_varints(patch: bytes) -> tuple[list[int], int]:
+    """The gaps of a P patch and where its characters start."""
     values: list[int] = []
     pos, value, shift = 1, 0, 0
     count = None
@@ -157,10 +195,4 @@ def apply_patch(norm: str, patch: bytes | None) -> str:
             else:
                 values.append(value)
             value = shift = 0
-    chars = patch[pos:].decode("utf-8", "surrogatepass")
-    out = list(norm)
-    i = 0
-    for gap, ch in zip(values, chars, strict=True):
-        i += gap
-        out[i] = ch
-    return "".join(out)
+    return values, pos

@@ -11,12 +11,18 @@
 - Orphans: the multi-process writer's workers block on their job queue forever when the
   indexing process is killed (SIGKILL, a crash). Each worker now watches its parent and exits
   when the parent is gone.
+- Ctrl-C: a terminal sends SIGINT to the whole process group, and each worker printed a
+  KeyboardInterrupt traceback (about 40 lines) before the run's own one-line message. Workers
+  now ignore SIGINT (it is blocked while they start, so none slips in before); the parent,
+  interrupted, cancels the writer, and a cancelled writer now ends its workers (Whoosh only
+  sets a flag in the parent's copy of each task, which the worker never sees).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from array import array
@@ -133,7 +139,38 @@ def _exit_with_parent(poll_seconds: float = 0.5) -> None:
 
 def _run(self):
     _exit_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent answers Ctrl-C for the run
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     return _original_run(self)
+
+
+_original_new_task = multiproc.MpWriter._new_task
+_original_cancel = multiproc.MpWriter.cancel
+
+
+def _new_task(self):
+    # A worker inherits the blocked signal and ignores it before unblocking (see _run); the
+    # parent gets a Ctrl-C pressed meanwhile as soon as the worker has started.
+    if not hasattr(signal, "pthread_sigmask"):
+        return _original_new_task(self)
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return _original_new_task(self)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _cancel(self):
+    # Workers first: cancelling removes the job files a worker may be reading.
+    for task in self.tasks:
+        if task.is_alive():
+            task.terminate()
+    for task in self.tasks:
+        task.join(5)
+    # Jobs nobody will read must not hold this process at exit.
+    self.jobqueue.cancel_join_thread()
+    _original_cancel(self)
 
 
 def install() -> None:
@@ -143,3 +180,7 @@ def install() -> None:
     writing.PostingPool = CompactPostingPool
     if multiproc.SubWriterTask.run is not _run:
         multiproc.SubWriterTask.run = _run
+    if multiproc.MpWriter._new_task is not _new_task:
+        multiproc.MpWriter._new_task = _new_task
+    if multiproc.MpWriter.cancel is not _cancel:
+        multiproc.MpWriter.cancel = _cancel

@@ -1,7 +1,10 @@
 """govsearch's search API: exact literal matching, BM25F ranking, highlights and facets."""
 
+from .collocates import MEASURES, Collocate, CollocateChange, Collocates, Period, collocates
+from .diffusion import DIFFUSION_BY, AdoptionYear, Diffusion, RegionFirst, diffusion
 from .hits import parse_paragraph_id
 from .index import Index, open_index
+from .kwic import KWIC_SORTS, Concordance, KwicLine, kwic
 from .query import (
     FIELDS,
     MAX_QUERY_LENGTH,
@@ -38,8 +41,24 @@ from .service import (
 )
 from .terms import TermChange, TermComparison, compare_terms
 from .trend import BY, PER, Bucket, Series, SeriesTrend, Trend, TrendRow, parse_series, trend
+from .variants import Variant, VariantList, variants
 
 __all__ = [
+    "MEASURES",
+    "Collocate",
+    "CollocateChange",
+    "Collocates",
+    "Period",
+    "collocates",
+    "DIFFUSION_BY",
+    "AdoptionYear",
+    "Diffusion",
+    "RegionFirst",
+    "diffusion",
+    "KWIC_SORTS",
+    "Concordance",
+    "KwicLine",
+    "kwic",
     "BY",
     "PER",
     "Bucket",
@@ -49,6 +68,9 @@ __all__ = [
     "TrendRow",
     "parse_series",
     "trend",
+    "Variant",
+    "VariantList",
+    "variants",
     "TermChange",
     "TermComparison",
     "compare_terms",

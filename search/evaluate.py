@@ -1,7 +1,8 @@
 """Stage 2, evaluate: a query tree to the exact set of matching paragraph ids.
 
 Terms are found through the character and pair postings (grams.flat) and confirmed on the
-normalised text; phrases are confirmed with their pattern; filters scan per-document columns
+normalised text; phrases are confirmed with their pattern; wildcards and regular expressions
+through the strings they must contain (patterns.py); filters scan per-document columns
 built once per index generation (DocColumns); AND, OR and NOT are set algebra over sorted
 arrays (pidsets.py). Hands on a sorted numpy array of paragraph ids, before folding.
 """
@@ -18,7 +19,8 @@ from govsearch.indexer.docmeta import normalize_docno
 from govsearch.indexer.textnorm import normalize
 
 from . import pidsets
-from .query import And, Field, Node, Not, Or, Phrase, Term, term_pattern
+from .patterns import pattern_pids
+from .query import And, Field, Node, Not, Or, Pattern, Phrase, Term, term_pattern
 
 # Below this many candidates a term is checked against the text without more posting lists.
 VERIFY_DIRECTLY = 256
@@ -62,6 +64,10 @@ class Evaluator:
         for part in node.parts[1:]:
             candidates = pidsets.intersect(candidates, self.term(part))
         return candidates[self.r.texts().matching(candidates, term_pattern(node))]
+
+    def pattern(self, node: Pattern) -> np.ndarray:
+        """Paragraphs a wildcard or regular expression matches (search/patterns.py)."""
+        return pattern_pids(self.r, node, self.term)
 
     def docs_in(self, wanted: np.ndarray) -> np.ndarray:
         """Paragraphs of the documents marked in a boolean array over documents."""
@@ -117,6 +123,8 @@ class Evaluator:
             return self.term(node.text)
         if isinstance(node, Phrase):
             return self.phrase(node)
+        if isinstance(node, Pattern):
+            return self.pattern(node)
         if isinstance(node, Field):
             return self.field(node)
         if isinstance(node, Not):

@@ -3,6 +3,9 @@
 Its parts (terms, phrases, filters) with what each matches alone and the index words that rank
 it, what the filters removed, what folding removed, and each hit's score components (base
 BM25F per word, proximity and contiguity bonuses). Hands on an Explanation.
+
+Every count is after folding, as `search` and `--count` report it (a paragraph repeated in a
+near-duplicate document counts once); how many copies the result folded is given apart.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from govsearch.indexer import IndexReader
 
 from . import ranking
 from .evaluate import Evaluator
-from .query import And, Field, Node, Not, Or, Phrase, Term, leaves
+from .folding import fold
+from .patterns import pattern_plan, ranking_strings
+from .query import And, Field, Node, Not, Or, Pattern, Phrase, Term, leaves
 from .rank import Ranker, indexed_words
 from .results import Clause, Explanation, HitScore, Suggestion
 
@@ -32,8 +37,15 @@ def explanation(
     """The explanation of a query whose matches (before and after folding) and page are known."""
     clauses = []
     for leaf, negated in leaves(node):
+        plan = None
         if isinstance(leaf, Field):
             kind, text, norm, words = "filter", f"{leaf.name}:{leaf.value}", "", []
+        elif isinstance(leaf, Pattern):
+            kind, text = "pattern", f"/{leaf.text}/" if leaf.regex else leaf.text
+            norm = pattern_plan(reader, leaf, evaluator.term).describe()
+            plan, norm = norm, text
+            strings = ranking_strings(reader, leaf, evaluator.term)
+            words = list(dict.fromkeys(w for s in strings for w in indexed_words(reader, s)))
         elif isinstance(leaf, Phrase):
             kind, text = "phrase", " ".join(leaf.parts)
             norm = text
@@ -41,15 +53,16 @@ def explanation(
         else:
             kind, text, norm = "term", leaf.text, leaf.text
             words = indexed_words(reader, leaf.text)
-        count = int(evaluator.eval(leaf).size)
-        clauses.append(Clause(kind, text, norm, negated, count, words))
+        count = int(fold(reader, evaluator.eval(leaf)).kept.size)
+        clauses.append(Clause(kind, text, norm, negated, count, words, plan))
     unfiltered = _without_fields(node)
-    without = int((evaluator.eval(unfiltered) if unfiltered is not None else matched).size)
+    without = kept if unfiltered is None else fold(reader, evaluator.eval(unfiltered)).kept
     folded = int(matched.size - kept.size)
     scores = score_details(reader, ranker, page)
     return Explanation(
-        query, render(node), clauses, without, int(matched.size), folded, suggestions, scores
-    )
+        query, render(node), clauses, int(without.size), int(kept.size), folded, suggestions,
+        scores,
+    )  # fmt: skip
 
 
 def score_details(reader: IndexReader, ranker: Ranker, page: list[int]) -> list[HitScore]:
@@ -85,6 +98,8 @@ def score_details(reader: IndexReader, ranker: Ranker, page: list[int]) -> list[
 def render(node: Node) -> str:
     if isinstance(node, Term):
         return node.text
+    if isinstance(node, Pattern):
+        return f"/{node.text}/" if node.regex else node.text
     if isinstance(node, Phrase):
         return '"' + " ".join(node.parts) + '"'
     if isinstance(node, Field):

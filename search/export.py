@@ -1,4 +1,5 @@
-"""Tables for spreadsheets: search hits, trends and term comparisons as CSV or XLSX.
+"""Tables for spreadsheets: search hits, trends, term comparisons, concordances and diffusion
+as CSV or XLSX.
 
 Both writers take rows from an iterator and never hold a whole table: CSV goes out line by
 line, XLSX through XlsxWriter's constant_memory mode (each row is flushed to a temporary file
@@ -25,9 +26,13 @@ from typing import IO, Any
 
 from govsearch.indexer import UsageError
 
+from .collocates import CHANGE_COLUMNS, COLLOCATE_COLUMNS, Collocates, change_row
+from .diffusion import ADOPTION_KEYS, REGION_KEYS, Diffusion
+from .kwic import LINE_KEYS, Concordance
 from .results import Hit
 from .terms import TermComparison
-from .trend import Trend
+from .trend import TREND_MEASURES, Trend
+from .variants import VariantList
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Excel's limits: characters in a cell, rows in a sheet, links in a sheet, link length.
@@ -279,10 +284,6 @@ def trend_columns(trend: Trend) -> tuple[str, ...]:
     return ("series", "query", *by, *TREND_MEASURES)
 
 
-TREND_MEASURES = (
-    "paragraphs", "documents", "occurrences", "bucket_paragraphs", "bucket_documents",
-    "per_10k_paragraphs", "share_of_documents",
-)  # fmt: skip
 SERIES_COLUMNS = ("series", "query", "paragraphs", "documents", "occurrences", "first_year",
                   "last_year")  # fmt: skip
 
@@ -326,3 +327,64 @@ def terms_table(comparison: TermComparison) -> Table:
         for c in getattr(comparison, name)
     )  # fmt: skip
     return Table("词语", TERM_COLUMNS, rows, widths={"term": 16})
+
+
+VARIANT_COLUMNS = ("text", "paragraphs", "documents", "occurrences", "first_year", "last_year",
+                   "provinces")  # fmt: skip
+
+
+def variants_table(result: VariantList) -> Table:
+    """One row per variant, in the order `variants` lists them."""
+    rows = ([getattr(v, c) for c in VARIANT_COLUMNS] for v in result.variants)
+    return Table("变体", VARIANT_COLUMNS, rows, widths={"text": 16})
+
+
+#: Paragraph ids listed in a collocate's cell; the JSON output has all of them.
+TABLE_IDS = 50
+
+
+def _id_cell(ids: tuple[str, ...]) -> str:
+    more = f" …(+{len(ids) - TABLE_IDS})" if len(ids) > TABLE_IDS else ""
+    return " ".join(ids[:TABLE_IDS]) + more
+
+
+def collocate_tables(result: Collocates) -> list[Table]:
+    """The collocates (one row per word), or with compare the changes and each period's list."""
+    widths = {"word": 14, "query": 24, "ids": 40}
+
+    def period_table(name: str, period) -> Table:
+        rows = (
+            [rank, *(getattr(c, col) for col in COLLOCATE_COLUMNS), _id_cell(c.ids)]
+            for rank, c in enumerate(period.collocates, 1)
+        )
+        return Table(name, ("rank", *COLLOCATE_COLUMNS, "ids"), rows, widths=widths)
+
+    if result.compare is None:
+        return [period_table("搭配词", result.periods[0])]
+    changes = ([change_row(c)[col] for col in CHANGE_COLUMNS] for c in result.changes)
+    return [
+        Table("搭配变化", CHANGE_COLUMNS, changes, widths={"word": 14}),
+        *(period_table(f"搭配词 {p.year}", p) for p in result.periods),
+    ]
+
+
+KWIC_WIDTHS = {"id": 18, "title": 30, "region": 10, "left": 40, "match": 12, "right": 40}
+
+
+def kwic_table(concordance: Concordance) -> Table:
+    """One row per concordance line: its paragraph, the contexts and the match's offsets."""
+    rows = ([getattr(x, k) for k in LINE_KEYS] for x in concordance.lines)
+    return Table("语境", LINE_KEYS, rows, widths=KWIC_WIDTHS)
+
+
+def diffusion_tables(result: Diffusion) -> list[Table]:
+    """The regions (first year, first document, counts) and the adoption curve."""
+    regions = (
+        [" › ".join(r.path) if k == "path" else getattr(r, k) for k in REGION_KEYS]
+        for r in result.regions
+    )
+    adoption = ([a.year, a.new_regions, a.regions_so_far] for a in result.adoption)
+    return [
+        Table("扩散", REGION_KEYS, regions, widths={"path": 30, "first_title": 36, "first_id": 18}),
+        Table("采纳曲线", ADOPTION_KEYS, adoption),
+    ]

@@ -26,6 +26,8 @@ FACET_LABELS: dict[str, Callable[[DocInfo], str | None]] = {
     "county": lambda d: region_facets(d).get("county"),
 }
 FACETS = tuple(FACET_LABELS)
+#: The province key of a national document (facets, `stats` and `trend` alike).
+NATIONAL = "全国"
 
 
 def region_facets(d) -> dict[str, str]:
@@ -37,7 +39,7 @@ def region_facets(d) -> dict[str, str]:
     """
     keys: dict[str, str] = {}
     if d.level == "national":
-        keys["province"] = "全国"
+        keys["province"] = NATIONAL
         return keys
     keys["province"] = d.province or "unknown"
     path = ""

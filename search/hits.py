@@ -10,21 +10,32 @@ from __future__ import annotations
 import re
 
 from govsearch.indexer import DocInfo, IndexReader, NotFound, UsageError
-from govsearch.indexer.textnorm import apply_patch, find_all, merge_spans, to_source_spans
+from govsearch.indexer.textnorm import apply_patch, merge_spans, to_source_spans
 
-from .query import Phrase, Term, term_pattern
+from .patterns import spans
+from .query import Pattern, Phrase, Term
 from .results import Hit, Location, Paragraph
 
+Units = list[Term | Phrase | Pattern]
 
-def match_spans(text: str, norm: str, terms: list[Term | Phrase]) -> list[tuple[int, int]]:
-    """Every occurrence of every query term, as [start, end) offsets into the original text."""
-    spans: list[tuple[int, int]] = []
-    for t in terms:
-        if isinstance(t, Term):
-            spans.extend(find_all(norm, t.text))
-        else:
-            spans.extend(m.span() for m in term_pattern(t).finditer(norm))
-    return merge_spans(to_source_spans(text, merge_spans(spans), norm))
+
+def norm_spans(norm: str, terms: Units, reader: IndexReader | None = None) -> list[tuple[int, int]]:
+    """Every occurrence of every query term and every match of every pattern (leftmost,
+    non-overlapping) in normalised text, as merged [start, end) offsets.
+
+    The one place a query's terms are found inside a paragraph: highlights, collocation
+    windows and the other views built on matches all start here. `reader` gives a pattern's
+    `*` the index's own segmenter.
+    """
+    return spans(reader, terms, norm)
+
+
+def match_spans(
+    text: str, norm: str, terms: Units, reader: IndexReader | None = None
+) -> list[tuple[int, int]]:
+    """Every occurrence of every query term and every match of every pattern, as [start, end)
+    offsets into the original text."""
+    return merge_spans(to_source_spans(text, norm_spans(norm, terms, reader), norm))
 
 
 def locations(reader: IndexReader, pids: list[int]) -> list[Location]:
@@ -40,7 +51,7 @@ def locations(reader: IndexReader, pids: list[int]) -> list[Location]:
 def page_hits(
     reader: IndexReader,
     page: list[int],
-    terms: list[Term | Phrase],
+    terms: Units,
     scores: dict[int, float],
     copies: dict[int, list[int]],
 ) -> list[Hit]:
@@ -74,7 +85,7 @@ def page_hits(
                 line=line,
                 page=pageno,
                 text=text,
-                matches=match_spans(text, norm, terms),
+                matches=match_spans(text, norm, terms, reader),
                 score=round(scores.get(pid, 0.0), 4),
                 format=d.format,
                 column=column,
@@ -112,7 +123,7 @@ def parse_paragraph_id(pid_text: str) -> tuple[str, int | None]:
 
 
 def paragraphs(
-    reader: IndexReader, d: DocInfo, first: int, last: int, terms: list[Term | Phrase]
+    reader: IndexReader, d: DocInfo, first: int, last: int, terms: Units
 ) -> list[Paragraph]:
     """Paragraphs first..last (numbered from 1) of a document, with the terms' matches."""
     pids = list(range(d.pid_start + first - 1, d.pid_start + last))
@@ -134,7 +145,7 @@ def paragraphs(
                 page=page,
                 section=section,
                 text=text,
-                matches=match_spans(text, norm, terms) if terms else [],
+                matches=match_spans(text, norm, terms, reader) if terms else [],
                 ocr_confidence=confidence,
             )
         )

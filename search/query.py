@@ -1,4 +1,4 @@
-"""The query language: parsing a query string into a small tree.
+"""Stage 1, parse: the query language, a query string into a small tree.
 
 河长制 污染              both terms (AND)
 河长制 OR 湖长制          either
@@ -8,6 +8,8 @@
                         “土地 整备” and ‘土地 整备’ (an input method's quotes) too
 ( … )                   grouping (ASCII parentheses; full-width （） are ordinary text)
 year:2018  year:2015..2020  region:坪山  title:政府工作报告  section:工作计划
+?长制  营?环境  *长制     wildcards: ? one letter, digit or Han character; * see patternplan.py
+/河.{0,3}制/            a regular expression over the normalised text (Python re syntax)
 
 Mistakes are errors, not searches: AND AND, a lone -, --河长制, date:2024-13.
 """
@@ -23,6 +25,8 @@ from dataclasses import dataclass
 
 from govsearch.indexer import QueryError
 from govsearch.indexer.textnorm import normalize
+
+from . import patternplan
 
 MAX_QUERY_LENGTH = 1000
 MAX_DEPTH = 32
@@ -79,7 +83,48 @@ class Or:
     children: tuple[Node, ...]
 
 
-Node = Term | Phrase | Field | Not | And | Or
+# -- patterns (issue 21) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A wildcard term (?长制, 营?环境, *长制) or a regular expression (/河.{0,3}制/)."""
+
+    #: A wildcard normalised; an expression as typed between its slashes.
+    text: str
+    regex: bool = False
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    """Any of several literal strings: a pattern as ranking sees it, by what it matched."""
+
+    texts: tuple[str, ...]
+
+
+def plan_of(node: Pattern) -> patternplan.Plan:
+    """How a pattern runs over normalised text (cached; raises QueryError when it cannot)."""
+    if node.regex:
+        return patternplan.regex_plan(node.text)
+    return patternplan.wildcard_plan(node.text)
+
+
+def _word_node(piece: str) -> Term | Pattern:
+    """A whitespace-free piece of a typed word: a wildcard pattern or a literal term."""
+    if patternplan.is_wildcard(piece):
+        node = Pattern(piece)
+        plan_of(node)  # a pattern that cannot run is a mistake in the query
+        return node
+    return Term(piece)
+
+
+def _regex_node(source: str) -> Pattern:
+    node = Pattern(source, regex=True)
+    plan_of(node)
+    return node
+
+
+Node = Term | Phrase | Pattern | Field | Not | And | Or
 
 #: Double quotes: ASCII, full width, and the curly ones a Chinese input method types.
 _DQ = '"＂'
@@ -94,6 +139,7 @@ _TOKEN = re.compile(
   | (?P<phrase>["＂][^"＂]*["＂])
   | (?P<curly>“[^“”"＂]*”|‘[^‘’"＂]*’)
   | (?P<quote>["＂])
+  | (?P<regex>[/／](?P<rbody>(?:\\.|[^\\])+?)[/／](?=[\s)]|$))
   | (?P<word>[^\s()"＂]+)
     """,
     re.VERBOSE,
@@ -131,6 +177,8 @@ def tokenize(query: str) -> list[Token]:
             raise QueryError('unbalanced quote: add the closing " or remove the opening one')
         elif kind in ("phrase", "curly"):
             kind, text = "phrase", m.group(0)[1:-1]
+        elif kind == "regex":
+            text = m.group("rbody")
         else:
             kind, text = kind or "word", m.group(0)
         out.append(Token(kind, text, m.start(), m.end()))
@@ -138,6 +186,8 @@ def tokenize(query: str) -> list[Token]:
 
 
 _YEAR_RANGE = re.compile(r"^(\d{4})?(?:\.\.(\d{4})?)?$")
+#: A range as people write it: 2015-2020, 2015—2020, 2015~2020, 2015至2020 (both ends given).
+_YEAR_DASHED = re.compile(r"(\d{4})\s*[-‐‑‒–—―~〜至到]\s*(\d{4})")
 _DATE = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
 _DATE_RANGE = re.compile(rf"^({_DATE})?(?:\.\.({_DATE})?)?$")
 
@@ -147,6 +197,7 @@ LEVEL_ALIASES = {
     "省": "provincial", "省级": "provincial",
     "市": "city", "市级": "city", "地级": "city",
     "区": "district", "县": "district", "区县": "district", "县级": "district", "区级": "district",
+    "区县级": "district",
     "街道": "street", "乡镇": "street", "街道乡镇": "street", "镇": "street", "乡": "street",
 }  # fmt: skip
 
@@ -180,6 +231,13 @@ def _date_key(name: str, raw: str, value: str, end: bool) -> str:
         ) from None
 
 
+def _year_syntax(norm: str) -> str:
+    """A year value in the ..-syntax: 2015年 → 2015, 2015-2020 and 2015年—2020年 → 2015..2020."""
+    text = re.sub(r"(\d{4})\s*年", r"\1", norm)
+    m = _YEAR_DASHED.fullmatch(text)
+    return f"{m.group(1)}..{m.group(2)}" if m else text
+
+
 def make_field(name: str, value: str) -> Field:
     """Validate a field filter (from the query or from a command-line option)."""
     name = name.lower()
@@ -194,6 +252,7 @@ def make_field(name: str, value: str) -> Field:
         raise FilterValueError(name, value, f"needs a value, e.g. {example}")
     norm = normalize(value)
     if name == "year":
+        norm = _year_syntax(norm)
         m = _YEAR_RANGE.match(norm)
         if not m or not (m.group(1) or m.group(2)):
             raise FilterValueError(name, value, "a year is 4 digits, or a range like {f}2015..2020")
@@ -226,7 +285,7 @@ def _term_nodes(raw: str) -> Node:
     pieces = normalize(raw).split()
     if not pieces:
         raise QueryError(f"{raw!r} has nothing to search for once spaces are removed")
-    nodes = tuple(Term(p) for p in pieces)
+    nodes = tuple(_word_node(p) for p in pieces)
     return nodes[0] if len(nodes) == 1 else And(nodes)
 
 
@@ -356,6 +415,8 @@ class _Parser:
         if tok.kind == "field":
             name, value = tok.text.split("\0", 1)
             return make_field(name, value)
+        if tok.kind == "regex":
+            return _regex_node(tok.text)
         return _term_nodes(tok.text)
 
 
@@ -400,8 +461,11 @@ def build_query(
     return node
 
 
-def leaves(node: Node, negated: bool = False) -> Iterator[tuple[Term | Phrase | Field, bool]]:
-    """The query's terms, phrases and filters in query order, each with whether it is negated."""
+def leaves(
+    node: Node, negated: bool = False
+) -> Iterator[tuple[Term | Phrase | Pattern | Field, bool]]:
+    """The query's terms, phrases, patterns and filters in query order, each with whether it is
+    negated."""
     if isinstance(node, Not):
         yield from leaves(node.child, not negated)
     elif isinstance(node, And | Or):
@@ -411,20 +475,24 @@ def leaves(node: Node, negated: bool = False) -> Iterator[tuple[Term | Phrase | 
         yield node, negated
 
 
-def term_pattern(unit: Term | Phrase) -> re.Pattern[str]:
+def term_pattern(unit: Term | Phrase | Alternatives) -> re.Pattern[str]:
     """Regex over normalised text: a term as written, a phrase's parts in order with only
-    whitespace between them."""
+    whitespace between them, alternatives longest first (never matching when there are none)."""
     if isinstance(unit, Term):
         return re.compile(re.escape(unit.text))
+    if isinstance(unit, Alternatives):
+        texts = sorted(unit.texts, key=lambda t: (-len(t), t))
+        return re.compile("|".join(map(re.escape, texts)) if texts else "(?!)")
     return re.compile(r"\s*".join(re.escape(p) for p in unit.parts))
 
 
-def positive_terms(node: Node, negated: bool = False) -> list[Term | Phrase]:
-    """Terms and phrases that count towards a match (not under NOT), in query order."""
+def positive_terms(node: Node, negated: bool = False) -> list[Term | Phrase | Pattern]:
+    """Terms, phrases and patterns that count towards a match (not under NOT), in query
+    order."""
     return [
         leaf
         for leaf, under_not in leaves(node, negated)
-        if not under_not and isinstance(leaf, Term | Phrase)
+        if not under_not and isinstance(leaf, Term | Phrase | Pattern)
     ]
 
 
@@ -446,7 +514,7 @@ def _is_punctuation(ch: str) -> bool:
     return unicodedata.category(ch).startswith("P")
 
 
-def _strip_punctuation(text: str) -> str:
+def strip_punctuation(text: str) -> str:
     start, end = 0, len(text)
     while start < end and _is_punctuation(text[start]):
         start += 1
@@ -470,13 +538,15 @@ def punctuation_trims(query: str) -> list[Trim]:
     for i, tok in enumerate(tokens):
         if tok.kind not in ("word", "phrase") or (tok.kind == "word" and tok.text in OPERATORS):
             continue
-        trimmed = _strip_punctuation(tok.text)
+        trimmed = strip_punctuation(tok.text)
         if trimmed == tok.text:
             continue
         try:
             node = _term_nodes(tok.text) if tok.kind == "word" else _Parser([tok]).primary()
         except QueryError:
             continue
+        if any(isinstance(leaf, Pattern) for leaf, _n in leaves(node)):
+            continue  # a wildcard's ? is no punctuation
         start = tok.start
         if tok.kind == "phrase" and trimmed:
             trimmed = query[tok.start] + trimmed + query[tok.end - 1]

@@ -18,7 +18,7 @@ import numpy as np
 from govsearch.indexer import IndexReader
 
 from . import ranking, wordscores
-from .query import Phrase, Term
+from .query import Alternatives, Phrase, Term
 
 # Longest word looked up in the index's vocabulary (jieba words are rarely longer).
 MAX_WORD = 12
@@ -43,10 +43,15 @@ def indexed_words(reader: IndexReader, text: str) -> list[str]:
     return [text[i:j] for i, j in outer]
 
 
-def query_words(reader: IndexReader, terms: list[Term | Phrase]) -> list[str]:
-    """The distinct indexed words of the query's positive terms (what the base score sums)."""
+Unit = Term | Phrase | Alternatives
+
+
+def query_words(reader: IndexReader, terms: list[Unit]) -> list[str]:
+    """The distinct indexed words of the query's positive terms (what the base score sums);
+    a pattern counts as the strings it matched (Alternatives)."""
     texts = [t.text for t in terms if isinstance(t, Term)]
     texts += [p for t in terms if isinstance(t, Phrase) for p in t.parts]
+    texts += [a for t in terms if isinstance(t, Alternatives) for a in t.texts]
     words = (
         reader.cached_query(("indexed_words", t), partial(_indexed_tuple, reader, t)) for t in texts
     )
@@ -67,7 +72,7 @@ class Ranker:
     rerank candidates are sorted.
     """
 
-    def __init__(self, reader: IndexReader, terms: list[Term | Phrase], matched: np.ndarray):
+    def __init__(self, reader: IndexReader, terms: list[Unit], matched: np.ndarray):
         self.r = reader
         self.terms = terms
         self.matched = matched

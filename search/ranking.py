@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-from .query import Phrase, Term, term_pattern
+from .query import Alternatives, Phrase, Term, term_pattern
 
 #: How many of the best base-score candidates are re-scored (the rest keep the base order).
 RERANK_DEPTH = 100
@@ -89,7 +89,9 @@ class Components:
 
 
 @lru_cache(maxsize=256)
-def _compiled(terms: tuple[Term | Phrase, ...]) -> tuple[list[re.Pattern], list[re.Pattern]]:
+def _compiled(
+    terms: tuple[Term | Phrase | Alternatives, ...],
+) -> tuple[list[re.Pattern], list[re.Pattern]]:
     """One pattern per distinct query term or phrase in query order, and one per adjacent pair
     of them back to back (only whitespace between)."""
     units = [term_pattern(t) for t in dict.fromkeys(terms)]
@@ -134,7 +136,7 @@ def _span_kind(norm: str, window: tuple[int, int]) -> str:
 
 
 def components(
-    terms: list[Term | Phrase], candidate: Candidate, weights: Weights | None = None
+    terms: list[Term | Phrase | Alternatives], candidate: Candidate, weights: Weights | None = None
 ) -> Components:
     """The parts of a candidate's final score."""
     w = weights or WEIGHTS
@@ -156,7 +158,7 @@ def components(
     )
 
 
-def reorders(terms: list[Term | Phrase]) -> bool:
+def reorders(terms: list[Term | Phrase | Alternatives]) -> bool:
     """Whether `rerank` can change anything for these terms (two or more distinct ones).
 
     Retrieval skips fetching the candidates' text when it cannot.
@@ -164,7 +166,9 @@ def reorders(terms: list[Term | Phrase]) -> bool:
     return len(set(terms)) >= 2
 
 
-def rerank(terms: list[Term | Phrase], candidates: list[Candidate]) -> dict[int, float]:
+def rerank(
+    terms: list[Term | Phrase | Alternatives], candidates: list[Candidate]
+) -> dict[int, float]:
     """Final score per candidate pid; higher ranks first (ties: year, newest first, then pid).
 
     A candidate with base score 0 (fragment-only match) must stay below every candidate with a

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .frames import data_frame
+
 #: Version of the JSON shapes below; bumped when a key changes meaning or disappears.
 JSON_SCHEMA_VERSION = 1
+#: The columns of SearchResult.to_pandas(): a hit's JSON keys, lists as text.
+HIT_FRAME_COLUMNS = (
+    "id", "doc_id", "title", "year", "region", "level", "type", "docno", "date", "issuer",
+    "section", "paragraph", "path", "line", "page", "text", "matched", "matches", "score",
+    "also_in", "ocr_confidence",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ class Hit:
         return self.ocr_confidence is not None
 
     def to_dict(self) -> dict:
-        """The JSON object for this hit (keys documented in the README)."""
+        """The JSON object for this hit (keys documented in docs/cli.md)."""
         d = asdict(self)
         d["ocr"] = self.ocr
         d["matches"] = [list(m) for m in self.matches]
@@ -69,12 +77,19 @@ class Hit:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """Another query to try: `terms` (as typed) match nothing because of their punctuation."""
+    """Another query to try, for `terms` (as typed) that were probably meant otherwise.
+
+    kind: "punctuation" (the terms without their edge punctuation), "separator" (a term with
+    a list separator inside, 河长制，湖长制, read as separate terms: AND, then OR), "operator"
+    (lower-case and/or/not read as AND/OR/NOT) or "homophone" (an indexed string that sounds
+    like a term that matches nothing: 河常制 → 河长制).
+    """
 
     query: str
     #: Paragraphs the suggested query finds (with the same filters).
     total: int
     terms: list[str]
+    kind: str = "punctuation"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -101,6 +116,9 @@ class SearchResult:
     listed: int | None = None
     #: Grouped: doc_id → its matching paragraphs not listed, for the documents on this page.
     folded: dict[str, int] = field(default_factory=dict)
+    #: For a query with one wildcard or regular expression: the strings it matched most, each
+    #: with the query that searches for it and that query's counts (search/variants.py).
+    variants: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The JSON object of `govsearch search --format json` and /api/search."""
@@ -119,7 +137,26 @@ class SearchResult:
                 if self.group
                 else {}
             ),
+            **({"variants": [asdict(v) for v in self.variants]} if self.variants else {}),
         }
+
+    def to_pandas(self):
+        """The page's hits as a pandas DataFrame, one row per hit (needs govsearch[pandas]).
+
+        `matched` holds the distinct matched strings, `matches` the [start, end) offsets,
+        `also_in` the ids of folded copies.
+        """
+
+        def row(h: Hit) -> list:
+            matched = list(dict.fromkeys(h.text[s:e] for s, e in h.matches))
+            return [
+                h.id, h.doc_id, h.title, h.year, h.region, h.level, h.doc_type, h.docno, h.date,
+                h.issuer, h.section, h.paragraph, h.path, h.line, h.page, h.text, matched,
+                [list(m) for m in h.matches], h.score, [a.id for a in h.also_in],
+                h.ocr_confidence,
+            ]  # fmt: skip
+
+        return data_frame(HIT_FRAME_COLUMNS, (row(h) for h in self.hits))
 
 
 @dataclass(frozen=True)
@@ -210,6 +247,9 @@ class Clause:
     negated: bool
     paragraphs: int
     words: list[str]
+    #: For a wildcard or regular expression: how it was answered (the strings every match
+    #: contains, how many paragraphs were read, or that every paragraph was).
+    plan: str | None = None
 
 
 @dataclass(frozen=True)
@@ -242,8 +282,10 @@ class Explanation:
     query: str
     parsed: str
     clauses: list[Clause]
+    #: Counts as `search` reports them: near-duplicate copies folded (see folded_duplicates).
     without_filters: int
     total: int
+    #: Copies of matching paragraphs in near-duplicate documents folded out of `total`.
     folded_duplicates: int
     suggestions: list[Suggestion] = field(default_factory=list)
     #: The page's hits with their score components, in rank order.

@@ -26,14 +26,18 @@ from .folding import Folded, fold
 from .grouping import PER_DOC, group_page
 from .hits import document_of, page_hits, paragraphs, parse_paragraph_id
 from .index import Index, reader_of
-from .query import Node, Term, build_query, parse_query, positive_terms
+from .patterns import ranking_strings, resolved
+from .query import Node, Pattern, Term, build_query, parse_query, positive_terms
 from .rank import Ranker
 from .results import Document, Explanation, Hit, IndexStats, SearchResult
 from .suggest import query_suggestions
+from .variants import variant_rows
 from .vocabulary import check_filter_values
 
 SORTS = ("relevance", "year")
 GROUPS = (None, "doc")
+#: Variants of a pattern listed beside its hits (the web page's "匹配到的词" facet).
+FACET_VARIANTS = 12
 
 
 class _Query:
@@ -49,7 +53,9 @@ class _Query:
         self.folding: Folded | None = fold(self.reader, self.matched) if collapse else None
         self.kept = self.folding.kept if self.folding is not None else self.matched
         self.terms = positive_terms(self.node)
-        self.ranker = Ranker(self.reader, self.terms, self.kept)
+        # A pattern ranks as the strings it matched, as if they had been typed.
+        units = resolved(self.reader, self.terms, self.evaluator.term) if self.kept.size else []
+        self.ranker = Ranker(self.reader, units, self.kept)
         self.collapse = collapse
 
     def ranked(self, sort: str, n: int | None) -> list[int]:
@@ -60,6 +66,19 @@ class _Query:
         copies = self.folding.copies_of(page) if self.folding is not None else {}
         return page_hits(self.reader, page, self.terms, self.ranker.scores, copies)
 
+    def variants(self) -> list:
+        """The variants to list beside the hits, when the query has one pattern: the strings it
+        matched most (see patterns.ranking_strings), each with its own search's counts here."""
+        patterns = [t for t in dict.fromkeys(self.terms) if isinstance(t, Pattern)]
+        if len(patterns) != 1 or not self.kept.size:
+            return []
+        strings = ranking_strings(self.reader, patterns[0], self.evaluator.term)
+        rows, _distinct, _notes = variant_rows(
+            self.reader, self.evaluator, self.node, self.kept, text=self.text,
+            top=FACET_VARIANTS, strings=list(strings[:FACET_VARIANTS]), occurrences=False,
+        )  # fmt: skip
+        return rows
+
     def suggestions(self):
         def with_filters(text: str) -> Node:
             return build_query(text, year=self.year, region=self.region, filters=self.filters)
@@ -67,6 +86,14 @@ class _Query:
         return query_suggestions(
             self.reader, self.evaluator, self.text, with_filters, self.collapse
         )
+
+
+def _shown(t) -> str:
+    if isinstance(t, Term):
+        return t.text
+    if isinstance(t, Pattern):
+        return f"/{t.text}/" if t.regex else t.text
+    return " ".join(t.parts)
 
 
 def _check_page(sort: str, offset: int = 0, limit: int | None = None) -> None:
@@ -125,11 +152,12 @@ def search(
         facets=facet_counts(q.reader, q.kept) if facets else {},
         sort=sort,
         seconds=round(time.perf_counter() - started, 4),
-        terms=[t.text if isinstance(t, Term) else " ".join(t.parts) for t in q.terms],
+        terms=[_shown(t) for t in q.terms],
         suggestions=q.suggestions(),
         group=group,
         listed=listed,
         folded=folded,
+        variants=q.variants() if facets else [],
     )
 
 
@@ -262,11 +290,12 @@ def get_document(
 def show(
     index: Index | Path | str, paragraph_id: str, *, context: int = 0, query: str | None = None
 ) -> Document:
-    """The paragraph named by an id like 3f2a9c1b7d0e:14 with `context` paragraphs around it."""
+    """The paragraph named by an id like 3f2a9c1b7d0e:14 with `context` paragraphs around it;
+    a document id alone (3f2a9c1b7d0e) is the whole document."""
     doc_id, para = parse_paragraph_id(paragraph_id)
-    return get_document(
-        index, doc_id, around=para or 1, context=context if para else 0, query=query
-    )
+    if para is None:
+        return get_document(index, doc_id, query=query)
+    return get_document(index, doc_id, around=para, context=context, query=query)
 
 
 def stats(index: Index | Path | str) -> IndexStats:

@@ -1,6 +1,6 @@
 """Which terms rose or fell most between two periods, and which appear for the first time.
 
-Method (also in the README): the candidates are the words that the index's own segmenter
+Method (also in docs/trends.md): the candidates are the words that the index's own segmenter
 (jieba search mode with the policy dictionary and the index's user words) finds in the
 paragraphs of the two periods, without stop words, numbers and single characters. For each
 candidate the number of paragraphs of each period that contain it is then counted exactly,
@@ -8,7 +8,9 @@ under the literal contract (as `search TERM --year P --count` would, near-duplic
 once). Terms are ranked by the signed log-likelihood ratio G² of that 2×2 table (Dunning
 1993; significant at p < 0.05 from 3.84), and shown with a smoothed log₂ ratio of the two
 shares (Hardie's Log Ratio, +0.5 on each count) as the size of the change. A term is new when
-no paragraph of the scope before the second period contains it.
+no paragraph of the scope before the second period contains it. A fragment is left out when a
+longer listed term containing it accounts for at least 90 % of its paragraphs (人工 beside
+人工智能), and so is a Latin word that is mostly part of a code (GB/T 50171, ISO/IEC 17789).
 """
 
 from __future__ import annotations
@@ -36,8 +38,16 @@ METHOD = (
     "policy dictionary), without stop words, numbers and single characters; counts: "
     "paragraphs containing the term, exact (literal match, near-duplicate copies once); "
     "rank: signed log-likelihood G² (p < 0.05 from 3.84); size: log2 ratio of the shares, "
-    "counts +0.5; new: no paragraph of the scope before the second period contains it"
+    "counts +0.5; new: no paragraph of the scope before the second period contains it; left "
+    "out: a term inside a longer listed term that holds >= 90% of its paragraphs, and a Latin "
+    "word followed by a number in a third or more of its occurrences (a code: GB/T 50171)"
 )
+#: A term is left out when a longer listed term that contains it is in at least this share
+#: of its paragraphs (both periods together): 人工 (326) beside 人工智能 (302).
+CONTAINED = 0.9
+#: A Latin word followed by a number in at least this share of its occurrences is part of
+#: codes (gb in GB/T 50171, iso and iec in ISO/IEC 17789, pm in PM2.5), not a term.
+CODE_SHARE = 1 / 3
 #: G² above this is significant at p < 0.05 (chi-squared, one degree of freedom).
 SIGNIFICANT = 3.84
 #: Candidates per list recounted exactly, as a multiple of --top.
@@ -61,6 +71,10 @@ _NUMERIC = re.compile(
 )
 _HAS_DIGIT = re.compile(r"[0-9０-９]")
 _LATIN = re.compile(r"^[a-z][a-z\-]*$")
+#: After a Latin word: the rest of its run of letters and slashes (gb/t, iso/iec), then a
+#: number, perhaps after a space, colon or hyphen.
+_CODE_RUN = re.compile(r"[a-z/]*")
+_CODE_NUMBER = re.compile(r" ?[:\-]? ?[0-9]")
 
 
 @dataclass(frozen=True)
@@ -131,6 +145,24 @@ def log_ratio(k1: int, n1: int, k2: int, n2: int) -> float:
     return math.log2(((k2 + 0.5) / n2) / ((k1 + 0.5) / n1))
 
 
+def contained_terms(changes: list[TermChange]) -> set[str]:
+    """Terms whose paragraphs are mostly those of a longer term in `changes` that contains them.
+
+    A paragraph holding 人工智能 holds 人工, so the longer term's counts are a part of the
+    shorter one's; when they are at least CONTAINED of it, the fragment says nothing the whole
+    word does not (人工 beside 人工智能, 有限 beside 有限公司, 三中 beside 三中全会).
+    """
+    totals = {c.term: c.first + c.second for c in changes}
+    out = set()
+    for whole in changes:
+        n = len(whole.term)
+        inside = {whole.term[i:j] for i in range(n) for j in range(i + 1, n + 1)} - {whole.term}
+        for part in inside & totals.keys():
+            if totals[whole.term] >= CONTAINED * totals[part]:
+                out.add(part)
+    return out
+
+
 def _change(term: str, k1: int, n1: int, k2: int, n2: int) -> TermChange:
     return TermChange(
         term=term,
@@ -191,20 +223,27 @@ def compare_terms(
     verdicts: dict[str, bool] = {}
     seen_a: Counter[str] = Counter()
     seen_b: Counter[str] = Counter()
+    latin: Counter[str] = Counter()
+    in_codes: Counter[str] = Counter()
     for pid, norm in reader.iter_norms(sorted(a | b)):
         found = set()
-        for w, _start, _end in seg.tokenize(norm):
+        for w, _start, end in seg.tokenize(norm):
             keep = verdicts.get(w)
             if keep is None:
                 keep = verdicts[w] = is_candidate(w)
             if keep:
                 found.add(w)
+                if w.isascii():
+                    latin[w] += 1
+                    if _CODE_NUMBER.match(norm, _CODE_RUN.match(norm, end).end()):
+                        in_codes[w] += 1
         if pid in a:
             seen_a.update(found)
         if pid in b:
             seen_b.update(found)
     na, nb = len(a), len(b)
-    candidates = set(seen_a) | set(seen_b)
+    codes = {w for w, n in latin.items() if in_codes[w] >= CODE_SHARE * n}
+    candidates = (set(seen_a) | set(seen_b)) - codes
     approx = {w: log_likelihood(seen_a[w], na, seen_b[w], nb) for w in candidates}
     want = RECOUNT * top
     rising = sorted((w for w in candidates if approx[w] > 0), key=lambda w: (-approx[w], w))
@@ -238,14 +277,8 @@ def compare_terms(
     def keep(c: TermChange) -> bool:
         return abs(c.log_likelihood) >= SIGNIFICANT and max(c.first, c.second) >= min_count
 
-    # A fragment that only ever occurs inside a longer candidate (三中 in 三中全会) says nothing
-    # the longer one does not.
-    redundant = {
-        c.term
-        for c in changes.values()
-        for d in changes.values()
-        if c.term != d.term and c.term in d.term and (c.first, c.second) == (d.first, d.second)
-    }
+    listed = [c for c in changes.values() if keep(c) or c.term in new_words]
+    redundant = contained_terms(listed)
     changes = {w: c for w, c in changes.items() if w not in redundant}
     up = [c for c in changes.values() if c.log_likelihood > 0 and keep(c)]
     down = [c for c in changes.values() if c.log_likelihood < 0 and keep(c)]

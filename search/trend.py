@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,9 +21,12 @@ import numpy as np
 from govsearch.indexer import IndexReader, QueryError, UsageError
 
 from .evaluate import Evaluator
+from .facets import NATIONAL
 from .folding import fold
+from .frames import data_frame
 from .index import Index, reader_of
-from .query import Phrase, Term, build_query, make_field, positive_terms, term_pattern
+from .occurrences import Tally, count_batch, counter
+from .query import Pattern, Term, build_query, make_field, positive_terms
 from .results import JSON_SCHEMA_VERSION
 from .vocabulary import check_filter_values
 
@@ -33,6 +35,11 @@ BY = ("year", "region", "province", "city", "county", "level", "type", "doc")
 #: How a value is shown relative to its bucket (text output, the web chart).
 PER = ("none", "10k-paragraphs", "share-of-documents")
 MAX_SERIES = 1000
+#: The counts of a trend row, in the order tables and DataFrames give them.
+TREND_MEASURES = (
+    "paragraphs", "documents", "occurrences", "bucket_paragraphs", "bucket_documents",
+    "per_10k_paragraphs", "share_of_documents",
+)  # fmt: skip
 #: Series × buckets above this is refused: the table would not fit a spreadsheet or a screen.
 MAX_CELLS = 1_000_000
 #: A batch of series shares one pass over the paragraph text (for occurrences); it closes
@@ -174,6 +181,24 @@ class Trend:
         """Matching paragraphs summed over the series."""
         return sum(s.paragraphs for s in self.series)
 
+    def to_pandas(self):
+        """The tidy table as a pandas DataFrame: one row per series and bucket, the bucket's
+        columns named as in `columns` (and `title` beside doc_id); needs govsearch[pandas]."""
+        by = [c for c in self.columns for c in ((c, "title") if c == "doc_id" else (c,))]
+        titles = [b.title for b in self.buckets]
+
+        def rows() -> Iterator[list]:
+            for s in self.series:
+                for r, title in zip(s.rows, titles, strict=True):
+                    key: list = []
+                    for column, value in zip(self.columns, r.bucket, strict=True):
+                        key += [value, title] if column == "doc_id" else [value]
+                    yield [r.series, r.query, *key, r.paragraphs, r.documents, r.occurrences,
+                           r.bucket_paragraphs, r.bucket_documents, r.per_10k_paragraphs,
+                           r.share_of_documents]  # fmt: skip
+
+        return data_frame(("series", "query", *by, *TREND_MEASURES), rows())
+
     def to_dict(self) -> dict:
         """The JSON object of `govsearch trend --format json` and /api/trend."""
         return {
@@ -228,7 +253,10 @@ def _value(doc, dim: str) -> str | int | None:
         return doc.meta.get("type") or None
     if dim == "doc":
         return doc.doc_id
-    # province / city / county come from the region metadata when the index has it.
+    # province / city / county come from the region metadata when the index has it; a national
+    # document is 全国 at every depth, as facets and `stats` call it, not an unknown place.
+    if doc.level == "national":
+        return NATIONAL
     return getattr(doc, dim, None) or None
 
 
@@ -302,69 +330,10 @@ def _matching(reader: IndexReader, node, in_scope: np.ndarray | None, collapse: 
     return matched
 
 
-def _counter(terms: list[Term | Phrase]) -> Callable[[str], int] | None:
-    """Occurrences in a normalised paragraph: left to right, the longest term at each place,
-    never overlapping (as `grep -o` and str.count count)."""
-    if not terms:
-        return None
-    if len(terms) == 1 and isinstance(terms[0], Term):
-        needle = terms[0].text
-        return lambda norm: norm.count(needle)
-
-    def length(t: Term | Phrase) -> int:
-        return len(t.text) if isinstance(t, Term) else sum(map(len, t.parts))
-
-    unique = list(dict.fromkeys(terms))
-    patterns = [term_pattern(t).pattern for t in sorted(unique, key=length, reverse=True)]
-    regex = re.compile("|".join(patterns))
-    return lambda norm: sum(1 for _ in regex.finditer(norm))
-
-
-@dataclass
-class _Pending:
+@dataclass(kw_only=True)
+class _Pending(Tally):
     series: Series
     node: object
-    #: The matching paragraph ids (sorted).
-    pids: np.ndarray
-    count: Callable[[str], int] | None
-    occurrences: Counter
-
-
-def _count_batch(reader: IndexReader, batch: list[_Pending]) -> None:
-    """Fill each pending series' per-document occurrences with one pass over the text.
-
-    A series' matching paragraphs of one document are joined with NUL (never inside a term)
-    and counted in one call, so the Python work grows with documents, not paragraphs.
-    """
-    owners: dict[int, list[int]] = {}
-    for n, p in enumerate(batch):
-        if p.count is not None:
-            for pid in p.pids.tolist():
-                owners.setdefault(pid, []).append(n)
-    if not owners:
-        return
-    numbers = reader.doc_numbers()
-    texts: dict[int, list[str]] = {}
-    current = -1
-
-    def flush() -> None:
-        for n, parts in texts.items():
-            p = batch[n]
-            p.occurrences[current] += p.count("\0".join(parts))  # type: ignore[misc]
-        texts.clear()
-
-    for pid, norm in reader.iter_norms(sorted(owners)):
-        doc = numbers[pid]
-        if doc != current:
-            flush()
-            current = doc
-        for n in owners[pid]:
-            parts = texts.get(n)
-            if parts is None:
-                texts[n] = [norm]
-            else:
-                parts.append(norm)
-    flush()
 
 
 def _series_trend(scope: _Scope, p: _Pending) -> SeriesTrend:
@@ -439,12 +408,17 @@ def trend(
     region: str | None = None,
     count_copies: bool = False,
     max_series: int = MAX_SERIES,
+    variants: int | None = None,
+    occurrences: bool = True,
 ) -> Trend:
     """Count each series (a query, or `label=QUERY`) in every bucket of `by`.
 
     Every bucket of the scope is present for every series, zeros included; with `by` year
     alone, every year from the first to the last. `year` and `region` narrow the scope as
-    --year and --region narrow a search.
+    --year and --region narrow a search. With `variants=N`, a series holding a wildcard or a
+    regular expression becomes the N variants it matched most (search/variants.py), each a
+    series of its own. occurrences=False leaves the occurrences out (None, as for a series of
+    filters), which spares reading the matching paragraphs' text.
     """
     started = time.perf_counter()
     by = tuple(by) or ("year",)
@@ -456,6 +430,10 @@ def trend(
     series, warnings = _unique_series(queries)
     if not series:
         raise UsageError("no series to count: give one or more queries, e.g. 河长制 湖长制")
+    if variants is not None:
+        expanded, notes = _expand(index, series, variants, year, region)
+        series, repeated = _unique_series(expanded)
+        warnings += notes + repeated
     if len(series) > max_series:
         raise UsageError(
             f"{len(series)} series; the limit is {max_series} per run: split them into several runs"
@@ -480,7 +458,9 @@ def trend(
     held = 0
     for s, node in zip(series, nodes, strict=True):
         pids = _matching(reader, node, in_scope, collapse=not count_copies)
-        batch.append(_Pending(s, node, pids, _counter(positive_terms(node)), Counter()))
+        terms = positive_terms(node) if occurrences else []
+        single = terms[0].text if len(terms) == 1 and isinstance(terms[0], Term) else None
+        batch.append(_Pending(pids, counter(reader, terms), term=single, series=s, node=node))
         held += len(pids)
         if held >= BATCH_PIDS or len(batch) >= BATCH_SERIES:
             results.extend(_finish(reader, scope, batch))
@@ -504,6 +484,30 @@ def trend(
     )
 
 
+def _expand(
+    index, series: list[Series], n: int, year: str | None, region: str | None
+) -> tuple[list[Series], list[str]]:
+    """Each series with a pattern replaced by its n largest variants (in the same scope)."""
+    from .variants import variants as list_variants
+
+    if n < 1:
+        raise UsageError("--variants must be 1 or more")
+    out, notes = [], []
+    for s in series:
+        if not any(isinstance(t, Pattern) for t in positive_terms(_parse(s))):
+            out.append(s)
+            continue
+        try:
+            found = list_variants(index, s.query, year=year, region=region, top=n)
+        except QueryError as exc:
+            raise QueryError(f"series {s.label!r}: {exc}") from None
+        if not found.variants:
+            notes.append(f"series {s.label!r}: the pattern matched nothing; counted as it is")
+            out.append(s)
+        out.extend(Series(v.text, v.query) for v in found.variants)
+    return out, notes
+
+
 def _parse(s: Series):
     try:
         return build_query(s.query)
@@ -513,7 +517,7 @@ def _parse(s: Series):
 
 
 def _finish(reader: IndexReader, scope: _Scope, batch: list[_Pending]) -> list[SeriesTrend]:
-    _count_batch(reader, batch)
+    count_batch(reader, batch)
     return [_series_trend(scope, p) for p in batch]
 
 

@@ -163,3 +163,67 @@ def tiny_index(tmp_path_factory) -> Path:
     index_dir = tmp_path_factory.mktemp("trend-index")
     build_index([corpus], index_dir, manifest=corpus / "manifest.jsonl")
     return index_dir
+
+
+# Words (precise mode) of each paragraph, as the segmenter cuts them:
+#   a 2016  全面推行 河长制 ， 落实 河长制 责任 。
+#           建立 河长制 工作 机制 ， 加强 河湖 管理 保护 。
+#           河湖 管理 保护 是 河长制 的 重点 。
+#   b 2018  推行 湖长制 。
+#           河长制 和 湖长制 全面 建立 ， 河湖 管理 保护 得到 加强 。
+#           加强 生态 保护 。
+#   c 2019  河长制 工作 考核办法 。
+#           加强 河湖 管理 保护 。 完善 河长制 考核 。
+COLLOC_DOCS = {
+    "a.txt": (2016, "甲市", "全面推行河长制，落实河长制责任。\n"
+              "建立河长制工作机制，加强河湖管理保护。\n河湖管理保护是河长制的重点。\n"),
+    "b.txt": (2018, "乙省", "推行湖长制。\n河长制和湖长制全面建立，河湖管理保护得到加强。\n"
+              "加强生态保护。\n"),
+    "c.txt": (2019, "乙省", "河长制工作考核办法。\n加强河湖管理保护。完善河长制考核。\n"),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def colloc_index(tmp_path_factory) -> Path:
+    """Three short documents (2016, 2018, 2019) for collocates checked by hand."""
+    corpus = tmp_path_factory.mktemp("colloc-corpus")
+    rows = []
+    for name, (year, region, text) in COLLOC_DOCS.items():
+        (corpus / name).write_text(text, "utf-8")
+        rows.append({"file": name, "title": f"{region}{year}年报告", "year": year,
+                     "region": region, "level": "city"})  # fmt: skip
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows]
+    (corpus / "manifest.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    index_dir = tmp_path_factory.mktemp("colloc-index")
+    build_index([corpus], index_dir, manifest=corpus / "manifest.jsonl")
+    return index_dir
+
+
+# Documents at every level for diffusion: two 鼓楼区, a national one, an undated one, two of
+# one city and year told apart by their date lines.
+PLACES = [
+    ("n.txt", {"year": 2016, "region": "全国", "level": "national"}, "全面推行河长制。"),
+    ("gd.txt", {"year": 2017, "region": "广东省"}, "广东省推行河长制。"),
+    ("gz-a.txt", {"year": 2018, "region": "广州市"}, "广州市落实河长制。\n二〇一八年三月一日"),
+    ("gz-b.txt", {"year": 2018, "region": "广州市"}, "广州市建立河长制。\n二〇一八年一月五日"),
+    ("sz.txt", {"year": 2019, "region": "深圳市坪山区"}, "坪山区落实河长制工作。"),
+    ("nj.txt", {"year": 2020, "region": "南京市鼓楼区"}, "鼓楼区全面推行河长制。"),
+    ("fz.txt", {"year": 2021, "region": "福州市鼓楼区"}, "鼓楼区建立健全河长制。"),
+    ("bj.txt", {"year": 2019, "region": "北京市朝阳区"}, "朝阳区深化河长制。"),
+    ("hz.txt", {"region": "杭州市"}, "杭州市推进河长制。"),
+    ("old.txt", {"year": 2015, "region": "广东省"}, "广东省治水。"),
+]
+
+
+@pytest.fixture(scope="session")
+def places_index(tmp_path_factory) -> Path:
+    """An index of PLACES (titles are the file names without .txt)."""
+    corpus = tmp_path_factory.mktemp("places")
+    for name, _row, text in PLACES:
+        (corpus / name).write_text(text + "\n", encoding="utf-8")
+    manifest = corpus / "manifest.jsonl"
+    rows = [{"file": name, "title": name[:-4], **row} for name, row, _text in PLACES]
+    manifest.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    index_dir = tmp_path_factory.mktemp("places-index")
+    build_index([corpus], index_dir, manifest=manifest)
+    return index_dir

@@ -245,3 +245,21 @@ def test_no_module_over_600_lines():
         if (lines := len(path.read_text("utf-8").splitlines())) > MAX_MODULE_LINES
     )
     assert not long, f"modules over {MAX_MODULE_LINES} lines:\n" + "\n".join(long)
+
+
+def test_search_stages_are_the_ones_the_architecture_page_describes():
+    """Each search/ module whose docstring names a query stage is in docs/architecture.md's
+    stage table, in stage order, and every module that table names exists."""
+    page = (ROOT / "docs" / "architecture.md").read_text("utf-8")
+    table = page.split("## A query", 1)[1].split("\n\n", 2)[2].split("\n\n", 1)[0]
+    named = re.findall(r"^\| `(\w+\.py)`", table, re.MULTILINE)
+    stages = {}
+    for path in sorted((ROOT / "search").glob("*.py")):
+        doc = ast.get_docstring(ast.parse(path.read_text("utf-8"))) or ""
+        m = re.match(r"Stage (\d+), (\w+)", doc)
+        if m:
+            stages[int(m.group(1))] = path.name
+    assert sorted(stages) == list(range(1, len(stages) + 1)), stages
+    assert [n for n in named if n in stages.values()] == [stages[k] for k in sorted(stages)]
+    for name in named:
+        assert (ROOT / "search" / name).is_file(), name

@@ -402,3 +402,101 @@ def test_region_facet_drills_down_from_province_to_district(page):
     page.wait_for_url(re.compile(r"region="))
     assert parse_qs(urlsplit(page.url).query) == {"region": ["广东省深圳市"]}
     assert page.problems == []
+
+
+# -- the trend chart on a phone and on a wide screen ------------------------------------------
+
+#: An index from 1954 on, with the three terms only from 2017: the issue's case.
+SPAN_DOCS = {
+    1954: "关于农业合作化的报告。",
+    1980: "改革开放工作报告。",
+    2000: "西部大开发工作意见。",
+    2016: "生态环境保护工作。",
+    2017: "全面推行河长制。\n落实河长制。",
+    2018: "推行湖长制和河长制。",
+    2020: "河长制工作总结。",
+    2023: "河长制条例。\n河长制考核。\n河长制巡河。\n林长制。",
+    2026: "河湖长制、湖长制和林长制。\n林长制工作。",
+}
+MEASURE_CHART = """() => {
+  const svg = document.querySelector('svg.trend-chart');
+  const scale = svg.getScreenCTM().a;
+  const shown = [...svg.querySelectorAll('text')]
+    .filter(t => getComputedStyle(t).display !== 'none');
+  const box = el => {
+    const r = el.getBoundingClientRect();
+    return [r.left, r.right, r.width, r.height];
+  };
+  return {
+    fonts: shown.map(t => parseFloat(getComputedStyle(t).fontSize) * scale),
+    xticks: shown.filter(t => t.classList.contains('xtick')).map(t => [t.textContent, ...box(t)]),
+    yticks: shown.filter(t => t.classList.contains('ytick')).map(box),
+    points: [...svg.querySelectorAll('a.point')].map(a => [a.dataset.year, ...box(a)]),
+    markers: [...svg.querySelectorAll('a.point use')].map(box),
+    plot: box(svg),
+    first: svg.dataset.firstYear, last: svg.dataset.lastYear,
+    scrollWidth: document.documentElement.scrollWidth,
+    tiles: [...document.querySelectorAll('svg.tile-map text')].map(
+      t => parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a),
+  };
+}"""
+
+
+@pytest.fixture(scope="module")
+def span_server(browser, tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("span-corpus")
+    rows = []
+    for year, text in SPAN_DOCS.items():
+        (corpus / f"{year}.txt").write_text(text + "\n", "utf-8")
+        rows.append({"file": f"{year}.txt", "year": year, "region": "广东省深圳市"})
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows]
+    (corpus / "manifest.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    index = tmp_path_factory.mktemp("span-index")
+    build_index([corpus], index, manifest=corpus / "manifest.jsonl")
+    with _serve(index, tmp_path_factory.mktemp("span-server") / "serve.log") as base:
+        yield base
+
+
+@pytest.mark.parametrize("width", [390, 1200])
+def test_trend_chart_is_readable_and_tappable_at_every_width(browser, span_server, tmp_path, width):
+    context = browser.new_context(viewport={"width": width, "height": 900}, base_url=span_server)
+    try:
+        page = context.new_page()
+        page.goto("/trend?q=" + quote("河长制\n湖长制\n林长制"))
+        m = page.evaluate(MEASURE_CHART)
+        _save(page, tmp_path, f"trend-{width}.png")
+        # The axis spans the years with data and a year before: not 1954–2026.
+        assert (m["first"], m["last"]) == ("2016", "2026")
+        assert min(m["fonts"]) >= 12
+        labels = [t[0] for t in m["xticks"]]
+        assert labels == ([str(y) for y in range(2016, 2027, 2)] if width < 600 else
+                          [str(y) for y in range(2016, 2027)])  # fmt: skip
+        # Year labels do not overlap, and nothing sticks out of the screen.
+        ends = [(left, right) for _year, left, right, _w, _h in m["xticks"]]
+        assert all(a[1] < b[0] for a, b in zip(ends, ends[1:], strict=False))
+        assert m["scrollWidth"] <= width
+        assert all(left >= 0 for left, *_ in m["yticks"])
+        # Every linked point is at least 24 pixels across, its marker at least 10.
+        # 河长制 2017, 2018, 2020, 2023; 湖长制 2018, 2026; 林长制 2023, 2026.
+        assert len(m["points"]) == 8
+        assert all(w >= 24 and h >= 24 for _y, _l, _r, w, h in m["points"])
+        assert all(w >= 10 and h >= 10 for _l, _r, w, h in m["markers"])
+        # Years are spread over the plot: 2017 in its first fifth (it was at 87 % before).
+        left, right = m["plot"][0], m["plot"][1]
+        x2017 = next((a + b) / 2 for year, a, b, *_ in m["points"] if year == "2017")
+        assert (x2017 - left) / (right - left) < 0.2
+        assert min(m["tiles"]) >= 11
+    finally:
+        context.close()
+
+
+def test_an_explicit_year_range_keeps_its_axis(browser, span_server):
+    context = browser.new_context(viewport={"width": 390, "height": 900}, base_url=span_server)
+    try:
+        page = context.new_page()
+        page.goto("/trend?q=" + quote("河长制") + "&year=2000..2026")
+        m = page.evaluate(MEASURE_CHART)
+        assert (m["first"], m["last"]) == ("2000", "2026")
+        assert [t[0] for t in m["xticks"]] == ["2000", "2005", "2010", "2015", "2020", "2025"]
+    finally:
+        context.close()

@@ -252,9 +252,13 @@ def test_bad_files_are_skipped_and_counted(tmp_path):
     assert reasons["bin.txt"] == "binary file (contains NUL bytes), not text"
     assert reasons["empty.txt"] == "no text in the file"
     assert reasons["old.doc"] == (
-        "old.doc is not a Word 97–2003 or WPS file (no such signature in its content)"
+        "old.doc is not a Word 97–2003 or WPS file (its content is binary data of no known kind); "
+        "if it should be one, it is damaged: get the file again from where it came from"
     )
-    assert reasons["image.png"].startswith("image.png is not a readable image (")
+    assert reasons["image.png"] == (
+        "image.png is a damaged image; get the file again from where it came from, or open it in "
+        "an image viewer and save it again"
+    )
 
 
 def test_manifest_metadata_wins_and_limits_directory_walks(tmp_path):
@@ -309,6 +313,23 @@ def test_user_dictionary_is_recorded_and_a_change_reindexes(tmp_path):
     r2 = build_index([docs], ix)
     assert (r2.files_indexed, r2.files_unchanged) == (0, 1)
     assert search(ix, "微改造").hits[0].score > 0
+
+
+def test_rebuild_keeps_the_user_dictionary(tmp_path):
+    docs = tmp_path / "docs"
+    _write(docs / "a.txt", "推进微改造工程\n")
+    ix = tmp_path / "ix"
+    build_index([docs], ix, user_dict=_write(tmp_path / "dict.txt", "微改造 5000 n\n"))
+    words = store.read_meta(store.current_generation(ix))["user_dictionary"]
+    assert words == [["微改造", 5000, "n"]]
+    # A rebuild starts a new index, not a new dictionary: nothing changed, no warning.
+    r = build_index([docs], ix, rebuild=True)
+    assert (r.full_rebuild, r.warnings) == (True, [])
+    assert store.read_meta(store.current_generation(ix))["user_dictionary"] == words
+    # An unreadable meta.json is no reason not to rebuild: the words are lost then.
+    (store.current_generation(ix) / "meta.json").write_text("{not json", encoding="utf-8")
+    build_index([docs], ix, rebuild=True)
+    assert store.read_meta(store.current_generation(ix))["user_dictionary"] == []
 
 
 def test_bad_user_dictionary(tmp_path):
@@ -490,6 +511,35 @@ def test_a_manifest_is_remembered_by_later_runs(tmp_path):
     after = _docs(ix)
     assert after["a.txt"][:4] == (None, None, None, ())
     assert "README.md" in after
+    assert not (store.current_generation(ix) / "manifest.json").exists()
+
+
+def test_rebuild_keeps_the_remembered_manifest(tmp_path):
+    docs = _manifest_folder(tmp_path)
+    ix = tmp_path / "ix"
+    build_index([docs], ix, manifest=docs / "manifest.jsonl")
+    before = _docs(ix)
+
+    # --rebuild starts a new index, not a new manifest: same rows, README still out.
+    rebuilt = build_index([docs], ix, rebuild=True)
+    assert rebuilt.notes == [
+        f"using the manifest remembered from an earlier run ({docs / 'manifest.jsonl'}, 2 rows); "
+        "pass --manifest none to index without it"
+    ]
+    assert sorted(s.path for s in rebuilt.skipped) == [
+        str(docs / "README.md"), str(docs / "manifest.jsonl")
+    ]  # fmt: skip
+    assert (rebuilt.full_rebuild, rebuilt.documents_total) == (True, 2)
+    assert _docs(ix) == before
+    assert (store.current_generation(ix) / "manifest.json").exists()
+
+    # It is still remembered after the rebuild, and `--rebuild --manifest none` drops it.
+    dropped = build_index([docs], ix, rebuild=True, manifest="none")
+    assert dropped.notes == [
+        f"dropped the remembered manifest ({docs / 'manifest.jsonl'}); its documents get their "
+        "metadata from their own text"
+    ]
+    assert sorted(_docs(ix)) == ["README.md", "a.txt", "b.txt"]
     assert not (store.current_generation(ix) / "manifest.json").exists()
 
 

@@ -350,7 +350,7 @@ def test_suggestions_in_the_summary_json_and_explain(runner, seed_index):
         run(runner, "search", "河长制：", "--format", "json", index=seed_index).stdout
     )
     assert (data["total"], data["suggestions"]) == (
-        0, [{"query": "河长制", "total": 3, "terms": ["河长制："]}]
+        0, [{"query": "河长制", "total": 3, "terms": ["河长制："], "kind": "punctuation"}]
     )  # fmt: skip
     ok = json.loads(run(runner, "search", "河长制", "--format", "json", index=seed_index).stdout)
     assert ok["suggestions"] == []
@@ -360,7 +360,7 @@ def test_suggestions_in_the_summary_json_and_explain(runner, seed_index):
     )
     as_json = run(runner, "search", "河长制：", "--explain", "--format", "json", index=seed_index)
     assert json.loads(as_json.stdout)["suggestions"] == [
-        {"query": "河长制", "total": 3, "terms": ["河长制："]}
+        {"query": "河长制", "total": 3, "terms": ["河长制："], "kind": "punctuation"}
     ]
 
 

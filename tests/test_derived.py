@@ -131,6 +131,19 @@ def test_text_patch_gives_the_source_text_back(text):
     assert apply_patch(norm, text_patch(text, norm)) == text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ａ" + "中" * 200 + "Ｂ" + "文" * 5000 + "Ｃ",  # gaps of two and three varint bytes
+        "，" * 300,  # more changed characters than one varint byte counts
+        "河長制，" * 40 + "x" * 130 + "Ｙ",
+    ],
+)
+def test_text_patch_round_trips_long_gaps_and_many_changes(text):
+    norm = normalize(text)
+    assert apply_patch(norm, text_patch(text, norm)) == text
+
+
 def test_text_patch_is_small_for_chinese_punctuation():
     text = "全面推行河长制，落实“一河一策”（2018年）。"
     patch = text_patch(text, normalize(text))

@@ -31,6 +31,7 @@ import os
 import queue
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -277,11 +278,13 @@ def _without_option(args: list[str], name: str) -> list[str]:
     return out
 
 
-def _expand(args: list[str]) -> list[str]:
-    """Shell globbing, relative to the checkout."""
+def _expand(args: list[str], command: str = "") -> list[str]:
+    """Shell globbing, relative to the checkout, of the words the command leaves unquoted
+    (a quoted wildcard such as '?长制' is a query)."""
     out = []
     for arg in args:
-        if any(ch in arg for ch in "*?["):
+        unquoted = re.search(rf"(?:^|\s){re.escape(arg)}(?:\s|$)", command) or not command
+        if any(ch in arg for ch in "*?[") and unquoted:
             matches = sorted(glob.glob(arg, root_dir=ROOT))
             assert matches, f"{arg} matches no file"
             out.extend(matches)
@@ -308,6 +311,9 @@ def run_cli(args: list[str], index_dir: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+WAITRESS_QUEUE = re.compile(r"^(?:WARNING:waitress\.queue:)?Task queue depth is \d+$")
+
+
 def run_serve(args: list[str], index_dir: Path, expected: list[str]) -> str:
     """`govsearch serve` as a real process: its banner, then one logged request for each
     access-log line documented under it (sent by this test)."""
@@ -327,10 +333,15 @@ def run_serve(args: list[str], index_dir: Path, expected: list[str]) -> str:
     got: list[str] = []
 
     def next_line() -> str:
-        try:
-            line = lines.get(timeout=30)
-        except queue.Empty:
-            pytest.fail(f"serve printed nothing more after {got}")
+        while True:
+            try:
+                line = lines.get(timeout=30)
+            except queue.Empty:
+                pytest.fail(f"serve printed nothing more after {got}")
+            # waitress says so when a request waited for a thread: a matter of the machine's
+            # load at that moment, like a timing, not of what the program does.
+            if not WAITRESS_QUEUE.match(line):
+                break
         got.append(line.rstrip("\n"))
         return got[-1]
 
@@ -377,7 +388,7 @@ class Session:
         pytest.fail(f"{command}: samples use the default index or --index {CORPUS_SHOWN}")
 
     def run(self, command: str, expected: list[str]) -> tuple[int, str]:
-        args = _expand(shlex.split(command)[1:])
+        args = _expand(shlex.split(command)[1:], command)
         shown = _option(args, "--index")
         args = _without_option(args, "--index")
         if args[0] == "index":
@@ -458,13 +469,17 @@ def _cut_shell(args: list[str]) -> list[str]:
 
 
 def recipe_commands() -> list[tuple[str, str]]:
-    """(where, command) of every govsearch command shown in a console or sh block."""
+    """(where, command) of every govsearch command shown in a console or sh block, except
+    the documented usage errors (a `$` line followed by `Error: …`: run as samples)."""
     out = []
     for doc in DOCS:
         for language, start, lines in fenced_blocks(doc):
             if language not in ("console", "sh"):
                 continue
             for n, line in enumerate(lines, start + 1):
+                below = lines[n - start] if n - start < len(lines) else ""
+                if line.startswith("$ ") and below.startswith("Error: "):
+                    continue
                 text = line[2:] if line.startswith("$ ") else line
                 text = text.split("  #", 1)[0].strip()
                 if text.startswith("govsearch "):
@@ -508,7 +523,10 @@ def _cli_table() -> dict[str, str]:
 
 def test_cli_table_has_a_row_for_every_command():
     assert sorted(_cli_table()) == sorted(_commands())
-    assert _commands() == ["index", "search", "serve", "show", "stats", "terms", "trend"]
+    assert _commands() == [
+        "collocates", "diffusion", "index", "kwic", "search", "serve", "show", "stats", "terms",
+        "trend", "variants",
+    ]  # fmt: skip
 
 
 def test_cli_table_names_only_real_options():
@@ -533,6 +551,31 @@ def test_make_run_is_the_first_session():
     first = next(b for b in SAMPLES if b.path == README)
     documented = [s.command for s in first.steps]
     assert [c for c in documented if c in made] == made
+
+
+@pytest.mark.skipif(os.name != "posix" or not shutil.which("make"), reason="needs make and sh")
+def test_make_run_indexes_the_samples_into_an_index_of_its_own(tmp_path):
+    """`make run` must not add the samples to the default index (it may hold the user's own
+    documents): each command it runs is given GOVSEARCH_INDEX inside the venv. Run with a
+    stand-in venv whose govsearch records its environment and arguments."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / ".installed").touch()  # newer than pyproject.toml: nothing is installed
+    calls = tmp_path / "calls"
+    stub = venv / "bin" / "govsearch"
+    stub.write_text(f'#!/bin/sh\necho "$GOVSEARCH_INDEX|$*" >> "{calls}"\n', "utf-8")
+    stub.chmod(0o755)
+    env = {**os.environ, "GOVSEARCH_INDEX": str(tmp_path / "users-own-index")}
+    made = subprocess.run(["make", "-s", "run", f"VENV={venv}"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    seeds = " ".join(sorted(str(p.relative_to(ROOT)) for p in (ROOT / "seeds").glob("*.txt")))
+    own = f"{venv}/seed-index"
+    assert calls.read_text("utf-8").splitlines() == [
+        f"{own}|index {seeds}",
+        f"{own}|search 河长制",
+        f"{own}|serve",
+    ]
 
 
 def _slug(heading: str) -> str:

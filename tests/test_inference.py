@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from govsearch.indexer.inference import describe, find_title, npc_session_year
 
-from .conftest import SEEDS
+from .conftest import CORPUS, SEEDS
 
 
 def doc(*paragraphs: str, filename: str = "a.txt", row: dict | None = None) -> dict:
@@ -48,8 +50,17 @@ def fields(d: dict) -> tuple:
         # The NPC session it was delivered at, not one it looks back on
         (["各位代表：", "我代表国务院向第一届全国人民代表大会第二次会议提出报告。"], "a.txt", 1955,
          "opening lines"),
+        (["各位代表:", "现在，我代表国务院，向第十届全国人民代表大会第一次会议报告过去五年的工作"],
+         "a.txt", 2003, "opening lines"),
+        # ... but five years since the first session of a term is the next term's first report
+        # (issue 19: this gave None before), and last year's session is last year's.
         (["各位代表：", "第十届全国人民代表大会第一次会议以来的五年，是不平凡的五年。"],
-         "a.txt", None, None),
+         "a.txt", 2008, "text"),
+        (["各位代表：", "从第七届全国人民代表大会第一次会议，到这次大会的召开，已经整整过去了五年"],
+         "a.txt", 1993, "text"),
+        (["各位代表：", "从去年９月第五届全国人民代表大会第三次会议到现在，已经过去了一年。"],
+         "a.txt", 1981, "text"),
+        (["第十届全国人民代表大会第二次会议以来的五年"], "a.txt", None, None),
         # A news item opens with its date; a summary with its year
         (["2019年9月6日，大会在宁波举行。"], "a.txt", 2019, "opening lines"),
         (["2018年,坪山街道坚持以习近平新时代中国特色社会主义思想为指导。"], "a.txt", 2018,
@@ -59,6 +70,34 @@ def fields(d: dict) -> tuple:
           "一、2013年工作回顾", "二、2014年工作总体部署"], "a.txt", 2014, "text"),
         (["各位代表：", "现在，我代表国务院，向大会作政府工作报告。", "一、2013年工作回顾",
           "二、2015年工作总体部署"], "a.txt", None, None),
+        # What a report looks back on is the year before its own
+        (["各位代表：", "现在，我代表国务院向大会作政府工作报告，请予审议。",
+          "一、1999年国内工作回顾", "二、坚持实行扩大内需的方针"], "a.txt", 2000, "text"),
+        (["各位代表：", "现在，我代表国务院向大会作政府工作报告，请予审议。",
+          "一、１９９３年国内工作的回顾和１９９４年工作的基本方针"], "a.txt", 1994, "text"),
+        (["各位代表：", "现在，我代表国务院向大会作政府工作报告，请予审议。",
+          "首先报告２００１年的工作"], "a.txt", 2002, "text"),
+        (["各位代表：", "刚刚过去的１９８４年，是我国各族人民取得伟大成就的一年。"], "a.txt", 1985,
+         "text"),
+        # A speech that only addresses 各位代表 may be about next year's plan: no headings
+        (["各位代表：", "我受国务院的委托，现在向大会提出关于1980、1981年国民经济计划安排的报告。",
+          "二、1981年国民经济计划的任务和主要指标"], "a.txt", None, None),
+        # A dated signature before the attachments
+        (["各有关单位：", *[f"{i}.第{i}项要求，认真落实。" for i in range(1, 25)],
+          "市场监管总局办公厅", "工业和信息化部办公厅", "2022年4月13日", "附件1",
+          *[f"第{i}项内容。" for i in range(30)]], "a.txt", 2022, "date line"),
+        # An action plan's period starts the year it is issued (a 规划's need not, see above)
+        (["山东省推动智能传感器产业发展行动计划（2021-2023年）", "正文。"], "a.txt", 2021, "title"),
+        (["智慧健康养老产业发展行动计划", "（2021-2025 年）", "正文。"], "a.txt", 2021, "title"),
+        (["智慧健康养老产业发展行动计划", "正文（2021-2025年）。"], "a.txt", None, None),
+        # A call for this year's applications; a year in a cited title is not this one
+        (["各省科技厅：", "现将“智能机器人”等重点专项2019年度项目申报指南予以公布。"], "a.txt",
+         2019, "opening lines"),
+        (["各省粮食局：", "现落实《2016年度“粮安工程”专项资金重点绩效评价工作方案》要求。"],
+         "a.txt", None, None),
+        (["一、科学目标", "三、2023年度资助研究方向", "（一）培育项目。"], "a.txt", 2023, "text"),
+        # A deadline for replies
+        (["各省住房和城乡建设厅：", "请于2022年7月31日前报送我部。"], "a.txt", 2022, "text"),
     ],
 )  # fmt: skip
 def test_year(paragraphs, filename, year, source):
@@ -188,3 +227,164 @@ def test_a_manifest_region_that_names_no_place_is_kept_with_a_warning():
         "火星省", "provincial", [], None
     )  # fmt: skip
     assert d["warnings"] == ["region '火星省' names no known place"]
+
+
+# -- traditional characters and full-width forms ---------------------------------------------
+
+SIMPLIFIED = [
+    "广州市天河区人民政府办公室关于印发天河区老旧小区改造工作方案的通知",
+    "穗天府〔2020〕3号",
+    "各街道办事处，区政府各部门、各直属机构：",
+    "现将《天河区老旧小区改造工作方案》印发给你们，请认真贯彻执行。",
+    "广州市天河区人民政府办公室",
+    "2020年3月5日",
+]
+# The same notice as a Hong Kong or Taiwan copy has it: traditional characters, and full-width
+# digits in the number and the date.
+TRADITIONAL = [
+    "廣州市天河區人民政府辦公室關於印發天河區老舊小區改造工作方案的通知",
+    "穗天府〔２０２０〕３號",
+    "各街道辦事處，區政府各部門、各直屬機構：",
+    "現將《天河區老舊小區改造工作方案》印發給你們，請認真貫徹執行。",
+    "廣州市天河區人民政府辦公室",
+    "２０２０年３月５日",
+]
+EXPECTED_META = {
+    "year": 2020,
+    "region": "广州市天河区",
+    "level": "district",
+    "docno": "穗天府〔2020〕3号",
+    "issuer": "广州市天河区人民政府办公室",
+    "date": "2020-03-05",
+    "type": "通知",
+}
+
+
+def _meta(d: dict) -> dict:
+    m = d["meta"]
+    return {
+        "year": d["year"], "region": d["region"], "level": d["level"], "docno": m.get("docno"),
+        "issuer": m.get("issuer"), "date": m.get("date"), "type": m.get("type"),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("paragraphs", [SIMPLIFIED, TRADITIONAL], ids=["simplified", "traditional"])
+def test_traditional_and_full_width_text_gives_the_same_metadata(paragraphs):
+    d = doc(*paragraphs)
+    assert _meta(d) == EXPECTED_META
+    assert d["title"] == paragraphs[0]  # shown as written
+    assert d["region_path"] == [["广东省", "province"], ["广州市", "city"], ["天河区", "county"]]
+    assert d["meta"]["sources"] == {
+        "title": "title line", "type": "title line", "year": "date line", "region": "title",
+        "level": "title",
+    }  # fmt: skip
+
+
+def test_a_traditional_file_name_names_the_region():
+    d = doc("現將有關事項通知如下。", filename="2020年廣州市天河區工作總結.txt")
+    assert (d["year"], d["region"], d["level"]) == (2020, "广州市天河区", "district")
+    assert d["meta"]["sources"] == {"year": "file name", "region": "file name",
+                                    "level": "file name"}  # fmt: skip
+
+
+def test_a_traditional_copy_is_found_by_its_region(tmp_path):
+    from govsearch.indexer import IndexReader, build_index
+    from govsearch.search import search
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "simplified.txt").write_text("\n".join(SIMPLIFIED) + "\n", encoding="utf-8")
+    (docs / "traditional.txt").write_text("\n".join(TRADITIONAL) + "\n", encoding="utf-8")
+    (docs / "big5.txt").write_bytes(("\n".join(TRADITIONAL) + "\n").encode("big5"))
+    ix = tmp_path / "ix"
+    build_index([docs], ix)
+    reader = IndexReader(ix)
+    try:
+        got = {
+            Path(d.path).name: (d.title, d.year, d.region, d.level, d.region_path,
+                                d.meta.get("docno"), d.meta.get("issuer"), d.meta.get("date"),
+                                d.meta.get("type"))
+            for d in reader.docs
+        }  # fmt: skip
+        encodings = {Path(d.path).name: d.meta.get("encoding") for d in reader.docs}
+    finally:
+        reader.close()
+    assert encodings["big5.txt"] == "cp950"
+    same = (2020, "广州市天河区", "district", ("广东省", "广州市", "天河区"), "穗天府〔2020〕3号",
+            "广州市天河区人民政府办公室", "2020-03-05", "通知")  # fmt: skip
+    assert got == {
+        "simplified.txt": (SIMPLIFIED[0], *same),
+        "traditional.txt": (TRADITIONAL[0], *same),
+        "big5.txt": (TRADITIONAL[0], *same),
+    }
+    hits = search(ix, "region:天河", limit=None, collapse=False).hits
+    assert sorted({Path(h.path).name for h in hits}) == ["big5.txt", "simplified.txt",
+                                                          "traditional.txt"]  # fmt: skip
+
+
+# -- what is not a title -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "paragraphs",
+    [
+        # An addressee line, even one that names 计划单列市 or 意见
+        ["各省、自治区、直辖市、计划单列市及新疆生产建设兵团商务主管部门：", "现将方案印发。"],
+        ["各區人民政府，市政府各部門：", "現就有關事項通知如下。"],
+        ["各位代表：", "现在，我代表国务院，向大会报告政府工作，请审议，并请政协委员提出意见"],
+        # An opening sentence that introduces what follows
+        ["为贯彻落实党的十八大精神，经省政府同意，现就开展试点工作提出以下意见：", "一、总体要求"],
+        ["根据工作安排，现将有关事项通知如下:", "一、工作目标"],
+        ["为深入贯彻有关精神，全面落实会议部署，结合工作实际，制定如下措施", "一、强化统筹"],
+    ],
+)  # fmt: skip
+def test_addressee_lines_and_opening_sentences_are_no_titles(paragraphs):
+    assert find_title(paragraphs) is None
+    assert doc(*paragraphs)["title"] is None
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "title"),
+    [
+        (["关于进一步加强河湖管理保护工作的意见", "各区人民政府：", "现提出如下意见："],
+         "关于进一步加强河湖管理保护工作的意见"),
+        # A title with one comma, and one with a colon inside
+        (["关于促进消费扩容提质，加快形成强大国内市场的实施意见", "各市人民政府："],
+         "关于促进消费扩容提质，加快形成强大国内市场的实施意见"),
+        (["数字山东：2021年行动方案", "为加快建设数字强省。"], "数字山东：2021年行动方案"),
+        (["首页 > 政务公开", "2026年江西省政府工作报告", "各位代表："], "2026年江西省政府工作报告"),
+        # Furniture that ends in a colon is still furniture
+        (["分享:", "陕西省2026年政府工作报告"], "陕西省2026年政府工作报告"),
+        (["下载", "【字号：", "加大", "】", "2026年上海市政府工作报告"],
+         "2026年上海市政府工作报告"),
+    ],
+)  # fmt: skip
+def test_titles_that_look_a_little_like_sentences_are_still_titles(paragraphs, title):
+    assert find_title(paragraphs) == title
+
+
+# Corpus documents with no title line of their own: an addressee or an opening sentence first.
+UNTITLED = ("0044", "0166", "0172", "0194", "0198", "0212", "0213", "0216", "0260")
+
+
+def test_corpus_documents_without_a_title_line_are_not_titled_by_their_first_line():
+    import json
+
+    from govsearch.indexer import formats
+
+    rows = {
+        r["file"][:4]: r
+        for r in map(json.loads, (CORPUS / "manifest.jsonl").read_text("utf-8").splitlines())
+    }
+    for number in UNTITLED:
+        row = rows[number]
+        extracted = formats.extract(CORPUS / row["file"])
+        texts = [b.text for b in extracted.blocks]
+        assert texts[0].endswith("：") or "，" in texts[0], number
+        alone = describe(texts, row["file"], extracted.title, None)
+        assert alone["title"] is None, number
+        assert "title" not in alone["meta"]["sources"], number
+        with_row = describe(texts, row["file"], extracted.title, row)
+        assert (with_row["title"], with_row["meta"]["sources"]["title"]) == (
+            row["title"], "manifest"
+        ), number  # fmt: skip

@@ -227,8 +227,14 @@ def test_mixed_folder_counts(mixed):
     assert (report.files_indexed, report.files_skipped) == (6, 2)
     reasons = {Path(s.path).name: s.reason for s in report.skipped}
     assert set(reasons) == {"old.doc", "photo.jpg"}
-    assert reasons["old.doc"].startswith("old.doc is not a readable Word file (")
-    assert reasons["photo.jpg"].startswith("photo.jpg is not a readable image (")
+    assert reasons["old.doc"] == (
+        "old.doc is a damaged Word 97–2003 or WPS file; get the file again from where it came "
+        "from, or open it in Word or WPS and save it as .docx"
+    )
+    assert reasons["photo.jpg"] == (
+        "photo.jpg is a damaged image; get the file again from where it came from, or open it "
+        "in an image viewer and save it again"
+    )
 
 
 def test_mixed_folder_is_searchable_in_every_format(mixed):

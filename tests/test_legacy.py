@@ -351,7 +351,10 @@ def hostile(tmp_path_factory, word_files):
 def test_hostile_files_are_skipped_with_one_warning_each(hostile):
     index_dir, report = hostile
     reasons = {Path(s.path).name: s.reason for s in report.skipped}
-    assert reasons["损坏.ofd"].startswith("损坏.ofd is not a readable OFD file (")
+    assert reasons["损坏.ofd"] == (
+        "损坏.ofd is a damaged OFD file (its zip container is broken or incomplete); get the file "
+        "again from where it came from, or open it in an OFD reader and export it as PDF"
+    )
     assert reasons["炸弹.ofd"] == (
         "炸弹.ofd would unpack to 2,861 MB (limit 512 MB in all, 128 MB per part); "
         "a zip bomb or a damaged file"
@@ -363,7 +366,8 @@ def test_hostile_files_are_skipped_with_one_warning_each(hostile):
         reasons["加密.pdf"] == "加密.pdf is password-protected; remove the password and try again"
     )
     assert reasons["假文档.doc"] == (
-        "假文档.doc is not a Word 97–2003 or WPS file (no such signature in its content)"
+        "假文档.doc is not a Word 97–2003 or WPS file (its content is text); rename it to .txt if "
+        "it is a document"
     )
     assert (
         reasons["表格.xls"]

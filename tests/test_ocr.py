@@ -14,6 +14,7 @@ import pytest
 
 from bench.pages import SERIF, char_accuracy, corpus_paragraphs, render_pages, save_pdf, save_tiff
 from govsearch.cli import cli
+from govsearch.cli.common import display_path
 from govsearch.indexer import build_index, ocrcache
 from govsearch.indexer.formats import ocr
 from govsearch.search import get_document, search
@@ -98,6 +99,25 @@ def test_ocr_hits_carry_the_flag_in_json_and_a_marker_in_text(scan_index, scans,
     assert hit["format"] == "image" and hit["page"] == 1
     text = runner.invoke(cli, ["search", word, "--index", str(index_dir), "--no-color"])
     assert f"[OCR {hit['ocr_confidence']:.0%}]" in text.output
+
+
+def test_show_names_the_page_and_the_ocr_confidence_of_each_paragraph(scan_index, runner):
+    # `show DOC_ID` is the whole document; a PDF's paragraphs have pages, no lines.
+    index_dir, _ = scan_index
+    hits = search(index_dir, "-zzzzzz", limit=None).hits
+    pdf = next(h for h in hits if h.path.endswith("红头文件扫描.pdf"))
+    args = ["show", pdf.doc_id, "--index", str(index_dir)]
+    data = json.loads(runner.invoke(cli, [*args, "--format", "json"]).output)
+    paragraphs = data["paragraphs"]
+    assert all(p["page"] in (1, 2) and p["ocr"] and p["line"] is None for p in paragraphs)
+    text = runner.invoke(cli, [*args, "--no-color"])
+    assert text.exit_code == 0
+    heads = [ln for ln in text.output.splitlines() if ln.startswith("  [")]
+    assert heads == [
+        f"  [{p['paragraph']}] {display_path(pdf.path)} (page {p['page']})  "
+        f"[OCR {p['ocr_confidence']:.0%}]" + (f"  {p['section']}" if p["section"] else "")
+        for p in paragraphs
+    ]
 
 
 def test_reindexing_reads_ocr_from_the_cache(scan_index, scans, tmp_path, monkeypatch):
@@ -207,3 +227,45 @@ def test_csv_export_carries_the_ocr_confidence(scan_index, scans, runner):
     rows = list(csv.DictReader(io.StringIO(out.stdout_bytes.decode("utf-8-sig"), newline="")))
     hit = search(index_dir, word, limit=1).hits[0]
     assert rows and rows[0]["ocr_confidence"] == str(hit.ocr_confidence)
+
+
+def _tight_notice(path: Path) -> None:
+    """A 公文 first page set tightly, without first-line indents, as a scan shows it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from bench.pages import MM_PER_INCH, SC_FACE
+
+    from .test_layout import ADDRESSEE, BODY, DATE, DOCNO, SIGNATURE, TITLE
+
+    dpi = 200
+    px = dpi / MM_PER_INCH
+    width, height, left, top = round(210 * px), round(297 * px), round(27 * px), round(37 * px)
+    face = ImageFont.truetype(str(SERIF), round(16 / 72 * dpi), index=SC_FACE)
+    pitch = round(face.size * 1.6)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    for n, text in enumerate([*TITLE, DOCNO]):  # centred
+        draw.text(((width - face.getlength(text)) / 2, top + n * pitch), text, font=face, fill=0)
+    for n, text in enumerate([*ADDRESSEE, *BODY, SIGNATURE, DATE], 3):
+        draw.text((left, top + n * pitch), text, font=face, fill=0)
+    image.save(path, dpi=(dpi, dpi))
+
+
+def test_a_scanned_notice_keeps_its_number_addressee_and_signature_apart(tmp_path):
+    from govsearch.indexer.formats import extract
+    from govsearch.indexer.inference import describe
+
+    from .test_layout import ADDRESSEE, BODY, DATE, DOCNO, SIGNATURE, TITLE
+
+    path = tmp_path / "通知.png"
+    _tight_notice(path)
+    result = extract(path)
+    # OCR may read a space into 〔2021〕 8号; the lines are what is tested here.
+    texts = [re.sub(r"\s", "", nfkc(b.text)) for b in result.blocks]
+    assert texts == [
+        nfkc(t) for t in ("".join(TITLE), DOCNO, "".join(ADDRESSEE), "".join(BODY), SIGNATURE, DATE)
+    ]
+    meta = describe([b.text for b in result.blocks], path.name, result.title, None)["meta"]
+    assert (meta["docno_key"], meta["issuer"], meta["date"], meta["type"]) == (
+        DOCNO, SIGNATURE, "2021-03-05", "通知"
+    )  # fmt: skip

@@ -4,6 +4,7 @@ mistakes that are errors, filter values that cannot match, and punctuation sugge
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from govsearch.indexer import QueryError, build_index
 from govsearch.indexer.textnorm import normalize
-from govsearch.search import count, explain, open_index, parse_query, search
+from govsearch.search import count, explain, get_document, open_index, parse_query, search
 from govsearch.search.query import Not, Phrase, Term, punctuation_trims, tokenize
 
 
@@ -204,7 +205,7 @@ def test_trailing_punctuation_that_matches_nothing_gets_a_suggestion(sample, sam
     assert suggestion.total == count(sample, "河长制") > 50
     assert suggestion.terms == ["河长制："]
     assert result.to_dict()["suggestions"] == [
-        {"query": "河长制", "total": suggestion.total, "terms": ["河长制："]}
+        {"query": "河长制", "total": suggestion.total, "terms": ["河长制："], "kind": "punctuation"}
     ]
 
 
@@ -277,3 +278,135 @@ def test_tokens_are_spans_of_the_query(pieces):
         assert t.text in query[t.start : t.end] or t.kind == "field"
         at = t.end
     assert not query[at:].strip()
+
+
+# -- years as people write them --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("2015-2020", "2015..2020"),
+        ("2015—2020", "2015..2020"),  # an input method's dash
+        ("2015－2020", "2015..2020"),
+        ("2015~2020", "2015..2020"),
+        ("2015至2020", "2015..2020"),
+        ("2015年-2020年", "2015..2020"),
+        ("2015年..2020年", "2015..2020"),
+        ("2015年..", "2015.."),
+        ("2018年", "2018"),
+    ],
+)
+def test_year_ranges_as_people_write_them(runner, sample, sample_index, typed, meant):
+    expected = _run(sample, f"发展 year:{meant}")
+    assert expected
+    assert _run(sample, f"发展 year:{typed}") == expected
+    assert _keys(search(sample, "发展", year=typed, limit=None, facets=False)) == expected
+    from govsearch.cli import cli
+
+    args = ["发展", "--count", "--index", str(sample_index)]
+    by_option = runner.invoke(cli, ["search", *args, "--year", typed])
+    assert by_option.stdout == runner.invoke(cli, ["search", *args, "--year", meant]).stdout
+    assert by_option.stdout == f"{count(sample, f'发展 year:{meant}')}\n"
+
+
+def test_a_backwards_dashed_year_range_is_an_empty_range(seed_index):
+    with pytest.raises(QueryError, match="^year:2020-2015 — the range is empty; write it as"):
+        search(seed_index, "year:2020-2015")
+
+
+# -- contracts an audit found unguarded (issue 19) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("full_width", "ascii_"),
+    [
+        ("year：2018 河长制", "year:2018 河长制"),
+        ("region：深圳 河长制", "region:深圳 河长制"),
+        ("region：深圳", "region:深圳"),
+        ("河长制 -year：2018", "河长制 -year:2018"),
+        ("title：“政府工作报告” 发展", 'title:"政府工作报告" 发展'),
+    ],
+)
+def test_a_full_width_colon_searches_like_an_ascii_one(sample, full_width, ascii_):
+    assert parse_query(full_width) == parse_query(ascii_)
+    expected = _run(sample, ascii_)
+    assert expected and expected != _run(sample, ascii_.split()[-1] if " " in ascii_ else "-zzz")
+    assert _run(sample, full_width) == expected
+
+
+def _oracle(paragraphs, query: str) -> set[tuple[str, int]]:
+    """OR of AND groups (space-separated terms between ORs), by substring scan."""
+    out: set[tuple[str, int]] = set()
+    for group in query.split(" OR "):
+        terms = [normalize(t) for t in group.split()]
+        out |= {(p, ln) for p, ln, norm in paragraphs if all(t in norm for t in terms)}
+    return out
+
+
+PRECEDENCE_WORDS = ["河长制", "湖长制", "污染", "发展", "改革", "生态", "环境", "治理", "水"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    groups=st.lists(
+        st.lists(st.sampled_from(PRECEDENCE_WORDS), min_size=1, max_size=3), min_size=2,
+        max_size=3,
+    )
+)  # fmt: skip
+def test_and_binds_tighter_than_or(sample, sample_paragraphs, groups):
+    query = " OR ".join(" ".join(g) for g in groups)
+    assert _run(sample, query) == _oracle(sample_paragraphs, query)
+
+
+def test_and_binds_tighter_than_or_fixed_cases(sample, sample_paragraphs, tmp_path):
+    # On the sample, two terms on one side of OR read the other way give another answer.
+    query = "发展 改革 OR 生态 环境"
+    assert _run(sample, query) == _oracle(sample_paragraphs, query)
+    assert _run(sample, query) != _run(sample, "发展 (改革 OR 生态) 环境")
+    # The issue's example, on paragraphs where the two readings differ: 湖长制 alone.
+    lines = ["河长制 污染", "湖长制 工作", "河长制 湖长制", "污染 防治", "河长制 考核"]
+    (tmp_path / "p.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    build_index([tmp_path / "p.txt"], tmp_path / "ix")
+    hits = search(tmp_path / "ix", "河长制 污染 OR 湖长制", limit=None).hits
+    assert sorted(h.line for h in hits) == [1, 2, 3]  # (河长制 AND 污染) OR 湖长制
+    assert count(tmp_path / "ix", "河长制 (污染 OR 湖长制)") == 2
+    assert count(tmp_path / "ix", "湖长制 OR 河长制 污染") == 3
+
+
+def _dated(tmp_path, dates: dict[str, str]):
+    """One short notice per name, each signed on its date (成文日期, read from the text)."""
+    folder = tmp_path / "dated"
+    folder.mkdir()
+    for name, date in dates.items():
+        (folder / f"{name}.txt").write_text(
+            f"深圳市人民政府关于{name}工作的通知\n各区人民政府：\n做好{name}工作。\n"
+            f"深圳市人民政府\n{date}\n",
+            "utf-8",
+        )
+    build_index([folder], tmp_path / "ix")
+    return tmp_path / "ix"
+
+
+DATES = {"防汛": "2024年3月4日", "河长制": "2024年3月5日", "植树": "2024年3月5日",
+         "消防": "2024年3月6日", "审计": "2024年4月5日", "统计": "2023年3月5日"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        ("2024-03-05", {"河长制", "植树"}),
+        ("2024-03-05..2024-03-05", {"河长制", "植树"}),
+        ("2024-3-5", {"河长制", "植树"}),
+        ("2024-03-04..2024-03-05", {"防汛", "河长制", "植树"}),
+        ("2024-03-06..2024-03-06", {"消防"}),
+        ("2024-03", {"防汛", "河长制", "植树", "消防"}),
+    ],
+)
+def test_a_single_day_is_exactly_that_days_documents(tmp_path, value, names):
+    ix = _dated(tmp_path, DATES)
+    hits = search(ix, f"date:{value}", limit=None, collapse=False).hits
+    assert {get_document(ix, h.doc_id).meta["date"] for h in hits} <= {
+        f"2024-03-0{d}" for d in (4, 5, 6)
+    }
+    assert {Path(h.path).stem for h in hits} == names

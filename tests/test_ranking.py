@@ -114,6 +114,20 @@ def test_fragment_only_candidates_stay_below_whole_word_ones(terms, texts, data)
         assert min(whole) > max(fragment)
 
 
+def test_a_fragment_next_to_the_other_term_stays_below_a_far_apart_whole_word():
+    # The property above caught a bug here 9 runs in 10; this case catches it every time. A
+    # whole-word match with the smallest base score, its terms in different sentences (no
+    # bonus), against a fragment-only match (base 0) whose terms stand back to back in one
+    # clause (every bonus, were bonuses added to the base instead of multiplying it).
+    terms = [Term("河长制"), Term("落实")]
+    whole = Candidate(1, 0.001, "全面推行河长制。各区抓好落实。")
+    fragment = Candidate(2, 0.0, "落实河长制")
+    final = rerank(terms, [whole, fragment])
+    assert final == {1: 0.001, 2: 0.0}
+    parts = components(terms, fragment)
+    assert (parts.total, parts.proximity, parts.contiguity) == (0.0, 0.0, 0.0)
+
+
 @given(terms=st.lists(_TERM, min_size=1, max_size=4), text=_TEXT, base=st.floats(0.001, 50))
 def test_components_add_up(terms, text, base):
     parts = components(terms, Candidate(7, base, text))
@@ -305,3 +319,23 @@ def test_known_item_questions_find_their_paragraph(request, sample, corpus_sampl
     assert scores["easy"].mrr >= 0.85
     assert scores["hard"].mrr >= 0.7
     assert scores["near"].mrr >= 0.6
+
+
+def test_eval_table_refuses_systems_asked_different_questions():
+    """make eval compares systems on one question list: a row scored on other counts stops it."""
+    import copy
+    import json
+
+    from bench.eval_ranking import table
+
+    from .conftest import ROOT
+
+    report = json.loads((ROOT / "bench" / "results" / "eval_ranking.json").read_text("utf-8"))
+    report["questions_digest"] = "0123456789abcdef"
+    text = table(report)
+    assert "Every row answered the same 4,000 questions (question set 0123456789abcdef" in text
+    assert "| classic (Whoosh + jieba.analyse) | 0.951 / " in text
+    bad = copy.deepcopy(report)
+    bad["rows"][0]["scores"]["easy"]["queries"] = 999
+    with pytest.raises(SystemExit, match="not asked the same questions"):
+        table(bad)

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from govsearch.cli import cli
+from govsearch.indexer import build_index
 
 
 def run(runner, index_dir, *args):
@@ -177,3 +178,79 @@ def test_output_file_for_text_and_force(runner, tiny_index, tmp_path):
     assert out.read_text("utf-8") == first
     assert run(runner, tiny_index, "湖长制", "-o", str(out), "--force").exit_code == 0
     assert "湖长制  · █·\n" in out.read_text("utf-8")
+
+
+# -- national documents are 全国, as facets and stats call them ------------------------------
+
+PLACES = {
+    "a.txt": ({"year": 2017, "region": "全国", "level": "national"},
+              "国务院关于河长制的意见\n全面推行河长制。\n"),
+    "b.txt": ({"year": 2018, "region": "广东省深圳市", "level": "city"},
+              "深圳市河长制方案\n河长制落实，河长制考核。\n"),
+    "c.txt": ({"year": 2018}, "某单位工作总结\n今年落实河长制。\n"),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def places_index(tmp_path_factory):
+    """A national document, a city one, and one without any region."""
+    corpus = tmp_path_factory.mktemp("places-corpus")
+    lines = []
+    for name, (row, text) in PLACES.items():
+        (corpus / name).write_text(text, "utf-8")
+        lines.append(json.dumps({"file": name, **row}, ensure_ascii=False))
+    (corpus / "m.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    index_dir = tmp_path_factory.mktemp("places-index")
+    build_index([corpus], index_dir, manifest=corpus / "m.jsonl")
+    return index_dir
+
+
+@pytest.mark.parametrize(
+    ("by", "keys", "counts"),
+    [("province", ["全国", "广东省", ""], [2, 2, 1]), ("city", ["全国", "深圳市", ""], [2, 2, 1]),
+     ("county", ["全国", ""], [2, 3])],
+)  # fmt: skip
+def test_national_documents_are_quanguo_in_every_format(
+    runner, places_index, tmp_path, by, keys, counts
+):
+    csv_out = run(runner, places_index, "河长制", "--by", by, "--format", "csv")
+    assert csv_out.exit_code == 0, csv_out.output
+    rows = list(csv.reader(io.StringIO(csv_out.stdout_bytes.decode("utf-8-sig"), newline="")))
+    assert [r[2] for r in rows[1:]] == keys
+    assert rows[1] == ["河长制", "河长制", "全国", "2", "1", "2", "2", "1", "10000.0", "1.0"]
+
+    as_json = json.loads(run(runner, places_index, "河长制", "--by", by, "--format", "json").stdout)
+    assert [b[by] for b in as_json["buckets"]] == [k or None for k in keys]
+    assert [r[by] for r in as_json["series"][0]["rows"]] == [k or None for k in keys]
+
+    out = tmp_path / "t.xlsx"
+    xlsx = run(runner, places_index, "河长制", "--by", by, "--format", "xlsx", "-o", str(out))
+    assert xlsx.exit_code == 0
+    sheet = openpyxl.load_workbook(out)["趋势"]
+    assert [r[2].value for r in sheet.iter_rows(min_row=2)] == [k or None for k in keys]
+
+    text = run(runner, places_index, "河长制", "--by", by).stdout.splitlines()
+    bars = {line.split()[0]: int(line.split()[2]) for line in text[3:]}
+    assert bars == {k or "unknown": n for k, n in zip(keys, counts, strict=True)}
+
+
+def test_trend_province_labels_match_stats(runner, places_index):
+    stats = json.loads(
+        runner.invoke(cli, ["stats", "--index", str(places_index), "--format", "json"]).stdout
+    )
+    trend = json.loads(
+        run(runner, places_index, "河长制", "--by", "province", "--format", "json").stdout
+    )
+    named = {b["province"] for b in trend["buckets"] if b["province"]}
+    assert named == set(stats["provinces"]) - {"unknown"} == {"全国", "广东省"}
+
+
+def test_year_range_lists_every_year_up_to_its_end_in_csv(runner, tiny_index):
+    # The index's documents are of 2016, 2018 and 2019: 2015 and 2020–2021 hold none.
+    result = run(runner, tiny_index, "河长制", "--year", "2015..2021", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"), newline="")))
+    assert [(r[2], r[3], r[7]) for r in rows[1:]] == [
+        ("2015", "0", "0"), ("2016", "2", "1"), ("2017", "0", "0"), ("2018", "1", "1"),
+        ("2019", "0", "1"), ("2020", "0", "0"), ("2021", "0", "0"),
+    ]  # fmt: skip

@@ -15,7 +15,14 @@ import pytest
 from govsearch.cli import cli
 from govsearch.indexer import UsageError, build_index
 from govsearch.search import count
-from govsearch.search.terms import compare_terms, is_candidate, log_likelihood, log_ratio
+from govsearch.search.terms import (
+    TermChange,
+    compare_terms,
+    contained_terms,
+    is_candidate,
+    log_likelihood,
+    log_ratio,
+)
 
 # 2019: one mention of 河长制 (so it is not new in 2021). 2020: 12 paragraphs on the
 # environment and 2 on 河长制. 2021: 12 on 河长制 and 林长制 (new), 2 on the environment.
@@ -168,3 +175,88 @@ def test_new_terms_do_not_depend_on_top(tmp_path):
     build_index([corpus], tmp_path / "i", manifest=corpus / "manifest.jsonl")
     one = compare_terms(tmp_path / "i", "2020", "2021", top=1, min_count=2)
     assert [(t.term, t.first, t.second) for t in one.new] == [("林长制", 0, 3)]
+
+
+# -- fragments and codes are left out -------------------------------------------------------
+
+FRAGMENTS = {
+    "a.txt": (2020, "加强环境保护。\n" * 30),
+    "b.txt": (2021, "发展人工智能。\n" * 9 + "降低人工成本。\n" + "设立有限公司。\n" * 7
+              + "资源有限。\n" * 2 + "执行GB/T 50171。\n" * 6 + "GDP增长。\n" * 6
+              + "通过ISO 9001认证。\n" * 2 + "国际组织ISO。\n" * 3 + "AI 2.0时代。\n"
+              + "AI应用。\n" * 3),
+}  # fmt: skip
+
+
+def test_fragments_and_standard_codes_are_left_out(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    rows = []
+    for name, (year, text) in FRAGMENTS.items():
+        (corpus / name).write_text(text, "utf-8")
+        rows.append(json.dumps({"file": name, "year": year}))
+    (corpus / "m.jsonl").write_text("\n".join(rows) + "\n", "utf-8")
+    build_index([corpus], tmp_path / "i", manifest=corpus / "m.jsonl")
+    c = compare_terms(tmp_path / "i", "2020", "2021", top=30)
+    # 人工 (10 paragraphs) is in 人工智能 (9, exactly 90 %): left out, and so are 智能 (9 of 9)
+    # and 环境, 保护 (inside 环境保护). 有限 (9) beside 有限公司 (7, 78 %) stays.
+    # gb is followed by a number every time (GB/T 50171), iso 2 times in 5: codes, left out;
+    # ai once in 4 (AI 2.0) and gdp never: words.
+    rising = [
+        ("人工智能", 0, 9), ("发展", 0, 9), ("有限", 0, 9), ("有限公司", 0, 7), ("设立", 0, 7),
+        ("gdp", 0, 6), ("增长", 0, 6), ("执行", 0, 6), ("ai", 0, 4),
+    ]  # fmt: skip
+    assert [(t.term, t.first, t.second) for t in c.rising] == rising
+    assert [(t.term, t.first, t.second) for t in c.falling] == [("环境保护", 30, 0)]
+    new = rising + [("国际", 0, 3), ("应用", 0, 3), ("组织", 0, 3)]
+    assert [(t.term, t.first, t.second) for t in c.new] == new
+    assert count(tmp_path / "i", "人工", year="2021") == 10  # left out, not miscounted
+    assert count(tmp_path / "i", "iso", year="2021") == 5
+
+
+def test_contained_terms_rule():
+    def change(term: str, first: int, second: int) -> TermChange:
+        return TermChange(term, first, second, 0.0, 0.0, 0.0, 0.0)
+
+    listed = [change("人工", 3, 7), change("人工智能", 2, 7), change("有限", 4, 6),
+              change("有限公司", 1, 7), change("三中", 0, 5), change("三中全会", 0, 5),
+              change("全会", 5, 5)]  # fmt: skip
+    # 9 of 10 (90 %) and 5 of 5 are left out; 8 of 10, and 5 of 10 (全会), stay.
+    assert contained_terms(listed) == {"人工", "三中"}
+
+
+def test_every_cell_of_the_terms_table_belongs_to_its_header(runner, terms_index, tmp_path):
+    """Whole rows against values computed here from `count` and the textbook formulas: two
+    columns swapped (log_ratio and log_likelihood once were) cannot pass."""
+    n1 = n2 = 14
+
+    def expected(name: str, term: str) -> dict:
+        k1 = count(terms_index, term, year="2020")
+        k2 = count(terms_index, term, year="2021")
+        return {
+            "list": name,
+            "term": term,
+            "first": k1,
+            "second": k2,
+            "per_10k_first": round(k1 * 10_000 / n1, 2),
+            "per_10k_second": round(k2 * 10_000 / n2, 2),
+            "log_ratio": round(math.log2(((k2 + 0.5) / n2) / ((k1 + 0.5) / n1)), 3),
+            "log_likelihood": round(g2(k1, n1, k2, n2), 2),
+        }
+
+    listed = [("rising", "林长制"), ("rising", "落实"), ("rising", "全面推行"),
+              ("rising", "河长制"), ("falling", "改善"), ("falling", "空气质量"),
+              ("falling", "环境保护"), ("new", "林长制"), ("new", "落实")]  # fmt: skip
+    want = [expected(name, term) for name, term in listed]
+    args = ["terms", "--compare", "2020", "2021", "--min-count", "2", "--index", str(terms_index)]
+    out = runner.invoke(cli, [*args, "--format", "csv"], catch_exceptions=False)
+    header, *rows = csv.reader(io.StringIO(out.stdout_bytes.decode("utf-8-sig"), newline=""))
+    as_text = [{k: str(v) for k, v in row.items()} for row in want]
+    assert [dict(zip(header, row, strict=True)) for row in rows] == as_text
+    book = tmp_path / "t.xlsx"
+    assert runner.invoke(cli, [*args, "--format", "xlsx", "-o", str(book)]).exit_code == 0
+    header, *rows = ([c.value for c in r] for r in openpyxl.load_workbook(book)["词语"].iter_rows())
+    assert [dict(zip(header, row, strict=True)) for row in rows] == want
+    as_json = json.loads(runner.invoke(cli, [*args, "--format", "json"]).stdout)
+    got = [{"list": name, **row} for name in ("rising", "falling", "new") for row in as_json[name]]
+    assert got == want

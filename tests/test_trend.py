@@ -304,3 +304,90 @@ def test_a_copy_whose_original_is_out_of_scope_is_counted_like_search(tmp_path):
         if region is not None:
             c = compare_terms(index, "2020", "2020", region=region, min_count=1)
             assert (c.paragraphs_first, c.paragraphs_second) == (12, 12)
+
+
+# -- cases the corpus lacks: overlapping terms, empty trailing years ------------------------
+
+LAUGHS = {
+    "a.txt": (2015, "哈哈哈哈\n呵呵哈哈哈\n"),
+    "b.txt": (2016, "哈哈哈\n"),
+    "c.txt": (2017, "没有笑声\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def laughs(tmp_path_factory):
+    """2015: 哈哈哈哈 and 呵呵哈哈哈; 2016: 哈哈哈; 2017: neither. No document after 2017."""
+    corpus = tmp_path_factory.mktemp("laughs")
+    rows = []
+    for name, (year, text) in LAUGHS.items():
+        (corpus / name).write_text(text, "utf-8")
+        rows.append(json.dumps({"file": name, "year": year}, ensure_ascii=False))
+    (corpus / "m.jsonl").write_text("\n".join(rows) + "\n", "utf-8")
+    build_index([corpus], corpus / "index", manifest=corpus / "m.jsonl")
+    return open_index(corpus / "index")
+
+
+def test_occurrences_never_overlap(laughs):
+    t = trend(laughs, ["哈哈", "笑=哈哈 OR 呵呵"], by=["doc"])
+    haha, either = t.series
+    # 哈哈哈哈 holds 哈哈 twice (not three times), 哈哈哈 once (not twice), as str.count does.
+    assert [r.occurrences for r in haha.rows] == [2 + 1, 1, 0]
+    assert haha.occurrences == 4
+    # With two terms the longest at each place, left to right: 呵呵|哈哈|哈.
+    assert [r.occurrences for r in either.rows] == [2 + 2, 1, 0]
+    assert [r.paragraphs for r in haha.rows] == [2, 1, 0]
+
+
+def test_a_year_range_has_every_year_even_when_the_last_are_empty(laughs):
+    t = trend(laughs, ["哈哈"], year="2015..2020")
+    assert [b.key[0] for b in t.buckets] == [2015, 2016, 2017, 2018, 2019, 2020]
+    (s,) = t.series
+    assert [(r.bucket[0], r.paragraphs, r.bucket_documents) for r in s.rows] == [
+        (2015, 2, 1), (2016, 1, 1), (2017, 0, 1), (2018, 0, 0), (2019, 0, 0), (2020, 0, 0),
+    ]  # fmt: skip
+    before = trend(laughs, ["哈哈"], year="2013..2016")
+    assert [b.key[0] for b in before.buckets] == [2013, 2014, 2015, 2016]
+    # Without a range: the years the index holds, first to last.
+    assert [b.key[0] for b in trend(laughs, ["哈哈"]).buckets] == [2015, 2016, 2017]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pid_seed=st.integers(min_value=0, max_value=10**6),
+    piece=st.sampled_from(["哈哈", "一一", "的", "。", "20", "00", "发展", "河长制", "a", "，，"]),
+    step=st.integers(min_value=1, max_value=400),
+)
+def test_occurrences_on_the_stored_bytes_equal_str_count(sample, pid_seed, piece, step):
+    """TextFile.count (bytes, never decoded) is str.count, overlapping terms (哈哈) included."""
+    reader = sample.reader()
+    pids = reader.all_pids()[pid_seed % step :: step]
+    counts = reader.texts().count(pids, piece)
+    assert counts.tolist() == [norm.count(piece) for norm in reader.norms(pids.tolist())]
+
+
+def test_overlapping_terms_count_without_overlaps(tmp_path):
+    (tmp_path / "a.txt").write_text("哈哈哈哈哈。\n一一一，哈\n哈哈\n", "utf-8")
+    index = tmp_path / "index"
+    build_index([tmp_path / "a.txt"], index)
+    t = trend(index, ["哈哈", "一一", "哈"], by=["doc"])
+    assert [s.occurrences for s in t.series] == [2 + 1, 1, 5 + 1 + 2]
+
+
+def test_without_occurrences_nothing_is_counted(sample, monkeypatch):
+    full = trend(sample, ["河长制", "发展 OR 改革", "title:报告"], by=["year"])
+    texts = type(sample.reader().texts())
+    for name in ("count", "norms"):
+        monkeypatch.setattr(texts, name, lambda *a: pytest.fail("occurrences were counted"))
+    bare = trend(sample, ["河长制", "发展 OR 改革", "title:报告"], by=["year"], occurrences=False)
+    assert [s.occurrences for s in bare.series] == [None, None, None]
+    assert {r.occurrences for r in bare.rows} == {None}
+    for a, b in zip(full.series, bare.series, strict=True):
+        assert (a.paragraphs, a.documents, a.first_year, a.last_year) == (
+            b.paragraphs, b.documents, b.first_year, b.last_year
+        )  # fmt: skip
+        assert [(r.bucket, r.paragraphs, r.documents, r.per_10k_paragraphs,
+                 r.share_of_documents) for r in a.rows] == [
+            (r.bucket, r.paragraphs, r.documents, r.per_10k_paragraphs, r.share_of_documents)
+            for r in b.rows
+        ]  # fmt: skip

@@ -283,5 +283,22 @@ def test_a_workbook_download_leaves_no_temporary_file(client, monkeypatch, tmp_p
 def test_a_trend_over_centuries_draws_its_axis(client):
     response = client.get("/trend?q=河长制&year=1301..2025")
     assert response.status_code == 200
-    ticks = re.findall(r'<text class="xtick"[^>]*>(\d+)</text>', html_of(response))
+    ticks = re.findall(r'<text class="xtick[^"]*"[^>]*>(\d+)</text>', html_of(response))
     assert ticks and all(int(t) % 100 == 0 for t in ticks)
+
+
+def test_the_trend_page_never_counts_occurrences(client, monkeypatch):
+    from govsearch.indexer.textfile import TextFile
+
+    # (Matching still confirms a long term on the text; counting would read it again.)
+    for name in ("count", "norms"):
+        monkeypatch.setattr(TextFile, name, lambda *a: pytest.fail("occurrences were counted"))
+    assert client.get("/trend?q=河长制%0A湖长制").status_code == 200
+    api = client.get("/api/trend?q=河长制&occurrences=0").get_json()
+    assert api["series"][0]["occurrences"] is None
+    assert {r["occurrences"] for r in api["series"][0]["rows"]} == {None}
+
+
+def test_the_api_counts_occurrences_by_default(client):
+    api = client.get("/api/trend?q=河长制").get_json()
+    assert api["series"][0]["occurrences"] == 4  # 全面推行河长制 / 落实河长制，河长制 / 河长制和

@@ -950,7 +950,9 @@ def test_suggestion_on_the_results_page(client):
         f'<a href="/?q={Q}&amp;year=2016">河长制</a>（3 条结果）</p>'
     ) in html
     body = client.get("/api/search?q=河长制：").get_json()
-    assert body["suggestions"] == [{"query": "河长制", "total": 7, "terms": ["河长制："]}]
+    assert body["suggestions"] == [
+        {"query": "河长制", "total": 7, "terms": ["河长制："], "kind": "punctuation"}
+    ]
 
 
 def test_filter_values_that_cannot_match_are_400(client):
@@ -1038,3 +1040,50 @@ def test_cap_text_windows_deep_matches():
     tail = cap_text(text, [[len(text) - 3, len(text)]])
     assert tail["text_offset"] == len(text) - 2000 and tail["text"] == text[-2000:]
     assert tail["matches"] == [[1997, 2000]]
+
+
+def example_links(client) -> list[str]:
+    """The example searches the home page links to."""
+    home = html_of(client.get("/"))
+    section = home[home.index('<ul class="example-list">') :]
+    return [
+        unescape(h)
+        for h in re.findall(r'<li><a href="([^"]+)">', section[: section.index("</ul>")])
+    ]
+
+
+def test_every_home_example_finds_something_in_the_seeds(seed_index):
+    client = create_app({"TESTING": True, "INDEX": str(seed_index)}).test_client()
+    links = example_links(client)
+    assert len(links) == 8
+    for link in links:
+        html = html_of(client.get(link))
+        total = int(re.search(r'<strong class="total">(\d+)</strong>', html).group(1))
+        assert total >= 1, link
+
+
+def test_every_home_example_finds_something_in_the_corpus(sample_index):
+    # The sample holds corpus documents and the seeds: a hit must come from the corpus.
+    client = create_app({"TESTING": True, "INDEX": str(sample_index)}).test_client()
+    seeds = {str(p) for p in SEEDS}
+    for link in example_links(client):
+        q = dict(parse_qsl(link.split("?", 1)[1]))["q"]
+        paths = {h.path for h in search(sample_index, q, limit=1000).hits}
+        assert paths - seeds, q
+
+
+def test_export_is_offered_only_when_there_is_something_to_export(client):
+    for url in ("/?q=zzzz不存在", "/?q=河长制&year=2017", "/?year=1999"):
+        html = html_of(client.get(url))
+        assert '共 <strong class="total">0</strong> 条结果' in html, url
+        assert "导出" not in html and "/export." not in html, url
+    html = html_of(client.get("/?q=zzzz不存在"))
+    assert '<p class="result-tools"><a class="to-trend" href="/trend?q=zzzz' in html
+    assert html_of(client.get("/?year=1999")).count('class="result-tools"') == 0
+    many = html_of(client.get("/?q=河长制"))
+    assert (
+        '<a class="to-collocates" href="/collocates?q=%E6%B2%B3%E9%95%BF%E5%88%B6">搭配词</a>'
+        ' · 导出全部 7 条：<a class="export-csv" href="/export.csv?q='
+    ) in many
+    beyond = html_of(client.get("/?q=河长制&page=9"))  # no hit on this page, 7 in all
+    assert "导出全部 7 条" in beyond

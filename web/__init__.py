@@ -49,12 +49,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     index_dir = app.config["INDEX"]
     app.extensions["govsearch.index"] = Index(str(index_dir)) if index_dir else None
 
-    from . import display, errors, trends, views
+    from . import collocates, display, errors, research, trends, views
 
     app.register_blueprint(views.pages)
     app.register_blueprint(views.api, url_prefix="/api")
     app.register_blueprint(trends.pages)
     app.register_blueprint(trends.api, url_prefix="/api")
+    collocates.register(app)
+    app.register_blueprint(research.pages)
+    app.register_blueprint(research.api, url_prefix="/api")
     errors.register(app)
     display.register(app)
 

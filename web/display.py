@@ -17,16 +17,10 @@ from markupsafe import Markup, escape
 from govsearch.search import Document, Paragraph, SearchResult
 
 from . import public
+from .labels import LEVEL_LABELS, level_label
 from .params import SearchParams
 
 FACET_LABELS = {"year": "年份", "region": "地区", "level": "层级", "type": "类型"}
-LEVEL_LABELS = {
-    "national": "国家",
-    "provincial": "省级",
-    "city": "市级",
-    "district": "区县",
-    "street": "街道乡镇",
-}
 SORT_LABELS = {"relevance": "按相关度排序", "year": "按年份排序"}
 #: The region facet drills down through these levels.
 REGION_LEVELS = ("province", "city", "county")
@@ -134,10 +128,6 @@ def facet_label(name: str, value: str) -> str:
 def facet_items(name: str, values: dict[str, int]) -> list[tuple[str, str, int]]:
     """A facet's (value, label, count) rows."""
     return [(value, facet_label(name, value), n) for value, n in values.items()]
-
-
-def level_label(level: str | None) -> str | None:
-    return LEVEL_LABELS.get(level, level) if level else None
 
 
 def pager(page: int, pages: int, around: int = 2) -> list[int | None]:

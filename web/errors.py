@@ -51,6 +51,10 @@ def render_error(status: int, message: str):
             error_detail=message,
         )
         return page, status
+    if status == 400 and request.endpoint == "collocates.collocates_page":
+        from .collocates import error_page
+
+        return error_page(message, status)
     page = render_template(
         "error.html",
         status=status,

@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .labels import LEVEL_LABELS
+
 _FIELD_NAMES = {
     "year": "年份", "region": "地区", "title": "标题", "section": "章节", "level": "层级",
     "type": "文种", "docno": "文号", "date": "日期", "page": "页码", "per_page": "每页条数",
-    "q": "查询", "per": "显示方式", "by": "分组",
+    "q": "查询", "per": "显示方式", "by": "分组", "min_count": "最少段落数", "top": "显示个数",
 }  # fmt: skip
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
@@ -40,6 +42,22 @@ def _plain(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         return text[1:-1]
     return text
+
+
+def _levels(names: str) -> str:
+    """`national, provincial` as 国家级、省级 (a name the UI does not know stays as it is)."""
+    return "、".join(LEVEL_LABELS.get(n, n) for n in names.split(", "))
+
+
+def _level_counts(counts: str) -> str:
+    """`national 167, city 88` as 国家级 167、市级 88."""
+    if counts == "none":
+        return "无"
+    out = []
+    for item in counts.split(", "):
+        name, _, n = item.rpartition(" ")
+        out.append(f"{LEVEL_LABELS.get(name, name)} {n}" if name else item)
+    return "、".join(out)
 
 
 RULES: list[Rule] = [
@@ -67,8 +85,8 @@ RULES: list[Rule] = [
     _r(r"^date:(.*?) — (?:not a valid date|.* is not a date)",
        lambda m: f"“{m.group(1)}”不是有效的日期（月份为 1–12，日期须在当月之内）。"),
     _r(r"^level:(.*?) — not a level; use one of: (.*?) \(or .*?documents in this index: (.*)$",
-       lambda m: f"“{m.group(1)}”不是有效的层级；可用：{m.group(2)}（或 省级、市级、区县 等）；"
-       f"本索引中的文件：{m.group(3)}。"),
+       lambda m: f"“{m.group(1)}”不是有效的层级；可用：{_levels(m.group(2))}；"
+       f"本索引中的文件：{_level_counts(m.group(3))}。"),
     _r(r"^type:(.*?) — not a document type; documents in this index: (.*?); other types: (.*)$",
        lambda m: f"“{m.group(1)}”不是本索引中的文种；本索引中的文件：{m.group(2)}；"
        f"其他文种：{m.group(3)}。"),
@@ -98,6 +116,32 @@ RULES: list[Rule] = [
     _r(r"^the query contains a NUL character", "查询中含有空字符（NUL），请删除后重试。"),
     _r(r"^the query contains bytes that are not UTF-8",
        "查询中含有无法识别的字节（不是 UTF-8 编码），请检查输入法或浏览器的编码设置。"),
+    # wildcards and regular expressions
+    _r(r"^'(.*?)' is only wildcards", lambda m: f"“{m.group(1)}”只有通配符：请至少写一个要找的字，"
+       "例如 ?长制。"),
+    _r(r"^/(.*)/ is not a valid regular expression: (.*?)(?: at position (\d+))? \(Python re",
+       lambda m: f"/{m.group(1)}/ 不是有效的正则表达式（{m.group(2)}"
+       + (f"，位置 {m.group(3)}" if m.group(3) else "") + "）；正则中的 / 请写成 \\/。"),
+    _r(r"^regular expression too long \((\d+) characters; the limit is (\d+)\)",
+       lambda m: f"正则表达式太长：{m.group(1)} 个字符，上限是 {m.group(2)} 个。"),
+    _r(r"^/(.*)/: backreferences and conditionals",
+       lambda m: f"/{m.group(1)}/：不支持反向引用和条件分组（如 \\1）；请把重复的内容直接写出来。"),
+    _r(r"^/(.*)/: nested quantifiers",
+       lambda m: f"/{m.group(1)}/：嵌套的重复（如 (a+)+）可能耗时极长（灾难性回溯）；"
+       "请只在一层上重复，例如 (ab)+ 或 a+。"),
+    _r(r"^/(.*)/ can match an empty string",
+       lambda m: f"/{m.group(1)}/ 可以匹配空字符串，会匹配所有段落；请让它至少匹配一个字"
+       "（如 河+ 而不是 河*）。"),
+    _r(r"^/(.*)/ nests too deeply", lambda m: f"/{m.group(1)}/ 嵌套太深，请简化。"),
+    _r(r"^(.*) took longer than ([\d.]+) s to match on this index",
+       lambda m: f"{m.group(1)} 的匹配超过了 {m.group(2)} 秒（可能是灾难性回溯，或要找的字太少）："
+       "请写得更具体一些，例如加上前后的字。"),
+    _r(r"^no wildcard or regular expression to list the variants of",
+       "查询中没有通配符或正则表达式：请写一个，例如 ?长制 或 /[河湖林]长制/。"),
+    _r(r"^the query holds (\d+) patterns \((.*)\); give one",
+       lambda m: f"查询中有 {m.group(1)} 个通配符或正则表达式（{m.group(2)}）：请只写一个。"),
+    _r(r"^variants must be a whole number",
+       "变体数必须是不小于 1 的整数。"),
     # page parameters
     _r(r"^unknown sort (.*); use one of: (.*)$",
        lambda m: f"不支持的排序方式 {_plain(m.group(1))}；可用：{m.group(2)}。"),
@@ -127,6 +171,38 @@ RULES: list[Rule] = [
        f"{m.group(4)} 行：请减少系列，或用年份、地区缩小范围。"),
     _r(r"^unknown display (.*?); use one of: (.*)$",
        lambda m: f"不支持的显示方式 {_plain(m.group(1))}；可用：{m.group(2)}。"),
+    # collocates
+    _r(r"^unknown window (.*?): give a number of words either side \(1 to (\d+)\)",
+       lambda m: f"不支持的范围 {_plain(m.group(1))}：请填写前后各几个词（1–{m.group(2)}），"
+       "或 sentence（同一句）、paragraph（同一段）。"),
+    _r(r"^unknown measure (.*?); use one of: (.*)$",
+       lambda m: f"不支持的排序方式 {_plain(m.group(1))}；可用：{m.group(2)}。"),
+    _r(r"^--compare (\S+) (\S+): the two ranges overlap",
+       lambda m: f"对比的两个时段 {m.group(1)} 与 {m.group(2)} 有重叠：请给出不重叠的年份范围，"
+       "例如 2011..2017 与 2018..2024。"),
+    _r(r"^--year and --compare do not go together",
+       "年份筛选和时段对比不能同时使用：对比的两个时段已经给出了年份。"),
+    _r(r"^compare needs two periods",
+       "对比需要两个时段：请把两个都填上，例如 2011..2017 与 2018..2024。"),
+    _r(r"^(.*) has no term to look around",
+       lambda m: f"{_plain(m.group(1))} 中没有可以查看搭配的词语："
+       "请输入一个词或短语，例如 河长制。"),
+    _r(r"^--(min-count|top) must be 1 or more",
+       lambda m: f"{'最少段落数' if m.group(1) == 'min-count' else '显示个数'}必须不小于 1。"),
+    _r(r"^(\w+) must be a whole number, from 1 to (\d+) \(got (.*)\)$",
+       lambda m: f"{_FIELD_NAMES.get(m.group(1), m.group(1))}必须是 1 到 {m.group(2)} 之间的整数"
+       f"（收到的是 {_plain(m.group(3))}）。"),
+    # the concordance and diffusion views
+    _r(r"^width must be 0 to (\d+) characters \(got (.*)\)$",
+       lambda m: f"语境宽度必须是 0 到 {m.group(1)} 之间的整数（收到的是 {_plain(m.group(2))}）。"),
+    _r(r"^(.*) has no text to show in context",
+       lambda m: f"{_plain(m.group(1))} 中没有可显示语境的词语：请加上一个词，例如 河长制。"),
+    _r(r"^sorting by context reads every line: ([\d,]+) paragraphs match and the limit here "
+       r"is ([\d,]+)",
+       lambda m: f"按语境排序需要读取全部匹配：共 {m.group(1)} 个段落，超过了上限 {m.group(2)} "
+       "个。请用年份或地区缩小范围，或按出现顺序查看。"),
+    _r(r"^unknown level (.*?); use one of: (.*)$",
+       lambda m: f"不支持的地区层级 {_plain(m.group(1))}；可用：{m.group(2)}。"),
     # documents
     _r(r"^no document with id (.*?) in this index",
        lambda m: f"索引中没有编号为 {_plain(m.group(1))} 的文件：请先搜索找到它。"),

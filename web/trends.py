@@ -60,6 +60,8 @@ class TrendParams:
     region: str | None = None
     per: str = "none"
     copies: bool = False
+    #: Expand each series holding a wildcard or /regex/ into this many of its variants.
+    variants: int | None = None
 
     def url_args(self, **changes) -> dict[str, str]:
         """URL arguments for a link from this state (series one per line in `q`)."""
@@ -70,14 +72,27 @@ class TrendParams:
             "region": state.region,
             "per": state.per if state.per != "none" else None,
             "copies": "1" if state.copies else None,
+            "variants": str(state.variants) if state.variants else None,
         }
         return {k: v for k, v in args.items() if v}
 
-    def run(self) -> Trend:
+    def run(self, occurrences: bool = True) -> Trend:
         return trend(
             current_index(), self.series, year=self.year, region=self.region,
-            count_copies=self.copies, max_series=MAX_WEB_SERIES,
+            count_copies=self.copies, max_series=MAX_WEB_SERIES, variants=self.variants,
+            occurrences=occurrences,
         )  # fmt: skip
+
+
+def _variants(args: Mapping) -> int | None:
+    raw = args.get("variants", "").strip()
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_WEB_SERIES:
+        raise QueryError(
+            f"variants must be a whole number from 1 to {MAX_WEB_SERIES} (got {raw[:40]!r})"
+        )
+    return int(raw)
 
 
 def _series(args: Mapping) -> tuple[str, ...]:
@@ -101,6 +116,7 @@ def parse_trend_args(args: Mapping) -> TrendParams:
         region=args.get("region", "").strip() or None,
         per=per,
         copies=_copies(args),
+        variants=_variants(args),
     )
 
 
@@ -135,11 +151,12 @@ def trend_page():
     params = parse_trend_args(request.args)
     if not params.series:
         return render_template("trend.html", params=params, result=None, example=EXAMPLE)
-    result = params.run()
+    # The page shows paragraphs and documents only: the text is never read for occurrences.
+    result = params.run(occurrences=False)
     href = search_href(params)
     tiles = province_tiles(
         trend(current_index(), [result.series[0].query], by=["province"], year=params.year,
-              region=params.region, count_copies=params.copies),
+              region=params.region, count_copies=params.copies, occurrences=False),
         params.per, search_href(params, "province"),
     )  # fmt: skip
     return render_template(
@@ -153,9 +170,11 @@ def trend_page():
 def api_trend():
     params = parse_trend_args(request.args)
     by = [b.strip() for b in request.args.getlist("by") if b.strip()] or ["year"]
+    occurrences = request.args.get("occurrences", "1").strip() not in ("0", "false", "off")
     return trend(
         current_index(), params.series, by=by, year=params.year, region=params.region,
-        count_copies=params.copies, max_series=MAX_WEB_SERIES,
+        count_copies=params.copies, max_series=MAX_WEB_SERIES, variants=params.variants,
+        occurrences=occurrences,
     ).to_dict()  # fmt: skip
 
 

@@ -15,15 +15,17 @@ from .payload import cap_hit_texts
 pages = Blueprint("pages", __name__)
 api = Blueprint("api", __name__)
 
-#: Shown on the empty search page: one example per feature of the query language.
+#: Shown on the empty search page: one example per feature of the query language, each finding
+#: something in the bundled seeds and in the shared corpus (tests check both).
 EXAMPLES = [
     ("河长制", "包含这个词的段落"),
     ("河长制 污染", "两个词都出现（AND）"),
     ("河长制 OR 湖长制", "任一个词出现"),
     ("营商环境 -疫情", "排除某个词"),
-    ('"土地 整备"', "短语：按顺序出现"),
-    ("乡村振兴 year:2018..2020", "限定年份范围"),
-    ("section:工作计划 河长制", "限定在某个章节"),
+    ('"城市 更新"', "短语：按顺序出现"),
+    ("?长制", "通配符：河长制、湖长制、林长制……"),
+    ("营商环境 year:2018..2020", "限定年份范围"),
+    ("section:环境 治理", "限定在某个章节"),
 ]
 
 

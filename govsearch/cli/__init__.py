@@ -10,7 +10,9 @@ private names:
     searching.py  search (text, json, jsonl, tsv, vimgrep, --explain)
     documents.py  show, stats
     serving.py    serve (the only one that imports web (Flask), so a scripted search starts fast)
-    reports.py    trend, terms, and search's csv/xlsx exports
+    reports.py    trend, terms, variants, and search's csv/xlsx exports
+    collocates.py collocates
+    research.py   kwic, diffusion
 
 This module builds the click group from them and holds the console entry point.
 """
@@ -21,6 +23,7 @@ import sys
 
 import click
 
+from govsearch.cli.collocates import collocates
 from govsearch.cli.common import (
     EXIT_ENV,
     EXIT_HITS,
@@ -35,7 +38,8 @@ from govsearch.cli.common import (
 )
 from govsearch.cli.documents import provenance_lines, show, stats
 from govsearch.cli.indexing import index
-from govsearch.cli.reports import terms, trend
+from govsearch.cli.reports import terms, trend, variants
+from govsearch.cli.research import diffusion, kwic
 from govsearch.cli.searching import FORMATS, excerpt, search_cmd, summary, vimgrep_column
 from govsearch.cli.serving import serve
 
@@ -73,7 +77,7 @@ def cli() -> None:
       govsearch serve                      (web UI on http://127.0.0.1:5000)
 
     Exit codes: 0 hits found, 1 no hits, 2 bad usage or query, 3 index problem
-    (missing, locked, damaged, too old), 4 internal error.
+    (missing, locked, damaged, too old, not writable), 4 internal error.
     """
 
 
@@ -84,6 +88,10 @@ cli.add_command(stats)
 cli.add_command(serve)
 cli.add_command(trend)
 cli.add_command(terms)
+cli.add_command(variants)
+cli.add_command(collocates)
+cli.add_command(kwic)
+cli.add_command(diffusion)
 
 
 def main() -> None:

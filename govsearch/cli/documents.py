@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
-from govsearch.cli.common import display_path, ensure_index, index_option, mark, use_color
+from govsearch.cli.common import ensure_index, index_option, mark, use_color, where
 
 
 @click.command()
 @click.argument("paragraph_id")
 @click.option("--context", "-C", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Paragraphs to show before and after.")  # fmt: skip
+              help="Paragraphs to show before and after (with a paragraph id).")  # fmt: skip
 @click.option("--query", "-q", help="Mark this query's matches in the paragraphs.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)  # fmt: skip
@@ -28,16 +28,23 @@ def show(
     color: bool | None,
     index_dir: Path | None,
 ) -> None:
-    """Show a paragraph by its id (from search output), with context.
+    """Show a paragraph by its id (from search output), with context; a document id alone
+    (the part before the colon) shows the whole document.
 
     \b
-    Example:
+    Examples:
       govsearch show 3f2a9c1b7d0e:14 --context 2
+      govsearch show 3f2a9c1b7d0e
     """
     from govsearch.search import parse_paragraph_id
     from govsearch.search import show as show_paragraph
 
     _doc_id, para = parse_paragraph_id(paragraph_id)
+    if para is None and context:
+        raise click.UsageError(
+            f"--context needs a paragraph id ({paragraph_id}:N); a document id alone shows the "
+            "whole document"
+        )
     target = ensure_index(index_dir)
     doc = show_paragraph(target, paragraph_id, context=context, query=query)
     if fmt == "json":
@@ -49,9 +56,9 @@ def show(
     for line in provenance_lines(doc):
         click.echo(f"  {line}")
     for p in doc.paragraphs:
-        where = f"{display_path(doc.path)}:{p.line}" if p.line else display_path(doc.path)
+        located = where(doc.path, p.line, p.page, p.ocr_confidence)
         marker = ">" if p.paragraph == para else " "
-        click.echo(f"{marker} [{p.paragraph}] {where}" + (f"  {p.section}" if p.section else ""))
+        click.echo(f"{marker} [{p.paragraph}] {located}" + (f"  {p.section}" if p.section else ""))
         click.echo(f"    {mark(p.text, p.matches, colored)}", color=colored)
 
 

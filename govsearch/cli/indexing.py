@@ -27,7 +27,12 @@ from govsearch.cli.common import index_option, resolve_index
     help="Extra words for segmentation, one `word [freq] [tag]` per line. Kept in the index; "
     "changing it re-indexes everything.",
 )
-@click.option("--rebuild", is_flag=True, help="Start a new index from scratch.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Start a new index from scratch; the remembered manifest and --dict words are still "
+    "used (`--manifest none` drops the manifest).",
+)
 @click.option(
     "--optimize", is_flag=True,
     help="Merge the index into one segment at the end of the run, dropping deleted paragraphs "

@@ -1,4 +1,5 @@
-"""Commands that count and export: `trend`, `terms`, and the csv/xlsx formats of `search`.
+"""Commands that count and export: `trend`, `terms`, `variants`, and the csv/xlsx formats of
+`search`.
 
 Each parses its options, calls one function of govsearch.search and formats the result; files
 are written beside their destination and renamed into place only when complete.
@@ -17,10 +18,15 @@ from govsearch.cli.common import (
     EXIT_HITS,
     EXIT_NO_HITS,
     FILE_NAME,
+    QueryCommand,
     check_filter_options,
     check_option,
+    display_width,
+    emit,
     ensure_index,
     index_option,
+    output_option,
+    pad,
 )
 
 TREND_FORMATS = ("text", "csv", "json", "xlsx")
@@ -34,45 +40,10 @@ PER_NAMES = {
 }
 
 
-def _output_option(f):
-    f = click.option("--force", is_flag=True, help="Replace the --output file if it exists.")(f)
-    return click.option(
-        "--output", "-o", type=FILE_NAME,
-        help="Write to this file instead of stdout (xlsx needs one). Written completely or "
-        "not at all.",
-    )(f)  # fmt: skip
-
-
-def _emit(fmt: str, output: Path | None, force: bool, write_text, write_csv, write_xlsx) -> None:
-    """Send one result to stdout or, atomically, to --output, in the chosen format."""
-    from govsearch.search.export import atomic_output
-
-    if fmt == "xlsx" and output is None:
-        raise click.UsageError("--format xlsx writes a file: add --output FILE.xlsx")
-    if output is None:
-        if fmt == "csv":
-            sys.stdout.flush()
-            write_csv(sys.stdout.buffer)
-            sys.stdout.buffer.flush()
-        else:
-            write_text(click.echo)
-        return
-    with atomic_output(output, force=force) as tmp:
-        if fmt == "xlsx":
-            write_xlsx(tmp)
-        elif fmt == "csv":
-            with open(tmp, "wb") as fh:
-                write_csv(fh)
-        else:
-            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-                write_text(lambda line="": fh.write(f"{line}\n"))
-    click.echo(f"wrote {output}", err=True)
-
-
 # -- trend ---------------------------------------------------------------------------------
 
 
-@click.command(context_settings={"ignore_unknown_options": True})
+@click.command(cls=QueryCommand)
 @click.argument("queries", nargs=-1)
 @click.option("--terms-file", "-f", type=FILE_NAME,
               help="One series per line (label=QUERY or QUERY); # starts a comment.")  # fmt: skip
@@ -88,9 +59,12 @@ def _emit(fmt: str, output: Path | None, force: bool, write_text, write_csv, wri
               "the bucket, or the share of its documents.")  # fmt: skip
 @click.option("--count-copies", is_flag=True, help="Count paragraphs repeated in near-duplicate "
               "documents once per copy (default: once, as search shows them).")  # fmt: skip
+@click.option("--variants", "variant_count", type=click.IntRange(min=1), metavar="N",
+              help="A series with a wildcard or /regex/ becomes the N variants it matched most "
+              "(see govsearch variants).")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(TREND_FORMATS), default="text",
               show_default=True)  # fmt: skip
-@_output_option
+@output_option
 @index_option
 def trend(
     queries: tuple[str, ...],
@@ -100,6 +74,7 @@ def trend(
     region: str | None,
     per: str,
     count_copies: bool,
+    variant_count: int | None,
     fmt: str,
     output: Path | None,
     force: bool,
@@ -117,6 +92,7 @@ def trend(
       govsearch trend 河长制 湖长制 林长制
       govsearch trend '河湖=河长制 OR 湖长制' --by year --year 2015..2025 --format csv
       govsearch trend -f terms.txt --by region --format xlsx -o trend.xlsx
+      govsearch trend '?长制' --variants 8
 
     Exit status: 0 when some series matched, 1 when none did, 2 for bad input.
     """
@@ -132,11 +108,12 @@ def trend(
         raise click.UsageError("give one or more queries, or --terms-file FILE")
     target = ensure_index(index_dir)
     result = count_trend(
-        target, series, by=by or ("year",), year=year, region=region, count_copies=count_copies
-    )
+        target, series, by=by or ("year",), year=year, region=region, count_copies=count_copies,
+        variants=variant_count,
+    )  # fmt: skip
     for warning in result.warnings:
         click.echo(f"note: {warning}", err=True)
-    _emit(
+    emit(
         fmt, output, force,
         write_text=lambda echo: _print_trend(result, per, fmt, echo),
         write_csv=lambda stream: write_csv(trend_tables(result)[0], stream),
@@ -256,18 +233,6 @@ def _print_bars(result, s, per: str, echo) -> None:
         echo(f"  ({' and '.join(notes)} not shown; --format csv lists every row)")
 
 
-def display_width(text: str) -> int:
-    """Terminal columns: CJK and full-width characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def pad(text: str, width: int) -> str:
-    """Left-justify to `width` terminal columns."""
-    return text + " " * max(0, width - display_width(text))
-
-
 def _key_text(value) -> str:
     return "unknown" if value is None else str(value)
 
@@ -285,7 +250,7 @@ def _key_text(value) -> str:
               help="A term must be in at least this many paragraphs of one period.")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(TREND_FORMATS), default="text",
               show_default=True)  # fmt: skip
-@_output_option
+@output_option
 @index_option
 def terms(
     compare: tuple[str, str],
@@ -317,7 +282,7 @@ def terms(
     target = ensure_index(index_dir)
     first, second = compare
     result = compare_terms(target, first, second, region=region, top=top, min_count=min_count)
-    _emit(
+    emit(
         fmt, output, force,
         write_text=lambda echo: _print_terms(result, fmt, echo),
         write_csv=lambda stream: write_csv(terms_table(result), stream),
@@ -351,6 +316,84 @@ def _print_terms(result, fmt: str, echo) -> None:
             echo(f"  {pad(c.term, width)}  {c.first:>5} → {c.second:<5}  "
                  f"{c.per_10k_first:>7.1f} → {c.per_10k_second:<7.1f}  "
                  f"G² {c.log_likelihood:>8.1f}  {c.log_ratio:+.2f}")  # fmt: skip
+
+
+# -- variants ------------------------------------------------------------------------------
+
+
+@click.command(cls=QueryCommand)
+@click.argument("pattern", nargs=-1, required=True)
+@click.option("--year", help="Only documents of this year or range: 2015..2025.")
+@click.option("--region", help="Only this region and the places in it, as search --region.")
+@click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Leave out variants found in fewer paragraphs.")  # fmt: skip
+@click.option("--top", type=click.IntRange(min=1), help="Only the N variants found in the "
+              "most paragraphs.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(TREND_FORMATS), default="text",
+              show_default=True)  # fmt: skip
+@output_option
+@index_option
+def variants(
+    pattern: tuple[str, ...],
+    year: str | None,
+    region: str | None,
+    min_count: int,
+    top: int | None,
+    fmt: str,
+    output: Path | None,
+    force: bool,
+    index_dir: Path | None,
+) -> None:
+    """List the distinct strings a wildcard or regular expression matches.
+
+    Each variant comes with the counts `search VARIANT --count` gives (the same filters,
+    near-duplicate copies once): paragraphs, documents, occurrences, the first and last year
+    and the number of provinces. Rows are sorted by paragraphs.
+
+    \b
+    Examples:
+      govsearch variants '?长制'
+      govsearch variants '*长制' --year 2015.. --min-count 2
+      govsearch variants '/[一二三四五六七八九十]是/' --format csv > 列举.csv
+
+    Exit status: 0 when the pattern matched, 1 when it did not, 2 for a bad pattern.
+    """
+    from govsearch.search.export import variants_table, write_csv, write_xlsx
+    from govsearch.search.variants import variants as list_variants
+
+    check_filter_options(year=year, region=region)
+    target = ensure_index(index_dir)
+    result = list_variants(target, " ".join(pattern), year=year, region=region,
+                           min_count=min_count, top=top)  # fmt: skip
+    for warning in result.warnings:
+        click.echo(f"note: {warning}", err=True)
+    emit(
+        fmt, output, force,
+        write_text=lambda echo: _print_variants(result, fmt, echo),
+        write_csv=lambda stream: write_csv(variants_table(result), stream),
+        write_xlsx=lambda path: write_xlsx([variants_table(result)], path),
+    )  # fmt: skip
+    sys.exit(EXIT_HITS if result.variants else EXIT_NO_HITS)
+
+
+def _print_variants(result, fmt: str, echo) -> None:
+    if fmt == "json":
+        echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return
+    if not result.variants:
+        echo(f"no variant of {result.pattern!r}")
+        return
+    width = max(display_width(v.text) for v in result.variants)
+    width = max(width, len("variant"))
+    echo(f"{pad('variant', width)}  paragraphs  documents  occurrences  years      provinces")
+    for v in result.variants:
+        years = "" if v.first_year is None else (
+            str(v.first_year) if v.first_year == v.last_year else f"{v.first_year}–{v.last_year}"
+        )  # fmt: skip
+        echo(f"{pad(v.text, width)}  {v.paragraphs:>10}  {v.documents:>9}  {v.occurrences:>11}"
+             f"  {years:<9}  {v.provinces:>9}")  # fmt: skip
+    shown = len(result.variants)
+    echo(f"({shown} of {result.distinct} distinct strings; counts as search VARIANT --count)")
 
 
 # -- search exports ------------------------------------------------------------------------
@@ -387,5 +430,5 @@ def export_search(
         totals.append(total)
         write_xlsx([t], path)
 
-    _emit(fmt, output, force, write_text=None, write_csv=csv_out, write_xlsx=xlsx_out)
+    emit(fmt, output, force, write_text=None, write_csv=csv_out, write_xlsx=xlsx_out)
     return totals[0]

@@ -16,15 +16,19 @@ from govsearch.cli.common import (
     EXIT_HITS,
     EXIT_NO_HITS,
     FILE_NAME,
+    QueryCommand,
     check_filter_options,
     display_path,
     ensure_index,
     index_option,
     mark,
     use_color,
+    where,
 )
 
 FORMATS = ("text", "json", "jsonl", "tsv", "vimgrep", "csv", "xlsx")
+#: One line per hit: every hit unless --limit, like csv and xlsx (text and json show a page).
+LINE_FORMATS = ("jsonl", "tsv", "vimgrep")
 EXCERPT = 240
 
 
@@ -54,11 +58,12 @@ def vimgrep_column(hit) -> int:
     return hit.column + len(hit.text[:first].encode("utf-8")) + 1
 
 
-# `-污染` (without) is query syntax, not an option: unknown dash-words stay in the query.
-@click.command(name="search", context_settings={"ignore_unknown_options": True})
+# `-污染` (without) is query syntax, not an option; `-x` and `--limt` are mistyped options.
+@click.command(name="search", cls=QueryCommand)
 @click.argument("query", nargs=-1, required=True)
-@click.option("--limit", "-n", type=click.IntRange(min=0), default=10, show_default=True,
-              help="Hits per page.")  # fmt: skip
+@click.option("--limit", "-n", type=click.IntRange(min=0), default=10,
+              help="Hits to list [default: 10 in text and json; every hit in the other "
+              "formats].")  # fmt: skip
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
               help="Skip this many hits (for paging).")  # fmt: skip
 @click.option("--all", "all_hits", is_flag=True, help="Every hit (ignores --limit).")
@@ -120,7 +125,8 @@ def search_cmd(
       govsearch search '"黑臭水体" region:深圳' --count
       govsearch search 河长制 --format xlsx --output 河长制.xlsx
 
-    csv (UTF-8 with BOM) and xlsx list every hit unless --limit is given.
+    jsonl, tsv, vimgrep, csv (UTF-8 with BOM) and xlsx list every hit unless --limit is
+    given; text and json show a page of 10.
 
     Exit status: 0 when something matched, 1 when nothing did, 2 for a bad query.
     """
@@ -134,16 +140,19 @@ def search_cmd(
         raise click.UsageError(f"--output writes hits; {option} prints to stdout: redirect it")
     target = ensure_index(index_dir)
     text = " ".join(query)
+    explicit = click.get_current_context().get_parameter_source("limit")
+    limit_given = explicit is not None and explicit.name != "DEFAULT"
     if fmt in ("csv", "xlsx") and not (explain or count_only):
         from govsearch.cli.reports import export_search
 
-        explicit = click.get_current_context().get_parameter_source("limit")
-        limit_given = explicit is not None and explicit.name != "DEFAULT"
         total = export_search(
             target, text, fmt=fmt, limit=limit if limit_given and not all_hits else None,
             offset=offset, sort=sort, year=year, region=region, output=output, force=force,
             base_url=base_url,
         )  # fmt: skip
+        sys.exit(EXIT_HITS if total else EXIT_NO_HITS)
+    if fmt in LINE_FORMATS and not (explain or count_only) and (all_hits or not limit_given):
+        total = _print_every_hit(target, text, fmt, offset, sort, year, region)
         sys.exit(EXIT_HITS if total else EXIT_NO_HITS)
     if explain:
         page = {"limit": None if all_hits else limit, "offset": offset, "sort": sort}
@@ -174,6 +183,8 @@ def _print_explanation(target: Path, text: str, year, region, fmt: str, page: di
             label = ("NOT " if c.negated else "") + c.kind
             words = f"  ranking words: {' '.join(c.words)}" if c.words else ""
             click.echo(f"  {label:<10} {c.text:<24} {c.paragraphs:>7} paragraphs{words}")
+            if c.plan:
+                click.echo(f"  {'':<10} {c.plan}")
         click.echo(f"without filters: {e.without_filters} paragraphs")
         click.echo(f"result:          {e.total} paragraphs ({e.folded_duplicates} duplicate copies "
                    "folded into also_in)")  # fmt: skip
@@ -200,25 +211,42 @@ def _print_score_details(scores, offset: int) -> None:
         click.echo(line)
 
 
+def _print_every_hit(target: Path, text: str, fmt: str, offset: int, sort: str, year,
+                     region) -> int:  # fmt: skip
+    """A line-per-hit format without --limit: every hit, built a batch at a time (as csv)."""
+    import itertools
+
+    from govsearch.search import iter_hits
+
+    total, hits = iter_hits(target, text, sort=sort, year=year, region=region)
+    _print_lines(itertools.islice(hits, min(offset, sys.maxsize), None), fmt)
+    return total
+
+
 def _print_result(result, fmt: str, color: bool) -> None:
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
-    elif fmt == "jsonl":
-        for hit in result.hits:
+    elif fmt in LINE_FORMATS:
+        _print_lines(result.hits, fmt)
+    else:
+        _print_text(result, color)
+
+
+def _print_lines(hits, fmt: str) -> None:
+    if fmt == "jsonl":
+        for hit in hits:
             click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
     elif fmt == "tsv":
         cols = ("id", "doc_id", "year", "region", "title", "section", "path", "line", "score")
         click.echo("\t".join(cols + ("text",)))
-        for hit in result.hits:
+        for hit in hits:
             d = hit.to_dict()
             click.echo("\t".join(_tsv(d[c]) for c in cols + ("text",)))
-    elif fmt == "vimgrep":
-        for hit in result.hits:
+    else:
+        for hit in hits:
             if hit.line is None:
                 continue
             click.echo(f"{hit.path}:{hit.line}:{vimgrep_column(hit)}:{_tsv(hit.text)}")
-    else:
-        _print_text(result, color)
 
 
 def _print_text(result, color: bool) -> None:
@@ -228,17 +256,12 @@ def _print_text(result, color: bool) -> None:
             for x in (hit.title or Path(hit.path).name, hit.year, hit.region, hit.section)
             if x is not None
         )
-        where = f"{display_path(hit.path)}:{hit.line}" if hit.line else display_path(hit.path)
-        if hit.page:
-            where += f" (page {hit.page})"
-        if hit.ocr:
-            # Recognised text may hold misread characters: say so where the hit is named.
-            where += f"  [OCR {hit.ocr_confidence:.0%}]"
+        located = where(hit.path, hit.line, hit.page, hit.ocr_confidence if hit.ocr else None)
         body, spans = excerpt(hit.text, hit.matches)
         # color=: click drops ANSI codes on a pipe unless told; --color means "keep them".
         click.echo(click.style(f"[{n}] ", bold=True) + head if color else f"[{n}] {head}",
                    color=color)  # fmt: skip
-        click.echo(f"    {where}  id {hit.id}")
+        click.echo(f"    {located}  id {hit.id}")
         click.echo(f"    {mark(body, spans, color)}", color=color)
         for loc in hit.also_in:
             click.echo(f"    also in: {display_path(loc.path)}:{loc.line}  id {loc.id}")
@@ -265,9 +288,20 @@ def summary(result) -> str:
     )
 
 
+def _why(kind: str, terms: list[str]) -> str:
+    """Why a suggestion is offered, after "N paragraphs match"."""
+    typed = ", ".join(repr(t) for t in terms)
+    if kind == "separator":
+        return f"reading {typed} as separate terms"
+    if kind == "operator":
+        return "reading " + ", ".join(f"{t!r} as {t.upper()}" for t in terms)
+    if kind == "homophone":
+        return f"with a word that sounds like {typed}"
+    return f"without the punctuation of {typed}"
+
+
 def _suggestion_lines(suggestions) -> list[str]:
     return [
-        f"suggestion: {s.query} — {s.total} paragraphs match without the punctuation of "
-        + ", ".join(repr(t) for t in s.terms)
+        f"suggestion: {s.query} — {s.total} paragraphs match {_why(s.kind, s.terms)}"
         for s in suggestions
     ]

@@ -22,6 +22,7 @@ from .image import read_image
 from .ocr import PageOcr
 from .ofd import read_ofd
 from .pdf import extract_pdf
+from .problems import KINDS, matches, not_a
 from .text import read_markdown, read_text
 from .word import read_word
 
@@ -83,6 +84,8 @@ _UNSUPPORTED: dict[str, str] = {
     ".caj": "CAJ format is not supported; export it as .pdf",
 }
 
+#: Formats whose content always starts with a signature (see problems.KINDS).
+_SIGNED = frozenset({"pdf", "docx", "ofd", "image"})
 _HTML_START = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<head|<meta|<title|<body|<!--)", re.I)
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 
@@ -144,6 +147,13 @@ def extract(path: pathlib.Path, *, recognize: PageOcr | None = None) -> Extracte
     Scanned pages are recognised by `recognize` (default: OCR in this process, no cache).
     """
     fmt = detect(path)
+    if fmt is not None and fmt.name in _SIGNED:
+        # No reader is handed bytes that do not start like its format: random bytes named
+        # .pdf are reported as what they are, not in the PDF library's words.
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+        if not matches(head, KINDS[fmt.name]):
+            raise not_a(path, fmt.name, head)
     if fmt is not None:
         extracted = fmt.read(path, recognize) if fmt.ocr else fmt.read(path)
         return replace(extracted, format=fmt.name)

@@ -7,6 +7,7 @@ import zipfile
 import zlib
 
 from .blocks import ExtractionError
+from .problems import BROKEN_ZIP, damaged
 
 #: Most a container may unpack to, all members together.
 MAX_UNPACKED = 512 * 1024 * 1024
@@ -23,7 +24,7 @@ def open_archive(path: pathlib.Path, kind: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ExtractionError(f"{path.name} is not a readable {kind} file ({exc})") from exc
+        raise damaged(path, kind.lower(), BROKEN_ZIP) from exc
     members = archive.infolist()
     total = sum(m.file_size for m in members)
     largest = max((m.file_size for m in members), default=0)
@@ -42,8 +43,6 @@ def read_member(archive: zipfile.ZipFile, name: str, path: pathlib.Path, kind: s
     try:
         return archive.read(name)
     except KeyError as exc:
-        raise ExtractionError(
-            f"{path.name} is not a complete {kind} file ({name} is missing)"
-        ) from exc
+        raise damaged(path, kind.lower(), f"{name} is missing from it") from exc
     except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as exc:
-        raise ExtractionError(f"{path.name} is not a readable {kind} file ({exc})") from exc
+        raise damaged(path, kind.lower(), f"{name} inside it is corrupt") from exc

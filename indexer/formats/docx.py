@@ -11,6 +11,7 @@ import re
 
 from .archive import open_archive
 from .blocks import OLE_MAGIC, Block, Extracted, ExtractionError, clean
+from .problems import BROKEN_ZIP, damaged
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -49,7 +50,8 @@ def extract_docx(path: pathlib.Path) -> Extracted:
             raise ExtractionError(
                 f"{path.name} is an old Word .doc file named .docx; save it as .docx"
             ) from exc
-        raise ExtractionError(f"{path.name} is not a readable .docx file ({exc})") from exc
+        missing = isinstance(exc, KeyError) and zipfile.is_zipfile(path)
+        raise damaged(path, "docx", "parts of it are missing" if missing else BROKEN_ZIP) from exc
     blocks: list[Block] = []
     first_title: str | None = None
     for kind, el in _iter_body(document.element.body):

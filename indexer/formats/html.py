@@ -17,6 +17,7 @@ import re
 from collections import Counter
 
 from .blocks import Block, Extracted, ExtractionError, clean, join_wrapped
+from .problems import not_a
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -342,4 +343,8 @@ def _html_blocks(root) -> list[Block]:
 
 def read_html(path: pathlib.Path) -> Extracted:
     """Extract the article of an HTML file."""
-    return extract_html(path.read_bytes())
+    data = path.read_bytes()
+    # A page is text: NUL bytes (outside UTF-16/32) mean something else was named .html.
+    if b"\x00" in data[:65536] and not data.startswith(tuple(bom for bom, _ in _BOMS)):
+        raise not_a(path, "html", data[:65536])
+    return extract_html(data)

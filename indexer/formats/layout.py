@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..docmeta import is_agency_line, is_date_line, is_docno_line
 from .blocks import Block, join_wrapped
 
 HEADING_START = re.compile(
@@ -129,10 +130,35 @@ def _detached(page: list[Line], i: int, body_size: float, leading: float) -> boo
     return gap > 1.5 * leading + 0.5 * line.size
 
 
+def standalone_lines(texts: list[str]) -> set[int]:
+    """Which lines start a paragraph whatever the geometry says, by what they say.
+
+    A 发文字号 line and the line after it; the line after one that ends in a colon (an addressee,
+    or a sentence introducing what follows); a date line, the signatures above it and the line
+    after it. Set tight, or with a lost indent, they would otherwise join their neighbours.
+    """
+    starts: set[int] = set()
+    for i, text in enumerate(texts):
+        if is_docno_line(text):
+            starts.update((i, i + 1))
+        if text.rstrip().endswith(("：", ":")):
+            starts.add(i + 1)
+        if is_date_line(text):
+            starts.update((i, i + 1))
+            # Joint documents are signed one agency a line above the date.
+            j = i - 1
+            while j >= max(0, i - 4) and is_agency_line(texts[j]):
+                starts.add(j)
+                j -= 1
+    return starts
+
+
 def paragraphs(lines: list[Line]) -> list[Block]:
     """Re-join visual lines into paragraphs using indentation, headings, gaps and line lengths."""
     if not lines:
         return []
+    standalone = standalone_lines([line.text for line in lines])
+    body_size = _body_size([lines])
     margin = Counter(round(line.x0) for line in lines).most_common(1)[0][0]
     right = sorted(line.x1 for line in lines)[int(0.9 * (len(lines) - 1))]
     centre = (margin + right) / 2
@@ -155,6 +181,10 @@ def paragraphs(lines: list[Line]) -> list[Block]:
             return True
         if centred(prev) and centred(line):
             return False
+        if line.page == prev.page and min(line.size, prev.size) > 1.15 * body_size:
+            # A title set larger than the body, wrapped: its first line may be too wide to
+            # count as centred.
+            return False
         if centred(prev) != centred(line):
             return True
         if HEADING_START.match(line.text):
@@ -165,8 +195,8 @@ def paragraphs(lines: list[Line]) -> list[Block]:
 
     blocks: list[Block] = []
     group = [lines[0]]
-    for prev, line in zip(lines, lines[1:], strict=False):
-        if starts_paragraph(prev, line):
+    for i, (prev, line) in enumerate(zip(lines, lines[1:], strict=False), 1):
+        if i in standalone or starts_paragraph(prev, line):
             blocks.append(_block(group))
             group = [line]
         else:

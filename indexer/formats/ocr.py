@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from .blocks import ExtractionError, is_cjk
 from .layout import Line
+from .problems import CUT_SHORT, damaged
 
 #: Recorded with every cached page: a different engine or setting means recognising again.
 ENGINE = "rapidocr-3.10.0/PP-OCRv6-small/200dpi/box0.3"
@@ -147,7 +148,8 @@ def _open_image(path: pathlib.Path):
             "OCR; scale it down"
         ) from None
     except (UnidentifiedImageError, OSError, EOFError, SyntaxError, ValueError) as exc:
-        raise ExtractionError(f"{path.name} is not a readable image ({exc})") from exc
+        why = CUT_SHORT if "truncated" in str(exc) else None
+        raise damaged(path, "image", why) from exc
 
 
 def load_page(path: pathlib.Path, kind: str, number: int):
@@ -269,7 +271,7 @@ def _open_pdf(path: pathlib.Path):
     try:
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        raise ExtractionError(f"{path.name} is not a readable PDF ({exc})") from exc
+        raise damaged(path, "pdf") from exc
 
 
 def _render_pdf_page(path: pathlib.Path, number: int):

@@ -17,6 +17,7 @@ import zipfile
 from .archive import open_archive, read_member
 from .blocks import Extracted, ExtractionError, clean, is_cjk
 from .layout import Line, drop_furniture, paragraphs
+from .problems import damaged, not_a
 
 MM_TO_PT = 72 / 25.4
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?")
@@ -29,13 +30,13 @@ def read_ofd(path: pathlib.Path) -> Extracted:
     with open_archive(path, "OFD") as archive:
         names = {n.lower(): n for n in archive.namelist()}
         if "ofd.xml" not in names:
-            raise ExtractionError(f"{path.name} is not an OFD file (no OFD.xml)")
+            raise not_a(path, "ofd")
         try:
             root = _xml(archive, names["ofd.xml"], path)
             body = _child(root, "DocBody")
             doc_root = _text(_child(body, "DocRoot")) if body is not None else ""
             if not doc_root:
-                raise ExtractionError(f"{path.name} is not a complete OFD file (no DocRoot)")
+                raise damaged(path, "ofd", "it names no document inside it")
             title = clean(_text(_child(_child(body, "DocInfo"), "Title"))) or None
             doc_path = _resolve("", doc_root)
             document = _xml(archive, _member(names, doc_path, path), path)
@@ -49,7 +50,7 @@ def read_ofd(path: pathlib.Path) -> Extracted:
                 page_height = _page_size(area)[1] if area is not None else height
                 pages.append(_page_lines(content, number, page_height))
         except lxml.etree.XMLSyntaxError as exc:
-            raise ExtractionError(f"{path.name} is not a readable OFD file ({exc})") from exc
+            raise damaged(path, "ofd", "its XML is broken") from exc
     if not any(pages):
         raise ExtractionError(f"{path.name} has no text (a scanned OFD?); export it as PDF")
     return Extracted(blocks=paragraphs(drop_furniture(pages)), title=title)
@@ -92,7 +93,7 @@ def _resolve(base: str, loc: str) -> str:
 def _member(names: dict[str, str], loc: str, path: pathlib.Path) -> str:
     name = names.get(loc.lower())
     if name is None:
-        raise ExtractionError(f"{path.name} is not a complete OFD file ({loc} is missing)")
+        raise damaged(path, "ofd", f"{loc} is missing from it")
     return name
 
 

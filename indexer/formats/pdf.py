@@ -13,6 +13,7 @@ import statistics
 from . import ocr
 from .blocks import Extracted, ExtractionError, clean, is_cjk
 from .layout import Line, drop_furniture, paragraphs
+from .problems import CUT_SHORT, damaged
 
 _PLACEHOLDER_TITLES = frozenset({"untitled", "无标题", "unknown"})
 
@@ -41,7 +42,7 @@ def extract_pdf(path: pathlib.Path, recognize: ocr.PageOcr | None = None) -> Ext
         ) from exc
     # pdfminer reports damaged files through its own exceptions and, deeper in, plain ones.
     except (PSException, ValueError, KeyError, TypeError, IndexError, AssertionError) as exc:
-        raise ExtractionError(f"{path.name} is not a readable PDF ({exc})") from exc
+        raise damaged(path, "pdf", _why(exc)) from exc
     has_text = any(line.text for page in pages for line in page)
     warnings: list[str] = []
     if scans and ocr.available():
@@ -61,6 +62,16 @@ def extract_pdf(path: pathlib.Path, recognize: ocr.PageOcr | None = None) -> Ext
     if not has_text and not scans:
         raise ExtractionError(f"{path.name} has no text layer and no scanned pages")
     return Extracted(blocks=paragraphs(drop_furniture(pages)), title=title, warnings=warnings)
+
+
+def _why(exc: Exception) -> str | None:
+    """What pdfminer's complaint means, in plain words (None: nothing more to say)."""
+    text = str(exc)
+    if "EOF" in text:
+        return CUT_SHORT
+    if "/Root" in text or "xref" in text.lower() or "trailer" in text.lower():
+        return "its internal structure is missing or broken"
+    return None
 
 
 def _has_image(item) -> bool:

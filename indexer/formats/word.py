@@ -17,6 +17,7 @@ import tempfile
 
 from .blocks import OLE_MAGIC, Block, Extracted, ExtractionError, clean
 from .docx import extract_docx
+from .problems import damaged, not_a
 
 #: Seconds a converter may take for one file (GOVSEARCH_CONVERT_TIMEOUT overrides it).
 CONVERT_TIMEOUT = 120.0
@@ -80,9 +81,7 @@ def _check_ole(path: pathlib.Path) -> None:
     if head.startswith(b"{\\rtf"):
         return  # RTF saved as .doc, which Word and WPS both do: LibreOffice reads it
     if head != OLE_MAGIC:
-        raise ExtractionError(
-            f"{path.name} is not a Word 97–2003 or WPS file (no such signature in its content)"
-        )
+        raise not_a(path, "doc")
     try:
         with olefile.OleFileIO(str(path)) as ole:
             if ole.exists("EncryptedPackage"):
@@ -98,7 +97,7 @@ def _check_ole(path: pathlib.Path) -> None:
                     )
     # olefile reports a damaged container through several plain exceptions.
     except (OSError, ValueError, IndexError, EOFError) as exc:
-        raise ExtractionError(f"{path.name} is not a readable Word file ({exc})") from exc
+        raise damaged(path, "doc") from exc
 
 
 def _via_libreoffice(soffice: str, path: pathlib.Path, timeout: float) -> Extracted:
