@@ -1,6 +1,8 @@
 """Entry points of the benchmark's child processes (run with `python -m bench.child ...`).
 
 build SYSTEM CORPUS_DIR MANIFEST OUT_DIR --result FILE   build one index, write timings as JSON
+index CORPUS_DIR MANIFEST INDEX_DIR [--optimize] --result FILE
+                                                          one incremental run of ours, likewise
 classic-cold INDEX_DIR WHOOSH_QUERY                       the classic stack's one-shot query
 fts5-cold DB SQL ARGS...                                  SQLite FTS5's one-shot query
 """
@@ -34,6 +36,36 @@ def build(argv: list[str]) -> None:
     result_file.write_text(json.dumps(info))
 
 
+def index(argv: list[str]) -> None:
+    import json
+    import time
+    from pathlib import Path
+
+    from bench.measure import peak_rss_children, peak_rss_self
+    from govsearch.indexer import IndexReader, build_index
+
+    corpus_dir, manifest, out = argv[:3]
+    result_file = Path(argv[argv.index("--result") + 1])
+    t0 = time.perf_counter()
+    report = build_index(
+        [Path(corpus_dir)], Path(out), manifest=Path(manifest), optimize="--optimize" in argv
+    )
+    seconds = time.perf_counter() - t0
+    reader = IndexReader(Path(out))
+    deleted = reader.deleted_paragraphs
+    reader.close()
+    info = {
+        "seconds": seconds,
+        "segments": report.segments,
+        "deleted": deleted,
+        "files_indexed": report.files_indexed,
+        "merges": report.merges,
+        "self_maxrss": peak_rss_self(),
+        "children_maxrss": peak_rss_children(),
+    }
+    result_file.write_text(json.dumps(info))
+
+
 def classic_cold(index_dir: str, text: str) -> None:
     from whoosh import index
     from whoosh.qparser import QueryParser
@@ -56,6 +88,8 @@ if __name__ == "__main__":
     cmd, rest = sys.argv[1], sys.argv[2:]
     if cmd == "build":
         build(rest)
+    elif cmd == "index":
+        index(rest)
     elif cmd == "classic-cold":
         classic_cold(*rest)
     elif cmd == "fts5-cold":

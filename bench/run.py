@@ -19,7 +19,7 @@ import psutil
 if __package__ in (None, ""):  # `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import research  # noqa: E402
+from bench import incremental, research  # noqa: E402
 from bench.corpus import (  # noqa: E402
     DEFAULT_CORPUS,
     Corpus,
@@ -99,6 +99,24 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     ap.add_argument("--keep", action="store_true", help="keep the work dir")
     ap.add_argument(
+        "--no-incremental", action="store_true", help="skip the incremental section (ours)"
+    )
+    ap.add_argument(
+        "--incremental-fresh-scales",
+        default="1,3,10",
+        help="scales at which the incremental section also builds the final folder afresh",
+    )
+    ap.add_argument(
+        "--incremental-runs-scales",
+        help="scales at which the incremental section also makes its twenty 1 %% runs and "
+        "--optimize (default: every scale; at 30x they take most of an hour)",
+    )
+    ap.add_argument(
+        "--incremental-dup-scale",
+        type=int,
+        help="scale of the half-near-duplicates folder (default: the largest scale up to 10)",
+    )
+    ap.add_argument(
         "--oracle",
         choices=["nfkc+t2s", "nfkc"],
         default="nfkc+t2s",
@@ -109,6 +127,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         a.scales, a.build_runs, a.repeats, a.cold_runs, a.no_web = "1", 1, 3, 3, True
     a.scales = sorted({int(s) for s in a.scales.split(",")})
     a.classic_scales = {int(s) for s in a.classic_scales.split(",")}
+    a.incremental_fresh_scales = {int(s) for s in a.incremental_fresh_scales.split(",")}
+    a.incremental_runs_scales = (
+        set(a.scales)
+        if a.incremental_runs_scales is None
+        else {int(s) for s in a.incremental_runs_scales.split(",")}
+    )
+    if a.incremental_dup_scale is None:
+        a.incremental_dup_scale = max((s for s in a.scales if s <= 10), default=None)
     a.systems = [s for s in a.systems.split(",") if s]
     unknown = set(a.systems) - set(SYSTEMS)
     if unknown:
@@ -547,6 +573,10 @@ def targets(results: dict) -> list[dict]:
         status = "PASS" if all(e == n for e, n in got.values()) else "FAIL"
         detail = ", ".join(f"{s}x {e}/{n} exact" for s, (e, n) in got.items())
         out.append({"target": target, "status": status if got else "SKIP", "detail": detail})
+    incremental.targets(
+        {"incremental": {s: v for s, v in results.get("incremental", {}).items() if "build" in v}},
+        check,
+    )
     return out
 
 
@@ -638,6 +668,11 @@ def report(results: dict) -> str:
             + (f" (first: {web['first_error']})" if web["first_error"] else "")
             + f"; check {web['check']}"
         )
+    lines += incremental.report(
+        {"incremental": {s: v for s, v in results.get("incremental", {}).items() if "build" in v}},
+        render,
+        fmt,
+    )
     lines += [
         "",
         render(
@@ -747,6 +782,17 @@ def main(argv=None) -> int:
                     r = {"error": f"{type(e).__name__}: {e}"[:2000]}
                 results["systems"].setdefault(name, {})[str(scale)] = r
                 write_json(results, args, work, base)  # partial results survive an interrupted run
+                if name == "ours" and "build" in r and not args.no_incremental:
+                    try:
+                        inc = incremental.measure_incremental(
+                            base, corpus, work / f"ours-{scale}x", r["build"], work, queries,
+                            args, log,
+                        )  # fmt: skip
+                    except Exception as e:  # noqa: BLE001 - keep the rest of the run
+                        log(f"incremental {scale}x FAILED: {e}")
+                        inc = {"error": f"{type(e).__name__}: {e}"[:2000]}
+                    results.setdefault("incremental", {})[str(scale)] = inc
+                    write_json(results, args, work, base)
         if 1 in args.scales:
             texts = Paragraphs(base).texts
             results["tokenisation"] = tokenisation_floor(texts, base.size_bytes(), args.systems)

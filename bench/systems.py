@@ -69,7 +69,7 @@ class Ours(System):
         reader = self.ix.reader()
         # pid -> (file name, line) for result sets; facet labels as the oracle writes them.
         self.line_of = np.zeros(reader.pid_limit, dtype=np.int64)
-        for pid, line in reader.sql("SELECT pid, line FROM paras"):
+        for pid, line in reader.scan_paragraphs("line"):
             self.line_of[pid] = line or 0
         self.names = [Path(d.path).name for d in reader.docs]
 

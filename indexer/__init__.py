@@ -7,13 +7,14 @@ from .errors import (
     IndexNotFound,
     IndexUnwritable,
     IndexVersionError,
+    IndexWriteError,
     MissingDependency,
     NotFound,
     QueryError,
     UsageError,
 )
+from .reader import DocInfo, IndexReader
 from .schema import SCHEMA_VERSION
-from .store import DocInfo, IndexReader
 
 #: Imported on first use: building pulls in the format readers, OCR and inference, which a
 #: process that only searches (the CLI's `search`, the web server) never needs to load.
@@ -40,6 +41,7 @@ __all__ = [
     "IndexReport",
     "IndexUnwritable",
     "IndexVersionError",
+    "IndexWriteError",
     "MissingDependency",
     "NotFound",
     "Progress",

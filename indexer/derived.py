@@ -1,4 +1,4 @@
-"""A generation's flat files, written by the build as paragraphs are added.
+"""A new segment's flat files, written by the build as paragraphs are added.
 
 - texts.flat: the normalised texts (textfile.py);
 - grams.flat: for every character and character pair, the paragraphs holding it;
@@ -7,8 +7,7 @@
 
 The words come from analysis.weighted_words, the same tokens the build hands to Whoosh, so
 both indexes hold the same words, weights and field lengths (a test compares the scores).
-An incremental run carries the previous generation's files over (without the paragraphs of
-removed or re-indexed documents) and adds the new paragraphs, whose ids are all higher.
+A segment's ids are its own, from 0; merging segments (merge.py) carries their files over.
 """
 
 from __future__ import annotations
@@ -20,8 +19,8 @@ import numpy as np
 
 from . import store, textfile
 from .analysis import GRAM_BATCH_LIMIT, gram_postings, weighted_words, word_key
-from .postings import PostingsFile, PostingsWriter
-from .textfile import TextFile, TextWriter
+from .postings import PostingsWriter
+from .textfile import TextWriter
 
 #: Characters of text turned into gram postings at a time.
 GRAM_CHARS = 500_000
@@ -45,17 +44,13 @@ def length_bytes(lengths: np.ndarray) -> np.ndarray:
 
 
 class DerivedWriter:
-    """Writes texts.flat, grams.flat and words.flat of a new generation."""
+    """Writes texts.flat, grams.flat and words.flat of a new segment."""
 
-    def __init__(self, gen: Path, previous: Path | None, carried: list[tuple[int, int]]):
-        """previous: the generation this run updates (None for a full build); carried: the
-        [start, end) paragraph id ranges of its documents that stay."""
-        self.gen = gen
-        self.previous = previous
-        self.carried = carried
-        self.texts = TextWriter(gen / textfile.NAME)
-        self.grams = PostingsWriter(gen, "grams", weighted=False)
-        self.words = PostingsWriter(gen, "words", weighted=True)
+    def __init__(self, directory: Path):
+        self.dir = directory
+        self.texts = TextWriter(directory / textfile.NAME)
+        self.grams = PostingsWriter(directory, "grams", weighted=False)
+        self.words = PostingsWriter(directory, "words", weighted=True)
         self.lengths = array("I")
         self._norms: list[str] = []
         self._norm_chars = 0
@@ -67,15 +62,6 @@ class DerivedWriter:
         self._word_pids = array("i")
         self._word_weights = array("f")
         self._vocabulary: dict[str, int] = {}
-        if previous is not None:
-            old = TextFile(previous / textfile.NAME)
-            self.texts.carry(old, carried)
-            old_lengths = PostingsFile(
-                previous / store.WORDS, store.WORDS_KIND, len(old.sids)
-            ).flat["lengths"]
-            for start, end in carried:
-                self._pad(start)
-                self.lengths.extend(old_lengths[start:end].tolist())
 
     def _pad(self, pid: int) -> None:
         if pid > len(self.lengths):
@@ -139,42 +125,34 @@ class DerivedWriter:
             self._word_pids = array("i")
             self._word_weights = array("f")
 
-    def finish(self, next_pid: int, live: list[tuple[int, int]]) -> None:
-        """Write the files; live: the [start, end) id ranges of every document of the new
-        generation."""
+    def finish(self, count: int) -> None:
+        """Write the files of a segment of `count` paragraphs."""
         self._flush_grams(final=True)
         self._flush_words()
-        self.texts.close(next_pid)
-        self._pad(next_pid)
-        lengths = np.frombuffer(self.lengths, dtype=np.uint32)
-        mask = None
-        previous_grams = previous_words = None
-        if self.previous is not None:
-            previous_grams = PostingsFile(self.previous / store.GRAMS, store.GRAMS_KIND, next_pid)
-            previous_words = PostingsFile(self.previous / store.WORDS, store.WORDS_KIND, next_pid)
-            kept = sum(e - s for s, e in self.carried)
-            if kept != previous_words.meta.get("documents"):
-                # Paragraphs of removed documents leave the lists.
-                mask = np.zeros(next_pid, dtype=bool)
-                for start, end in self.carried:
-                    mask[start:end] = True
-        self.grams.write(self.gen / store.GRAMS, store.GRAMS_KIND, previous_grams, mask)
-        documents = sum(e - s for s, e in live)
-        self.words.write(
-            self.gen / store.WORDS,
-            store.WORDS_KIND,
-            previous_words,
-            mask,
-            meta={"documents": documents, "field_length": int(lengths.sum(dtype=np.int64))},
-            extra={
-                "lengths": lengths,
-                "length_bytes": length_bytes(lengths),
-                "length_table": length_table(),
-            },
-        )
+        self.texts.close(count)
+        self._pad(count)
+        write_words(self.dir, self.words, [], np.frombuffer(self.lengths, dtype=np.uint32)[:count])
+        self.grams.write(self.dir / store.GRAMS, store.GRAMS_KIND)
 
     def abort(self) -> None:
-        """Leave the files unfinished (their generation is discarded) and remove scratch runs."""
+        """Leave the files unfinished (their segment is discarded) and remove scratch runs."""
         self.texts.abort()
         self.grams.discard()
         self.words.discard()
+
+
+def write_words(
+    directory: Path, writer: PostingsWriter, carried: list, lengths: np.ndarray
+) -> None:
+    """words.flat: the postings, every paragraph's field length and the segment's statistics."""
+    writer.write(
+        directory / store.WORDS,
+        store.WORDS_KIND,
+        carried,
+        meta={"documents": int(lengths.size), "field_length": int(lengths.sum(dtype=np.int64))},
+        extra={
+            "lengths": lengths,
+            "length_bytes": length_bytes(lengths),
+            "length_table": length_table(),
+        },
+    )

@@ -40,6 +40,10 @@ class IndexCorrupt(GovsearchError):
     """The index files cannot be read."""
 
 
+class IndexWriteError(GovsearchError):
+    """The index could not be written (the disk is full); the previous generation stands."""
+
+
 class DictionaryError(UsageError):
     """A user dictionary cannot be read."""
 

@@ -87,10 +87,21 @@ class FlatWriter:
 
 
 class FlatFile:
-    """A flat file opened for reading; arrays are read-only views of the memory map."""
+    """A flat file opened for reading; arrays are read-only views of the memory map.
 
-    def __init__(self, path: Path, kind: str):
+    `root` is the index directory the file belongs to (for messages; by default the directory
+    above the file's own).
+    """
+
+    def __init__(self, path: Path, kind: str, root: Path | None = None):
         self.path = Path(path)
+        self.root = Path(root) if root is not None else self.path.parent.parent
+        # A segment's file is named with its segment: "texts.flat in seg-000003".
+        self.label = (
+            self.path.name
+            if root is None or self.path.parent == self.root
+            else f"{self.path.name} in {self.path.parent.name}"
+        )
         try:
             with open(self.path, "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
@@ -104,8 +115,7 @@ class FlatFile:
                     self._closer = weakref.finalize(self, os.close, self._fd)
         except FileNotFoundError:
             raise IndexCorrupt(
-                f"the index at {self.path.parent.parent} is incomplete ({self.path.name} is "
-                f"missing). {REBUILD_HINT}"
+                f"the index at {self.root} is incomplete ({self.label} is missing). {REBUILD_HINT}"
             ) from None
         except OSError as exc:
             raise self.damaged(str(exc)) from exc
@@ -139,8 +149,7 @@ class FlatFile:
     def damaged(self, what: str) -> IndexCorrupt:
         """The error for this file found damaged: what is wrong, and the fix."""
         return IndexCorrupt(
-            f"the index at {self.path.parent.parent} is damaged ({self.path.name}: {what}). "
-            f"{REBUILD_HINT}"
+            f"the index at {self.root} is damaged ({self.label}: {what}). {REBUILD_HINT}"
         )
 
     @property
@@ -168,8 +177,7 @@ class FlatFile:
             return self._arrays[name]
         except KeyError:
             raise IndexCorrupt(
-                f"the index at {self.path.parent.parent} is damaged ({self.path.name} has no "
-                f"{name}). {REBUILD_HINT}"
+                f"the index at {self.root} is damaged ({self.label} has no {name}). {REBUILD_HINT}"
             ) from None
 
     def offset_of(self, name: str) -> int:

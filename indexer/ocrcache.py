@@ -24,10 +24,10 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import store
 from .formats import ExtractionError, detect, ocr
 from .ingest import discover
 from .progress import Progress
+from .reader import IndexReader
 
 CACHE_FILE = "ocr-cache.sqlite"
 # Each OCR worker holds the models and the detector's buffers for a full page, about 0.7–0.9 GB:
@@ -297,9 +297,14 @@ def prune(index_dir: Path, gen: Path) -> None:
     """After a published run: forget cached pages of contents the new generation does not hold."""
     if not (Path(index_dir) / CACHE_FILE).exists():
         return
-    conn = store.connect(gen, readonly=True)
+    reader = IndexReader(Path(index_dir), gen)
     try:
-        used = [sha for (sha,) in conn.execute("SELECT sha256 FROM docs")]
+        used = [
+            sha
+            for seg in reader.segments
+            for sha, start in seg.sql("SELECT sha256, pid_start FROM docs")
+            if seg.live is None or seg.live[start]
+        ]
     finally:
-        conn.close()
+        reader.close()
     OcrCache(index_dir).prune(used)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -19,6 +20,7 @@ from .errors import GovsearchError
 from .gazetteer import data_version as gazetteer_version
 from .ingest import discover, is_inside
 from .metadata import Manifest, manifest_from_json
+from .reader import IndexReader
 from .report import SkippedFile
 from .schema import SCHEMA_VERSION
 
@@ -26,6 +28,9 @@ from .schema import SCHEMA_VERSION
 NO_MANIFEST = "none"
 #: Where a generation keeps the manifest its documents were indexed with.
 MANIFEST_FILE = "manifest.json"
+#: A file modified this close to (or after) the moment it was read may have changed within the
+#: clock's resolution since: it is hashed again, whatever its modification time says.
+RACY_NS = 2_000_000_000
 
 
 class Pending(NamedTuple):
@@ -37,17 +42,39 @@ class Pending(NamedTuple):
     row: dict | None
     size: int
     lines: int
+    #: The file's modification time, and when it was read (time.time_ns()).
+    mtime_ns: int | None = None
+    read_ns: int | None = None
 
 
 @dataclass
 class Existing:
-    """A document the current generation holds."""
+    """A document the current generation holds, and where."""
 
     doc_id: str
     path: str
     root: str | None
     sha256: str
     fingerprint: str
+    size: int
+    mtime_ns: int | None
+    indexed_ns: int | None
+    #: Its segment (number in the generation's order) and [start, end) local paragraph ids.
+    segment: int
+    start: int
+    end: int
+
+    def unchanged_on_disk(self, st: os.stat_result) -> bool:
+        """Whether the file is still the one read (same size, same modification time, and
+        not modified around the moment it was read), so its hash need not be computed again:
+        the rule git uses for its index."""
+        return (
+            self.mtime_ns is not None
+            and self.indexed_ns is not None
+            and st.st_size == self.size
+            and st.st_mtime_ns == self.mtime_ns
+            and self.indexed_ns - self.mtime_ns > RACY_NS
+        )
 
 
 @dataclass(frozen=True)
@@ -56,6 +83,8 @@ class Plan:
 
     #: The generation the run starts from (None: there is none, or --rebuild).
     current: Path | None
+    #: A reader of it (None without one): its segments, deletions and near-duplicates.
+    reader: IndexReader | None
     old_meta: dict
     words: DictWords
     user_words: DictWords
@@ -75,9 +104,9 @@ class Plan:
     notes: list[str]
 
     @property
-    def previous(self) -> Path | None:
+    def previous(self) -> IndexReader | None:
         """The generation whose documents the new one keeps (None when it starts empty)."""
-        return None if self.full else self.current
+        return None if self.full else self.reader
 
     @property
     def dropped(self) -> list[Existing]:
@@ -144,7 +173,8 @@ def plan_run(
     # Whatever state the old index is in (even a damaged CURRENT), --rebuild starts over;
     # the new generation is only published once it is complete.
     current = None if rebuild else store.current_generation(index_dir)
-    old_meta = store.read_meta(current) if current is not None else {}
+    reader = IndexReader(index_dir, current) if current is not None else None
+    old_meta = reader.meta if reader is not None else {}
     # Like the manifest, the --dict words outlive a --rebuild.
     remembered_words = _remembered_meta(index_dir) if rebuild else old_meta
     user_words = (
@@ -178,7 +208,7 @@ def plan_run(
         remembered.rows if remembered else None
     )
     full = current is None
-    if current is not None:
+    if reader is not None:
         if old_meta.get("dictionary") != digest:
             warnings.append("the dictionary changed: re-indexing every document")
             full = True
@@ -188,12 +218,13 @@ def plan_run(
                 "their regions are resolved with it"
             )
             full = True
-        conn = store.connect(current, readonly=True)
-        try:
-            for row in conn.execute("SELECT doc_id, path, root, sha256, fingerprint FROM docs"):
-                existing[row[1]] = Existing(*row)
-        finally:
-            conn.close()
+        for e in existing_documents(reader):
+            existing[e.path] = e
+        if not full:
+            # The run builds on these files: a damaged one is reported before anything is
+            # written, with the fix.
+            for seg in reader.segments:
+                seg.open_files()
     if full and existing:
         # Everything indexed before is read again, from wherever it still is.
         paths = paths + [Path(e.path) for e in existing.values() if Path(e.path).exists()]
@@ -209,23 +240,31 @@ def plan_run(
     to_index: list[Pending] = []
     unchanged = 0
     for key, (path, root) in found.items():
+        row = manifest.lookup(path) if manifest else None
+        if manifest is not None and row is None and root is not None:
+            skipped.append(SkippedFile(key, "not listed in the manifest"))
+            continue
+        old = existing.get(key)
         try:
+            read_ns = time.time_ns()
+            st = path.stat()
+            if not full and old is not None and old.unchanged_on_disk(st):
+                if fingerprint(old.sha256, row, digest, gazetteer) == old.fingerprint:
+                    unchanged += 1
+                    continue
             data = path.read_bytes()
         except OSError as exc:
             skipped.append(SkippedFile(key, f"cannot read: {exc.strerror or exc}"))
             continue
         sha = hashlib.sha256(data).hexdigest()
-        row = manifest.lookup(path) if manifest else None
-        if manifest is not None and row is None and root is not None:
-            skipped.append(SkippedFile(key, "not listed in the manifest"))
-            continue
         fp = fingerprint(sha, row, digest, gazetteer)
-        old = existing.get(key)
         if not full and old is not None and old.fingerprint == fp:
             unchanged += 1
             continue
         # Only the hash is kept: holding every file's bytes would grow memory with the corpus.
-        to_index.append(Pending(path, root, sha, row, len(data), data.count(b"\n") + 1))
+        to_index.append(
+            Pending(path, root, sha, row, len(data), data.count(b"\n") + 1, st.st_mtime_ns, read_ns)
+        )
     given_dirs = [os.path.abspath(p) for p in paths if p.is_dir()]
     removed = [
         e
@@ -234,6 +273,20 @@ def plan_run(
     ]
     replaced = [existing[str(p.path)] for p in to_index if str(p.path) in existing]
     return Plan(
-        current, old_meta, words, user_words, digest, gazetteer, manifest, manifest_changed,
+        current, reader, old_meta, words, user_words, digest, gazetteer, manifest, manifest_changed,
         full, to_index, unchanged, removed, replaced, skipped, warnings, notes,
     )  # fmt: skip
+
+
+def existing_documents(reader: IndexReader) -> list[Existing]:
+    """Every live document of a generation, with what planning needs and where it lives."""
+    out = []
+    for k, seg in enumerate(reader.segments):
+        live = seg.live
+        for row in seg.sql(
+            "SELECT doc_id, path, root, sha256, fingerprint, size, mtime_ns, indexed_ns, "
+            "pid_start, pid_end FROM docs ORDER BY pid_start"
+        ):
+            if live is None or live[row[8]]:
+                out.append(Existing(*row[:8], k, row[8], row[9]))
+    return out

@@ -10,9 +10,10 @@ when all are 1, "H" + half-units as bytes when all are halves below 128, else "F
 (what Whoosh stores).
 
 Building: postings arrive a batch of paragraphs at a time (ids increasing), are sorted by key
-and spilled to a scratch run on disk; at the end the runs (and the previous generation's file,
-for an incremental run) are merged key range by key range, so memory stays bounded whatever
-the size of the index.
+and spilled to a scratch run on disk; at the end the runs are merged key range by key range, so
+memory stays bounded whatever the size of the index. Merging segments carries their files'
+lists over the same way, each paragraph id renumbered (and those of deleted paragraphs
+dropped).
 """
 
 from __future__ import annotations
@@ -97,8 +98,8 @@ def decode_weights(blob: bytes, count: int) -> np.ndarray:
 class PostingsFile:
     """Read side: the posting list of a key, found by binary search over the sorted keys."""
 
-    def __init__(self, path: Path, kind: str, pid_limit: int):
-        self.flat = FlatFile(path, kind)
+    def __init__(self, path: Path, kind: str, pid_limit: int, root: Path | None = None):
+        self.flat = FlatFile(path, kind, root)
         self.meta = self.flat.meta
         self.keys = self.flat["keys"]
         self.counts = self.flat["counts"]
@@ -149,35 +150,100 @@ class PostingsFile:
             raise self.flat.damaged(f"weights {i}: {exc}") from exc
 
     def iter_lists(
-        self, live: np.ndarray | None
+        self, remap: np.ndarray | None
     ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
-        """Every list as (keys, pids, weights) chunks in key order, without the ids that are not
-        `live` (a boolean mask by pid; None keeps all): carries a file into a new generation."""
+        """Every list as (keys, pids, weights) chunks in key order, each id renumbered by
+        `remap` (old id → new id, -1 drops it; None keeps the ids): carries a file into a
+        merged segment. remap must keep the order of the ids it keeps."""
         keys, counts = self.keys, self.counts
         start = 0
         while start < keys.size:
             total = np.cumsum(counts[start:], dtype=np.int64)
-            end = start + max(1, int(np.searchsorted(total, MERGE_POSTINGS, side="right")))
-            kparts, pparts, wparts = [], [], []
-            for i in range(start, min(end, keys.size)):
-                pids = self.pids(i)
-                w = self.weights(i, pids.size) if self.weighted else None
-                if live is not None:
-                    keep = live[pids]
-                    pids = pids[keep]
-                    w = None if w is None else w[keep]
-                if pids.size:
-                    kparts.append(np.full(pids.size, keys[i], dtype=np.uint64))
-                    pparts.append(pids)
-                    if w is not None:
-                        wparts.append(w.astype(np.float32))
-            if kparts:
+            end = min(
+                keys.size,
+                start + max(1, int(np.searchsorted(total, MERGE_POSTINGS, side="right"))),
+            )
+            try:
+                pids, weights = self._decode_range(start, end)
+            except (IndexError, zlib.error, ValueError, struct.error) as exc:
+                raise self.flat.damaged(f"posting lists {start}-{end}: {exc}") from exc
+            if pids.size and (int(pids.min()) < 0 or int(pids.max()) >= self._pid_limit):
+                raise self.flat.damaged(f"posting lists {start}-{end} do not fit the index")
+            owners = np.repeat(np.asarray(keys[start:end], dtype=np.uint64), counts[start:end])
+            if remap is not None:
+                pids = remap[pids]
+                keep = pids >= 0
+                if not keep.all():
+                    pids, owners = pids[keep], owners[keep]
+                    weights = None if weights is None else weights[keep]
+            if pids.size:
                 yield (
-                    np.concatenate(kparts),
-                    np.concatenate(pparts),
-                    np.concatenate(wparts) if self.weighted else None,
+                    owners,
+                    pids.astype(np.int32),
+                    weights.astype(np.float32) if weights is not None else None,
                 )
             start = end
+
+    def _decode_range(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """The postings of keys lo..hi-1, concatenated in key order (and their weights).
+
+        Most lists are short and stored plainly (code B: one-byte gaps; weights empty or in
+        half-units): those are decoded together with numpy, the others list by list.
+        """
+        counts = np.asarray(self.counts[lo:hi], dtype=np.int64)
+        starts = np.cumsum(counts) - counts
+        pids = np.empty(int(counts.sum()), dtype=np.int64)
+        data = self.flat["pid_data"]
+        offs = np.asarray(self._pid_off[lo:hi], dtype=np.int64)
+        size = np.asarray(self._pid_off[lo + 1 : hi + 1], dtype=np.int64) - offs
+        codes = data[offs]
+        simple = np.zeros(counts.size, dtype=bool)
+        for code, width in ((b"B", 1), (b"H", 2), (b"I", 4)):
+            plain = (codes == code[0]) & (size == 5 + (counts - 1) * width)
+            if not plain.any():
+                continue
+            simple |= plain
+            n, at, first_at = counts[plain], starts[plain], offs[plain]
+            first = _little_endian(data, first_at + 1, 4)
+            heads = np.cumsum(n) - n
+            within = np.arange(int(n.sum())) - np.repeat(heads, n)
+            # Element k > 0 of a list is its k-th gap, at 5 + (k - 1) * width in its blob.
+            where = np.repeat(first_at + 5 - width, n) + within * width
+            where[heads] = first_at  # (overwritten by the first id below)
+            values = _little_endian(data, where, width)
+            values[heads] = first
+            sums = np.cumsum(values)
+            pids[np.repeat(at, n) + within] = sums - np.repeat(sums[heads] - values[heads], n)
+        for i in np.flatnonzero(~simple).tolist():
+            pids[starts[i] : starts[i] + counts[i]] = self.pids(lo + i)
+        if not self.weighted:
+            return pids, None
+        weights = np.ones(pids.size, dtype=np.float64)
+        wdata = self.flat["weight_data"]
+        woffs = np.asarray(self._wt_off[lo:hi], dtype=np.int64)
+        wsize = np.asarray(self._wt_off[lo + 1 : hi + 1], dtype=np.int64) - woffs
+        halves = np.zeros(counts.size, dtype=bool)
+        nonempty = wsize > 0
+        halves[nonempty] = (wdata[woffs[nonempty]] == ord("H")) & (
+            wsize[nonempty] == counts[nonempty] + 1
+        )
+        if halves.any():
+            n, at, first_at = counts[halves], starts[halves], woffs[halves]
+            within = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+            weights[np.repeat(at, n) + within] = (
+                wdata[np.repeat(first_at + 1, n) + within].astype(np.float64) / 2
+            )
+        for i in np.flatnonzero(nonempty & ~halves).tolist():
+            weights[starts[i] : starts[i] + counts[i]] = self.weights(lo + i, int(counts[i]))
+        return pids, weights
+
+
+def _little_endian(data: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
+    """The unsigned little-endian integers of `width` bytes starting at each position."""
+    out = data[at].astype(np.int64)
+    for k in range(1, width):
+        out |= data[at + k].astype(np.int64) << (8 * k)
+    return out
 
 
 class _Run:
@@ -238,13 +304,13 @@ class PostingsWriter:
         self,
         path: Path,
         kind: str,
-        previous: PostingsFile | None = None,
-        live: np.ndarray | None = None,
+        carried: list[tuple[PostingsFile, np.ndarray | None]] = (),
         meta: dict | None = None,
         extra: dict[str, np.ndarray] | None = None,
     ) -> None:
-        """Write the file: the previous generation's lists (ids not `live` dropped) followed by
-        the new postings, key by key; `extra` arrays are stored beside them."""
+        """Write the file: the lists of the `carried` files (each with its id map, see
+        iter_lists; the new ids of each below the next's, and all below the new postings')
+        followed by the new postings, key by key; `extra` arrays are stored beside them."""
         sources = [r.load() for r in self._runs]
         writer = FlatWriter(path, kind)
         try:
@@ -254,21 +320,19 @@ class PostingsWriter:
             wt_sizes: list[np.ndarray] = []
             weight_chunks: list[bytes] = []
             writer.begin("pid_data", "u1")
-            for keys, pids, weights in _merged(sources, previous, live, self.weighted):
+            for keys, pids, weights in _merged(sources, list(carried), self.weighted):
                 cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
                 starts = np.concatenate([[0], cuts]).tolist()
                 ends = np.concatenate([cuts, [keys.size]]).tolist()
                 keys_out.append(keys[starts])
                 counts_out.append(np.subtract(ends, starts, dtype=np.int64))
-                blobs = _encode_all(pids, starts, ends)
-                pid_sizes.append(np.fromiter(map(len, blobs), np.int64, len(blobs)))
-                writer.extend(b"".join(blobs))
+                data, sizes = _encode_all(pids, starts, ends)
+                pid_sizes.append(sizes)
+                writer.extend(data)
                 if self.weighted:
-                    blobs = [
-                        encode_weights(weights[s:e]) for s, e in zip(starts, ends, strict=True)
-                    ]
-                    wt_sizes.append(np.fromiter(map(len, blobs), np.int64, len(blobs)))
-                    weight_chunks.append(b"".join(blobs))
+                    data, sizes = _encode_weights_all(weights, starts, ends)
+                    wt_sizes.append(sizes)
+                    weight_chunks.append(data)
             if self.weighted:
                 writer.begin("weight_data", "u1")
                 for chunk in weight_chunks:
@@ -290,37 +354,113 @@ class PostingsWriter:
             self.discard()
 
 
-def _encode_all(pids: np.ndarray, starts: list[int], ends: list[int]) -> list[bytes]:
-    """encode_pids of each [start, end) slice; a list of one id without numpy (most keys)."""
-    one = struct.Struct("<I").pack
-    values = pids.tolist() if len(starts) * 4 > pids.size else None
-    out = []
-    for s, e in zip(starts, ends, strict=True):
-        if e - s == 1:
-            out.append(b"B" + one(values[s] if values is not None else int(pids[s])))
-        else:
-            out.append(encode_pids(pids[s:e]))
-    return out
+#: encode_pids and encode_weights try to compress a body longer than this; shorter ones stay
+#: plain, and a batch of them is encoded at once (_encode_all, _encode_weights_all).
+PLAIN_BODY = 64
+_CODES = np.zeros(5, dtype=np.uint8)
+_CODES[[1, 2, 4]] = [ord("B"), ord("H"), ord("I")]
+
+
+def _encode_all(pids: np.ndarray, starts: list[int], ends: list[int]) -> tuple[bytes, np.ndarray]:
+    """encode_pids of each [start, end) slice, concatenated, and each blob's size.
+
+    The lists that stay plain (most of them) are written together with numpy; the long ones
+    one by one.
+    """
+    first_at = np.asarray(starts, dtype=np.int64)
+    counts = np.asarray(ends, dtype=np.int64) - first_at
+    if not counts.size:
+        return b"", np.empty(0, dtype=np.int64)
+    p = pids.astype(np.int64)
+    gaps = np.zeros(p.size, dtype=np.int64)
+    gaps[1:] = p[1:] - p[:-1]
+    gaps[first_at] = 0
+    widest = np.maximum.reduceat(gaps, first_at)
+    width = np.where(widest < 0x100, 1, np.where(widest < 0x10000, 2, 4))
+    plain = (counts - 1) * width <= PLAIN_BODY
+    sizes = np.where(plain, 5 + (counts - 1) * width, 0)
+    long_blobs = {
+        i: encode_pids(pids[first_at[i] : first_at[i] + counts[i]])
+        for i in np.flatnonzero(~plain).tolist()
+    }
+    for i, blob in long_blobs.items():
+        sizes[i] = len(blob)
+    pos = np.cumsum(sizes) - sizes
+    out = np.zeros(int(sizes.sum()), dtype=np.uint8)
+    at = pos[plain]
+    out[at] = _CODES[width[plain]]
+    first = p[first_at[plain]]
+    for k in range(4):
+        out[at + 1 + k] = (first >> (8 * k)) & 0xFF
+    owner = np.repeat(np.arange(counts.size), counts)
+    inner = np.ones(p.size, dtype=bool)
+    inner[first_at] = False
+    rest = np.flatnonzero(inner & plain[owner])
+    lists = owner[rest]
+    w = width[lists]
+    where = pos[lists] + 5 + (rest - first_at[lists] - 1) * w
+    g = gaps[rest]
+    for k in range(4):
+        m = w > k
+        out[where[m] + k] = (g[m] >> (8 * k)) & 0xFF
+    for i, blob in long_blobs.items():
+        out[pos[i] : pos[i] + sizes[i]] = np.frombuffer(blob, dtype=np.uint8)
+    return out.tobytes(), sizes
+
+
+def _encode_weights_all(
+    weights: np.ndarray, starts: list[int], ends: list[int]
+) -> tuple[bytes, np.ndarray]:
+    """encode_weights of each [start, end) slice, concatenated, and each blob's size (the lists
+    of weights all 1, or plain half-units, together with numpy)."""
+    first_at = np.asarray(starts, dtype=np.int64)
+    counts = np.asarray(ends, dtype=np.int64) - first_at
+    if not counts.size:
+        return b"", np.empty(0, dtype=np.int64)
+    w = np.asarray(weights, dtype=np.float32)
+    halves = w * 2
+    ones = np.minimum.reduceat((w == 1.0).astype(np.uint8), first_at).astype(bool)
+    in_halves = (halves == np.round(halves)) & (halves >= 0) & (halves < 256)
+    half = ~ones & np.minimum.reduceat(in_halves.astype(np.uint8), first_at).astype(bool)
+    half &= counts <= PLAIN_BODY
+    sizes = np.where(ones, 0, np.where(half, 1 + counts, 0))
+    other = {
+        i: encode_weights(w[first_at[i] : first_at[i] + counts[i]])
+        for i in np.flatnonzero(~ones & ~half).tolist()
+    }
+    for i, blob in other.items():
+        sizes[i] = len(blob)
+    pos = np.cumsum(sizes) - sizes
+    out = np.zeros(int(sizes.sum()), dtype=np.uint8)
+    out[pos[half]] = ord("H")
+    owner = np.repeat(np.arange(counts.size), counts)
+    rest = np.flatnonzero(half[owner])
+    lists = owner[rest]
+    out[pos[lists] + 1 + (rest - first_at[lists])] = halves[rest].astype(np.uint8)
+    for i, blob in other.items():
+        out[pos[i] : pos[i] + sizes[i]] = np.frombuffer(blob, dtype=np.uint8)
+    return out.tobytes(), sizes
 
 
 def _merged(
-    sources: list, previous: PostingsFile | None, live: np.ndarray | None, weighted: bool
+    sources: list, carried: list[tuple[PostingsFile, np.ndarray | None]], weighted: bool
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
     """Every posting in (key, pid) order, a chunk of about MERGE_POSTINGS at a time."""
-    # Chunk boundaries from the number of postings per key, old and new.
+    # Chunk boundaries from the number of postings per key, carried and new.
     parts = []
     for keys, _p, _w in sources:
         parts.append(np.unique(np.asarray(keys)))
         _drop_pages(keys)
-    if previous is not None:
-        parts.append(np.asarray(previous.keys))
+    for old, _remap in carried:
+        parts.append(np.asarray(old.keys))
     all_keys = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.uint64)
     per_key = np.zeros(all_keys.size, dtype=np.int64)
     for keys, _p, _w in sources:
         per_key += np.searchsorted(keys, all_keys, side="right") - np.searchsorted(keys, all_keys)
         _drop_pages(keys)
-    if previous is not None and previous.keys.size:
-        per_key[np.searchsorted(all_keys, previous.keys)] += previous.counts
+    for old, _remap in carried:
+        if old.keys.size:
+            per_key[np.searchsorted(all_keys, old.keys)] += old.counts
     bounds: list[int | None] = []
     if all_keys.size:
         cum = np.cumsum(per_key)
@@ -328,27 +468,30 @@ def _merged(
         bounds = sorted(set(all_keys[np.minimum(marks, all_keys.size - 1)].tolist()))
     bounds.append(None)  # the last chunk takes every remaining key
 
-    old = previous.iter_lists(live) if previous is not None else iter(())
-    carry = next(old, None)
+    olds = [old.iter_lists(remap) for old, remap in carried]
+    carries = [next(it, None) for it in olds]
     lows = [0] * len(sources)
     for bound in bounds:
         ks, ps, ws = [], [], []
-        # The previous generation's postings first: their ids are below every new one.
-        while carry is not None and (bound is None or int(carry[0][0]) <= bound):
-            ck, cp, cw = carry
-            if bound is not None and int(ck[-1]) > bound:
-                cut = int(np.searchsorted(ck, np.uint64(bound), side="right"))
-                ks.append(ck[:cut])
-                ps.append(cp[:cut])
+        # The carried postings first, file by file: their ids are below every later one's.
+        for n, it in enumerate(olds):
+            carry = carries[n]
+            while carry is not None and (bound is None or int(carry[0][0]) <= bound):
+                ck, cp, cw = carry
+                if bound is not None and int(ck[-1]) > bound:
+                    cut = int(np.searchsorted(ck, np.uint64(bound), side="right"))
+                    ks.append(ck[:cut])
+                    ps.append(cp[:cut])
+                    if cw is not None:
+                        ws.append(cw[:cut])
+                    carry = (ck[cut:], cp[cut:], None if cw is None else cw[cut:])
+                    break
+                ks.append(ck)
+                ps.append(cp)
                 if cw is not None:
-                    ws.append(cw[:cut])
-                carry = (ck[cut:], cp[cut:], None if cw is None else cw[cut:])
-                break
-            ks.append(ck)
-            ps.append(cp)
-            if cw is not None:
-                ws.append(cw)
-            carry = next(old, None)
+                    ws.append(cw)
+                carry = next(it, None)
+            carries[n] = carry
         for n, (keys, pids, weights) in enumerate(sources):
             lo = lows[n]
             hi = (

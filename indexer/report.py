@@ -10,6 +10,7 @@ from pathlib import Path
 from . import store
 from .duplicates import Duplicate
 from .ingest import is_inside
+from .reader import IndexReader
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class IndexReport:
     duplicates: list[Duplicate] = field(default_factory=list)
     #: Things the run did on the user's behalf that are not problems (a remembered manifest).
     notes: list[str] = field(default_factory=list)
+    #: Segments of the index after the run, and how many merges the run made.
+    segments: int = 0
+    merges: int = 0
 
 
 def _identity(path: str) -> str:
@@ -86,17 +90,18 @@ def make_report(
     full: bool,
     duplicates: list[Duplicate] | None = None,
     notes: list[str] | None = None,
+    merges: int = 0,
 ) -> IndexReport:
     """The report of a run, with the totals of the generation it leaves current (gen)."""
-    docs_total = paras_total = 0
+    docs_total = paras_total = segments = 0
     if gen is not None:
-        conn = store.connect(gen, readonly=True)
+        reader = IndexReader(index_dir, gen)
         try:
-            docs_total, paras_total = conn.execute(
-                "SELECT COUNT(*), COALESCE(SUM(pid_end - pid_start), 0) FROM docs"
-            ).fetchone()
+            docs_total = len(reader.docs)
+            paras_total = sum(d.paragraphs for d in reader.docs)
+            segments = len(reader.segments)
         finally:
-            conn.close()
+            reader.close()
     return IndexReport(
         index_dir=str(index_dir),
         files_indexed=indexed,
@@ -112,4 +117,6 @@ def make_report(
         full_rebuild=full,
         duplicates=duplicates or [],
         notes=notes or [],
+        segments=segments,
+        merges=merges,
     )

@@ -1,8 +1,10 @@
 """The on-disk format: Whoosh schema, SQLite tables and the schema version.
 
-Beside them each generation holds three flat files the query path reads (textfile.py,
-postings.py): the normalised paragraph texts, the literal-gram posting lists and the word
-posting lists with their BM25F inputs, derived from what Whoosh indexes.
+Each segment (segment.py) has its own SQLite store with these tables, over its own paragraph
+ids, and the flat files the query path reads (textfile.py, postings.py, duplicates.py): the
+normalised paragraph texts, the literal-gram posting lists, the word posting lists with their
+BM25F inputs (derived from what Whoosh indexes) and the near-duplicate signatures. A
+generation adds generation.sqlite (genstate.py) and the Whoosh index of all its documents.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from whoosh import columns, fields, scoring
 from .analysis import ChineseTokenizer, DictWords
 
 #: Bump whenever the Whoosh schema, the SQLite tables or the meaning of a stored value changes.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: BM25F parameters of the `words` field, tuned for paragraph-length documents on the known-item
 #: evaluation (bench/eval_ranking.py; Whoosh's defaults were 1.2 and 0.75). Full length
@@ -29,7 +31,8 @@ def weighting() -> scoring.BM25F:
 
 
 def whoosh_schema(words: DictWords) -> fields.Schema:
-    """Paragraph documents: weighted words for BM25F ranking, the paragraph id and its document.
+    """Paragraph documents: weighted words for BM25F ranking, the document and the paragraph's
+    number in it (which stay the same when segments are merged; paragraph ids do not).
 
     Exact matching does not use these fields (see the literal grams in postings.py), so the word
     field keeps frequencies but no positions: positions roughly double the postings and
@@ -38,10 +41,10 @@ def whoosh_schema(words: DictWords) -> fields.Schema:
     """
     analyzer = ChineseTokenizer(words)
     return fields.Schema(
-        # Column only: a pid is looked up by document number, never searched for.
-        pid=fields.COLUMN(columns.NumericColumn("I")),
-        # Only for deleting a document's paragraphs when it is re-indexed or removed.
-        doc_id=fields.ID(),
+        # For deleting a document's paragraphs when it is re-indexed or removed; a column too,
+        # so that a Whoosh hit can be mapped to a paragraph (with `para`, numbered from 1).
+        doc_id=fields.ID(sortable=True),
+        para=fields.COLUMN(columns.NumericColumn("I")),
         # Paragraph, innermost heading and title words, weighted (see analysis.PART_BOOSTS).
         words=fields.TEXT(analyzer=analyzer, phrase=False),
     )
@@ -68,7 +71,9 @@ CREATE TABLE IF NOT EXISTS docs (
     adcode TEXT,
     -- The manifest row the document was indexed with (JSON), or NULL.
     manifest_row TEXT,
-    dup_of TEXT,
+    -- The file's modification time when it was read (plan.py skips hashing an unchanged file).
+    mtime_ns INTEGER,
+    indexed_ns INTEGER,
     pid_start INTEGER NOT NULL,
     pid_end INTEGER NOT NULL
 );
@@ -82,8 +87,7 @@ CREATE TABLE IF NOT EXISTS paras (
     sid INTEGER,
     -- The source text as a patch on the normalised text in texts.flat (textnorm.text_patch);
     -- NULL when they are the same.
-    patch BLOB,
-    dup_of INTEGER
+    patch BLOB
 );
 CREATE INDEX IF NOT EXISTS paras_doc ON paras (doc_id, paragraph);
 CREATE TABLE IF NOT EXISTS sections (
@@ -95,9 +99,5 @@ CREATE TABLE IF NOT EXISTS sections (
 CREATE TABLE IF NOT EXISTS ocr (
     pid INTEGER PRIMARY KEY,
     confidence REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS kv (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
 );
 """

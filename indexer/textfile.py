@@ -7,8 +7,8 @@ term's bytes found inside a paragraph's bytes are always the term's characters: 
 is needed to confirm a match.
 
 Arrays: `data` (the texts, UTF-8, in paragraph-id order), `offsets` (paragraph id → start in
-data; one more entry than ids), `sids` (paragraph id → section id, -1 for none). Ids of
-removed documents keep an empty text.
+data; one more entry than ids), `sids` (paragraph id → section id, -1 for none). Each segment
+has its own file, over its own ids (0..n-1).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def encode(text: str) -> bytes:
 
 
 class TextWriter:
-    """Writes texts.flat: paragraphs appended in id order, earlier ones carried over."""
+    """Writes texts.flat: paragraphs appended in id order, or carried over from older files."""
 
     def __init__(self, path: Path):
         self._w = FlatWriter(path, KIND)
@@ -65,15 +65,21 @@ class TextWriter:
         self._offsets.append(self._pos)
         self._sids.append(-1 if sid is None else sid)
 
-    def carry(self, old: TextFile, ranges: Iterable[tuple[int, int]]) -> None:
-        """Copy the paragraphs of these [start, end) id ranges (ascending) from an older file."""
+    def carry(
+        self, old: TextFile, ranges: Iterable[tuple[int, int]], sid_map: np.ndarray | None = None
+    ) -> None:
+        """Append the paragraphs of these [start, end) id ranges (ascending) of an older file,
+        as the next ids; sid_map renumbers their section ids (old sid → new sid)."""
         offsets, sids = old.offsets, old.sids
         for start, end in ranges:
-            self._skip_to(start)
             a, b = int(offsets[start]), int(offsets[end])
             self._w.extend(old.flat.buffer[old.base + a : old.base + b])
             self._offsets.extend((offsets[start + 1 : end + 1] - a + self._pos).tolist())
-            self._sids.extend(sids[start:end].tolist())
+            part = np.array(sids[start:end])
+            if sid_map is not None:
+                inside = part >= 0
+                part[inside] = sid_map[part[inside]]
+            self._sids.extend(part.tolist())
             self._pos += b - a
 
     def close(self, pid_limit: int) -> None:
@@ -90,8 +96,8 @@ class TextWriter:
 class TextFile:
     """Read side of texts.flat."""
 
-    def __init__(self, path: Path):
-        self.flat = FlatFile(path, KIND)
+    def __init__(self, path: Path, root: Path | None = None):
+        self.flat = FlatFile(path, KIND, root)
         self.offsets = self.flat["offsets"]
         self.sids = self.flat["sids"]
         self.base = self.flat.offset_of("data")

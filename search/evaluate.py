@@ -115,12 +115,7 @@ class Evaluator:
             dates = columns.dates
             return self.docs_in((dates != "") & (dates >= low) & (dates <= high))
         if f.name == "section":
-            rows = self.r.sql("SELECT sid FROM sections WHERE instr(norm, ?) > 0", (value,))
-            sids = self.r.texts().sids
-            wanted = np.zeros(max(int(sids.max(initial=-1)), 0) + 2, dtype=bool)
-            wanted[[sid for (sid,) in rows if 0 <= sid < wanted.size - 1]] = True
-            pids = self.r.all_pids()
-            return pids[wanted[sids[pids]]]
+            return self.r.section_pids(value)
         raise QueryError(f"unknown field '{f.name}:'")  # make_field already refuses these
 
     def eval(self, node: Node) -> np.ndarray:

@@ -97,7 +97,7 @@ def _stale_documents(reader: IndexReader) -> int:
 
 def index_stats(reader: IndexReader) -> IndexStats:
     """Counts and facts about an index: documents per year, region, level and province."""
-    size = sum(f.stat().st_size for f in reader.gen.rglob("*") if f.is_file())
+    size = reader.size_bytes()
     years: Counter = Counter()
     regions: Counter = Counter()
     levels: Counter = Counter()
@@ -122,4 +122,7 @@ def index_stats(reader: IndexReader) -> IndexStats:
         updated=reader.meta.get("updated"),
         gazetteer=reader.meta.get("gazetteer"),
         needs_reindex=_stale_documents(reader),
+        segments=len(reader.segments),
+        deleted_paragraphs=reader.deleted_paragraphs,
+        last_merge=reader.meta.get("last_merge"),
     )

@@ -126,15 +126,16 @@ def paragraphs(
     reader: IndexReader, d: DocInfo, first: int, last: int, terms: Units
 ) -> list[Paragraph]:
     """Paragraphs first..last (numbered from 1) of a document, with the terms' matches."""
-    rows = reader.sql(
-        "SELECT pid, paragraph, line, page, patch, "
-        f"(SELECT path FROM sections s WHERE s.sid = paras.sid), {OCR_COLUMN} "
-        "FROM paras WHERE pid BETWEEN ? AND ? ORDER BY pid",
-        (d.pid_start + first - 1, d.pid_start + last - 1),
+    pids = list(range(d.pid_start + first - 1, d.pid_start + last))
+    found = reader.fetch(
+        pids,
+        "paragraph, line, page, patch, (SELECT path FROM sections s WHERE s.sid = paras.sid), "
+        f"{OCR_COLUMN}",
     )
-    norms = reader.norms(row[0] for row in rows)
+    rows = [found[pid] for pid in pids if pid in found]
+    norms = reader.norms(pid for pid in pids if pid in found)
     out = []
-    for (_pid, p, line, page, patch, section, confidence), norm in zip(rows, norms, strict=True):
+    for (p, line, page, patch, section, confidence), norm in zip(rows, norms, strict=True):
         text = apply_patch(norm, patch)
         out.append(
             Paragraph(

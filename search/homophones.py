@@ -104,8 +104,11 @@ def sound_alikes(reader: IndexReader, evaluator: Evaluator, term: str) -> list[t
         if not pieces:
             return []
         found = grams.find_many([gram_key(p) for p in pieces])
-        counts = np.asarray(grams.counts)[np.maximum(found, 0)].astype(np.int64)
-        return np.where(found >= 0, counts, 0).tolist()
+        counts = np.zeros(found.size, dtype=np.int64)
+        held = found >= 0
+        if held.any():
+            counts[held] = grams.counts[found[held]]
+        return counts.tolist()
 
     limit = max_changes(term)
     options = []

@@ -211,7 +211,7 @@ def _chunks(pids: np.ndarray) -> Iterator[list[int]]:
 
 
 #: The patches of the paragraphs whose length normalising changed (they start with T).
-_RESIZED = "SELECT pid, patch FROM paras WHERE pid IN ({}) AND substr(patch, 1, 1) = X'54'"
+_RESIZED = "CASE WHEN substr(patch, 1, 1) = X'54' THEN patch END"
 
 #: A match found: its sort key ("" in index order), paragraph id and [start, end) in the
 #: paragraph's original text. Tuples sort by key, then in index order.
@@ -228,8 +228,7 @@ def _matches(
     rebuilding the original text. Only the others are rebuilt here.
     """
     for chunk in _chunks(pids):
-        marks = ",".join("?" * len(chunk))
-        resized = dict(reader.sql(_RESIZED.format(marks), chunk))
+        resized = {pid: row[0] for pid, row in reader.fetch(chunk, _RESIZED).items() if row[0]}
         for pid, norm in zip(chunk, reader.norms(chunk), strict=True):
             patch = resized.get(pid)
             text = norm if patch is None else apply_patch(norm, patch)

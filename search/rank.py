@@ -4,7 +4,9 @@ The base score is BM25F over the index's jieba words that the query's terms cont
 (wordscores.py computes Whoosh's formula over whole posting lists with numpy); a paragraph that
 holds the query only as a fragment of other words scores 0 and comes after every scored one.
 The best RERANK_DEPTH candidates are then re-scored by ranking.rerank (how closely the terms
-stand together). Hands on the paragraph ids of a page in order, and their scores.
+stand together). Equal scores are ordered by year (newest first, unknown last), then the
+document's path, then the paragraph's number (paragraph_order): never by how the index was
+built. Hands on the paragraph ids of a page in order, and their scores.
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ class Ranker:
     """Orders the literal matches: base score (BM25F over indexed words), then ranking.rerank.
 
     Paragraphs that contain the query only as a fragment of other words have no word postings
-    and score 0; they rank after every scored paragraph. Ties: year (newest first), then pid.
+    and score 0; they rank after every scored paragraph. Ties: paragraph_order (year, newest
+    first; path; paragraph number).
     Scores are computed for every match with numpy (wordscores.py); only the page and the
     rerank candidates are sorted.
     """
@@ -89,8 +92,12 @@ class Ranker:
         """Sort keys for year, newest first, unknown last."""
         return doc_year_keys(self.r)[self.r.doc_numbers()[pids]]
 
+    def ties(self, pids: np.ndarray) -> np.ndarray:
+        """Sort keys that order equal scores (see paragraph_order)."""
+        return paragraph_order(self.r)[pids]
+
     def _sorted(self, pids: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        return np.lexsort((pids, self.year_keys(pids), -scores))
+        return np.lexsort((self.ties(pids), -scores))
 
     def base_order(self, n: int | None) -> tuple[np.ndarray, np.ndarray]:
         """The first n matches (all when n is None) by base score, and their scores."""
@@ -106,7 +113,7 @@ class Ranker:
                 zero = scores == 0.0
                 top = pids[~zero], scores[~zero]
                 rest = pids[zero]
-                keys = self.year_keys(rest).astype(np.int64) << 32 | rest
+                keys = self.ties(rest)
                 want = n - positive
                 if want < rest.size:
                     rest = rest[np.argpartition(keys, want - 1)[:want]]
@@ -157,13 +164,13 @@ class Ranker:
             last = np.partition(years, want - 1)[want - 1]
             keep = years <= last
             pids, scores, years = pids[keep], scores[keep], years[keep]
-        order = np.lexsort((pids, -scores, years))
+        order = np.lexsort((self.ties(pids), -scores, years))
         if want is not None:
             order = order[:want]
         pids, scores, years = pids[order], scores[order], years[order]
         if depth:
             _head, head_scores = self._rerank(pids[:depth], scores[:depth])
-            head = np.lexsort((pids[:depth], -head_scores, years[:depth]))
+            head = np.lexsort((self.ties(pids[:depth]), -head_scores, years[:depth]))
             pids = np.concatenate([pids[:depth][head], pids[depth:]])
             scores = np.concatenate([head_scores[head], scores[depth:]])
         if n is not None:
@@ -191,3 +198,25 @@ def doc_year_keys(reader: IndexReader) -> np.ndarray:
         return np.array([-y if y is not None else 10**6 for y in years], dtype=np.int32)
 
     return reader.cached("year_keys", make)
+
+
+def paragraph_order(reader: IndexReader) -> np.ndarray:
+    """Per paragraph id: its rank when all paragraphs are sorted by year (newest first, unknown
+    last), then their document's path (by code point), then their number in the document.
+
+    Equal scores are ordered by it, so two indexes of the same files, however they were built
+    (in one run or many, merged or not), list the same results in the same order.
+    """
+
+    def make() -> np.ndarray:
+        years = doc_year_keys(reader).tolist()
+        docs = reader.docs
+        out = np.full(reader.pid_limit, np.iinfo(np.int32).max, dtype=np.int32)
+        at = 0
+        for i in sorted(range(len(docs)), key=lambda i: (years[i], docs[i].path)):
+            d = docs[i]
+            out[d.pid_start : d.pid_end] = np.arange(at, at + d.paragraphs, dtype=np.int32)
+            at += d.paragraphs
+        return out
+
+    return reader.cached("paragraph_order", make)

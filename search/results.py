@@ -227,6 +227,11 @@ class IndexStats:
     gazetteer: str | None = None
     #: Documents whose regions were resolved with another gazetteer than the installed one.
     needs_reindex: int = 0
+    #: Segments the index is made of, paragraphs deleted from them and not yet merged away,
+    #: and the last merge ({"time", "segments", "paragraphs", "dropped", "optimize"}) or None.
+    segments: int = 0
+    deleted_paragraphs: int = 0
+    last_merge: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

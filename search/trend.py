@@ -298,7 +298,8 @@ class _Scope:
                 for y in range(low, high + 1):
                     keys.setdefault((y,), [])
         if by == ("doc",):
-            order = sorted(keys, key=lambda k: docs[keys[k][0]].pid_start)
+            # By path, not by position in the index: the same however the index was built.
+            order = sorted(keys, key=lambda k: docs[keys[k][0]].path)
         else:
             order = sorted(keys, key=lambda k: tuple(_sort_key(v) for v in k))
         self.bucket_of = [-1] * len(docs)

@@ -8,9 +8,11 @@ length, avgfl, B, K1)` in the same order of operations, with Whoosh's idf (log(N
 weighting (indexer.schema.weighting). The scores are Whoosh's (a test compares them); no
 Whoosh file is opened on the query path.
 
-Whoosh counts a deleted document in N, df and the average length until a merge drops it; the
-flat files count the paragraphs the index holds. After an incremental run that removed
-documents the two can differ slightly (ours are the statistics of the live collection).
+The index may be split into segments, with deleted paragraphs not yet merged away: the
+postings, N (live paragraphs), the average field length and the document frequencies are
+those of the live paragraphs across all segments (IndexReader.words, word_statistics), so the
+scores are those of a fresh build of the same documents. Whoosh counts a deleted document in
+N, df and the average length until a merge drops it, so its own scores can differ then.
 """
 
 from __future__ import annotations
@@ -42,15 +44,14 @@ def word_scores(reader: IndexReader, word: str) -> tuple[np.ndarray, np.ndarray]
 
     def make() -> tuple[np.ndarray, np.ndarray]:
         words = reader.words()
-        i = words.find(word_key(word))
-        if i < 0:
+        handle = words.find(word_key(word))
+        if handle < 0:
             return EMPTY
-        pids = words.pids(i)
-        weights = words.weights(i, pids.size)
-        documents = int(words.meta.get("documents", 0))
+        pids, weights = words.postings(handle)
+        documents, field_length = reader.word_statistics()
         idf = math.log(documents / (pids.size + 1)) + 1
-        avgfl = (int(words.meta.get("field_length", 0)) / (documents or 1)) or 1
-        lengths = _length_table(reader)[words.flat["length_bytes"][pids]]
+        avgfl = (field_length / (documents or 1)) or 1
+        lengths = reader.length_table()[reader.length_bytes()[pids]]
         # Read per call, as Whoosh's searcher does: k1 and b can change without a rebuild.
         model = schema.weighting()
         k1, b = model.K1, model.B
@@ -58,10 +59,6 @@ def word_scores(reader: IndexReader, word: str) -> tuple[np.ndarray, np.ndarray]
         return pids, scores
 
     return reader.cached_query(("word", word), make)
-
-
-def _length_table(reader: IndexReader) -> np.ndarray:
-    return reader.words().flat["length_table"]
 
 
 def base_scores(reader: IndexReader, words: list[str], pids: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from govsearch.indexer import (
     IndexLocked,
     IndexNotFound,
+    IndexReader,
     IndexVersionError,
     UsageError,
     build_index,
@@ -461,7 +462,7 @@ def _manifest_folder(tmp_path: Path) -> Path:
 
 
 def _docs(ix: Path) -> dict[str, tuple]:
-    reader = store.IndexReader(ix)
+    reader = IndexReader(ix)
     try:
         return {
             Path(d.path).name: (d.title, d.year, d.region, d.region_path, d.meta["sources"])

@@ -54,14 +54,29 @@ def population(sample):
 @pytest.fixture(scope="module")
 def frequencies(sample, population):
     """f(w) by hand: word → paragraphs of the population whose words (search mode, as the
-    index segments) include it; a punctuation mark → paragraphs that contain it."""
+    index segments) include it; punctuation (one mark, or a run the segmenter keeps as one
+    token, such as -- or ……) → paragraphs that contain it."""
     reader = sample.reader()
     words = index_dictionary(reader.meta)
-    out: Counter = Counter()
-    for _pid, norm in reader.iter_norms(population):
+    norms = [norm for _pid, norm in reader.iter_norms(population)]
+    out = _Frequencies(norms)
+    for norm in norms:
         out.update(set(segment_normalized(norm, words)))
-        out.update({ch for ch in norm if not is_word(ch) and not ch.isspace()})
     return out
+
+
+class _Frequencies(Counter):
+    """Word counts, with a punctuation token's counted (by substring) when first asked."""
+
+    def __init__(self, norms: list[str]):
+        super().__init__()
+        self.norms = norms
+
+    def __missing__(self, token: str) -> int:
+        if not token or is_word(token[0]) or token.isspace():
+            return 0
+        self[token] = sum(token in norm for norm in self.norms)
+        return self[token]
 
 
 def _spans(norm: str, terms: list[str]) -> list[tuple[int, int]]:

@@ -12,9 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govsearch.indexer import build_index, postings, store
+from govsearch.indexer import IndexReader, build_index, postings, store
 from govsearch.indexer.analysis import gram_key, gram_postings, literal_grams
-from govsearch.indexer.store import IndexReader
 from govsearch.indexer.textnorm import apply_patch, normalize, text_patch
 
 from .conftest import SEEDS
@@ -96,6 +95,8 @@ def _check_writer(work: Path, old, new, dropped) -> None:
             want[key] = kept
     second = postings.PostingsWriter(work, "w2", weighted=True)
     previous = postings.PostingsFile(work / "old.flat", "test", next_pid)
+    # Carried over as a merge does: dropped ids map to -1, kept ones keep their order.
+    remap = np.where(live[:next_pid], np.arange(next_pid), -1)
     end = feed(second, new, next_pid)
     for batch_no, batch in enumerate(new):
         for key, offsets in batch.items():
@@ -103,7 +104,7 @@ def _check_writer(work: Path, old, new, dropped) -> None:
                 want.setdefault(key * 7919, []).append(
                     (next_pid + 3 * batch_no + off, 0.5 * (off + 1))
                 )
-    second.write(work / "new.flat", "test", previous, live)
+    second.write(work / "new.flat", "test", [(previous, remap)])
     got = _read_all(work / "new.flat", "test", end)
     assert got == {k: sorted(v) for k, v in want.items()}
     assert not list(work.glob("scratch-*"))
@@ -153,41 +154,46 @@ def test_text_patch_is_small_for_chinese_punctuation():
 
 
 def _content(index_dir: Path) -> dict:
-    """Everything the flat files say, keyed by (file name, line) instead of paragraph id."""
+    """Everything the flat files say, keyed by (file name, line) instead of paragraph id, as the
+    reader presents them over all segments (deleted paragraphs left out)."""
     reader = IndexReader(index_dir)
     try:
-        rows = reader.sql("SELECT p.pid, d.path, p.line FROM paras p JOIN docs d USING (doc_id)")
-        where = {pid: (Path(path).name, line) for pid, path, line in rows}
+        where = {
+            pid: (Path(path).name, line)
+            for pid, line, path in reader.scan_paragraphs(
+                "line, (SELECT path FROM docs d WHERE d.doc_id = paras.doc_id)"
+            )
+        }
         pids = sorted(where)
-        texts = reader.texts()
-        words = reader.words()
-        lengths = words.flat["lengths"]
         # Section ids differ between runs (numbered as first seen); their paths do not.
-        sections = dict(reader.sql("SELECT sid, path FROM sections"))
+        sections = reader.fetch(pids, "(SELECT path FROM sections s WHERE s.sid = paras.sid)")
+
+        def length(pid: int) -> int:
+            k, local = reader.locate(pid)
+            return int(reader.segments[k].words().flat["lengths"][local])
+
         by_para = {
-            where[p]: (norm, sections.get(int(texts.sids[p])), int(lengths[p]))
+            where[p]: (norm, sections[p][0], length(p))
             for p, norm in zip(pids, reader.norms(pids), strict=True)
         }
+        words, grams = reader.words(), reader.grams()
         word_lists = {}
-        for i, key in enumerate(words.keys.tolist()):
-            ids = words.pids(i)
-            word_lists[key] = sorted(
-                zip(
-                    [where[p] for p in ids.tolist()],
-                    words.weights(i, ids.size).tolist(),
-                    strict=True,
+        for key in words.keys.tolist():
+            ids, weights = words.postings(key)
+            if ids.size:
+                word_lists[key] = sorted(
+                    zip([where[p] for p in ids.tolist()], weights.tolist(), strict=True)
                 )
-            )
-        grams = reader.grams()
-        gram_lists = {
-            key: sorted(where[p] for p in grams.pids(i).tolist())
-            for i, key in enumerate(grams.keys.tolist())
-        }
+        gram_lists = {}
+        for key in grams.keys.tolist():
+            ids = grams.pids(key)
+            if ids.size:
+                gram_lists[key] = sorted(where[p] for p in ids.tolist())
         return {
             "paragraphs": by_para,
             "words": word_lists,
             "grams": gram_lists,
-            "stats": (words.meta["documents"], words.meta["field_length"]),
+            "stats": reader.word_statistics(),
         }
     finally:
         reader.close()
@@ -199,7 +205,7 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def test_incremental_runs_carry_the_flat_files_exactly(tmp_path):
+def test_incremental_runs_read_like_a_clean_build(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     shutil.copy(SEEDS[0], docs / "a.txt")
@@ -231,17 +237,20 @@ def test_scores_equal_whooshs_after_an_incremental_run(tmp_path):
         reader.close()
 
 
-@pytest.mark.parametrize("name", ["texts.flat", "grams.flat", "words.flat"])
+@pytest.mark.parametrize("name", ["texts.flat", "grams.flat", "words.flat", "sigs.flat"])
 def test_a_damaged_previous_file_stops_an_update_with_the_fix(tmp_path, name):
     ix = tmp_path / "ix"
     build_index([SEEDS[0]], ix)
-    gen = ix / (ix / "CURRENT").read_text().strip()
-    data = (gen / name).read_bytes()
-    (gen / name).write_bytes(data[:-100] + b"\0" * 100)  # same size: only its trailer is gone
+    (segment,) = (ix / "segments").iterdir()
+    data = (segment / name).read_bytes()
+    (segment / name).write_bytes(data[:-100] + b"\0" * 100)  # same size: only its trailer is gone
     from govsearch.indexer import IndexCorrupt
 
     # A small file fails its checksum, a large one its trailer: either names the fix.
-    fix = rf"damaged \({re.escape(name)}[ :].*\)\. Run: govsearch index --rebuild PATH\.\.\.$"
+    fix = (
+        rf"damaged \({re.escape(name)} in {segment.name}[ :].*\)\. "
+        r"Run: govsearch index --rebuild PATH\.\.\.$"
+    )
     with pytest.raises(IndexCorrupt, match=fix):
         build_index([SEEDS[1]], ix)
     report = build_index(SEEDS, ix, rebuild=True)
@@ -255,10 +264,10 @@ def test_many_short_paragraphs_are_gram_batched_by_count(tmp_path):
     from govsearch.indexer.derived import DerivedWriter
 
     n = GRAM_BATCH_LIMIT + 8_928
-    writer = DerivedWriter(tmp_path, None, [])
+    writer = DerivedWriter(tmp_path)
     for pid in range(n):
         writer.add(pid, "第" if pid % 2 else "条", None, [["第" if pid % 2 else "条"], [], []])
-    writer.finish(n, [(0, n)])
+    writer.finish(n)
     grams = postings.PostingsFile(tmp_path / store.GRAMS, store.GRAMS_KIND, n)
     assert np.array_equal(grams.pids(grams.find(gram_key("第"))), np.arange(1, n, 2))
     assert np.array_equal(grams.pids(grams.find(gram_key("条"))), np.arange(0, n, 2))
@@ -282,7 +291,7 @@ def test_a_flat_file_with_a_bad_trailer_is_damaged_with_the_fix(tmp_path, traile
 def test_texts_read_in_blocks_equal_each_paragraphs_own_bytes(seed_index, data):
     from govsearch.indexer import flatfile, textfile
 
-    gen = IndexReader(seed_index).gen
+    gen = IndexReader(seed_index).segments[0].dir
     texts = textfile.TextFile(gen / textfile.NAME)
     limit = len(texts.sids)
     pids = data.draw(st.lists(st.integers(0, limit - 1), max_size=60))
@@ -300,3 +309,10 @@ def test_texts_read_in_blocks_equal_each_paragraphs_own_bytes(seed_index, data):
         mp.setattr(flatfile, "_PREAD", False)
         mapped = textfile.TextFile(gen / textfile.NAME)
         assert list(mapped.raw(np.array(pids, dtype=np.int64))) == want
+
+
+def test_the_space_table_is_str_isspace_over_every_code_point():
+    from govsearch.indexer.analysis import _space_table
+
+    table = _space_table()
+    assert np.flatnonzero(table).tolist() == [c for c in range(0x110000) if chr(c).isspace()]

@@ -7,6 +7,7 @@ moment (fixed seed).
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import json
@@ -26,8 +27,9 @@ import pytest
 
 from bench.load import free_port, get_json, start_server, stop_server, wait_ready
 from govsearch.cli import cli
-from govsearch.indexer import SCHEMA_VERSION, IndexNotFound, build_index
-from govsearch.indexer.store import IndexReader, current_generation
+from govsearch.indexer import SCHEMA_VERSION, IndexNotFound, IndexReader, build_index
+from govsearch.indexer.genstate import read_segments
+from govsearch.indexer.store import current_generation
 from govsearch.search import search, stats
 
 from .conftest import CORPUS, ROOT, SEEDS, say
@@ -65,9 +67,9 @@ def content(index_dir: Path) -> tuple[int, str]:
     """(paragraph count, digest of every paragraph's path, line and text)."""
     reader = IndexReader(index_dir)
     try:
-        located = reader.sql(
-            "SELECT p.pid, d.path, p.line FROM paras p JOIN docs d USING (doc_id) "
-            "ORDER BY d.path, p.line"
+        located = sorted(
+            reader.scan_paragraphs("(SELECT path FROM docs d WHERE d.doc_id = paras.doc_id), line"),
+            key=lambda row: (row[1], row[2]),
         )
         texts = reader.source_texts([pid for pid, _, _ in located])
         rows = [(path, line, texts[pid][0]) for pid, path, line in located]
@@ -78,12 +80,16 @@ def content(index_dir: Path) -> tuple[int, str]:
 
 
 def assert_tidy(index_dir: Path) -> None:
-    """After a completed run: CURRENT, the lock, at most two generations, no scratch files."""
+    """After a completed run: CURRENT, the lock, at most two generations, only the segments
+    they use, no scratch files."""
     names = sorted(p.name for p in index_dir.iterdir())
     gens = [n for n in names if n.startswith("gen-")]
-    assert set(names) - set(gens) <= {"CURRENT", "index.lock"}, names
+    assert set(names) - set(gens) <= {"CURRENT", "index.lock", "segments"}, names
     assert 1 <= len(gens) <= 2, names
     assert not list(index_dir.glob("gen-*/scratch-*"))
+    assert not list(index_dir.glob("segments/*/scratch-*"))
+    used = {s.name for g in gens for s in read_segments(index_dir / g)}
+    assert {p.name for p in (index_dir / "segments").iterdir()} == used
 
 
 # -- the corpus the kill trials index ---------------------------------------------------------
@@ -267,6 +273,124 @@ def test_kill_during_incremental_update(kill_corpus, tmp_path, trial):
     report = build_index([k.upd], ix)
     assert report.paragraphs_total == k.new_content[0]
     assert content(ix) == k.new_content
+    assert_tidy(ix)
+
+
+#: Run in a subprocess: `govsearch ARGS` with one function made to SIGKILL the process before
+#: or after its Nth call, and segments merged two at a time, so that an incremental run writes
+#: a segment and then merges it.
+KILL_AT = """
+import importlib, os, signal, sys
+target, when, nth = sys.argv[1], sys.argv[2], int(sys.argv[3])
+from govsearch.indexer import merge
+merge.MERGE_FACTOR = 2
+module, _, rest = target.partition(".")
+owner = importlib.import_module("govsearch.indexer." + module)
+*path, attr = rest.split(".")
+for name in path:
+    owner = getattr(owner, name)
+original = getattr(owner, attr)
+calls = [0]
+def killing(*args, **kwargs):
+    calls[0] += 1
+    if calls[0] == nth and when == "before":
+        os.kill(os.getpid(), signal.SIGKILL)
+    out = original(*args, **kwargs)
+    if calls[0] == nth and when == "after":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return out
+setattr(owner, attr, killing)
+from govsearch.cli import cli
+cli(sys.argv[4:])
+"""
+#: Every phase of an incremental run that writes a segment and merges it with the old one:
+#: (function, before/after, which call). Calls 1-2 of PostingsWriter.write are the new
+#: segment's files, 3-4 the merged segment's; remove_unused_segments runs before the plan too.
+UPDATE_PHASES = [
+    ("build.plan_run", "after", 1),
+    ("generation.link_tree", "after", 1),
+    ("segwriter.SegmentWriter.add", "before", 3),
+    ("derived.DerivedWriter.finish", "before", 1),
+    ("postings.PostingsWriter.write", "after", 1),
+    ("segwriter.SegmentWriter.finish", "after", 1),
+    ("generation.remove_documents", "after", 1),
+    ("generation.add_documents", "after", 1),
+    ("merge.merge_segments", "before", 1),
+    ("merge._merge_stores", "after", 1),
+    ("textfile.TextWriter.close", "after", 2),
+    ("postings.PostingsWriter.write", "after", 3),
+    ("merge.write_segment_meta", "after", 1),
+    ("genstate.GenerationState.save", "after", 1),
+    ("store.write_meta", "after", 1),
+    ("store.publish", "after", 1),
+    ("build.remove_unused_segments", "before", 2),
+    ("store.remove_old_generations", "before", 1),
+]
+#: Every phase of `index --optimize` over two segments with deletions.
+OPTIMIZE_PHASES = [
+    ("merge.merge_segments", "before", 1),
+    ("merge._merge_stores", "after", 1),
+    ("postings.PostingsWriter.write", "after", 1),
+    ("duplicates.SigWriter.write", "after", 1),
+    ("genstate.GenerationState.save", "after", 1),
+    ("store.publish", "after", 1),
+]
+
+
+def kill_at(target: str, when: str, nth: int, args: list[str]) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", KILL_AT, target, when, str(nth), *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    # Killed where asked: the phase was reached.
+    assert run.returncode == -signal.SIGKILL, (target, run.returncode, run.stderr[-2000:])
+
+
+@pytest.fixture(scope="module")
+def grown(kill_corpus, tmp_path_factory) -> Path:
+    """The update template after its update: two segments, deletions in the first."""
+    ix = tmp_path_factory.mktemp("grown") / "ix"
+    shutil.copytree(kill_corpus.template, ix)
+    build_index([kill_corpus.upd], ix)
+    reader = IndexReader(ix)
+    try:
+        assert len(reader.segments) == 2 and reader.deleted_paragraphs > 0
+    finally:
+        reader.close()
+    return ix
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("phase", UPDATE_PHASES, ids=lambda p: f"{p[1]}-{p[0]}-{p[2]}")
+def test_kill_in_every_phase_of_an_update_and_its_merge(kill_corpus, tmp_path, phase):
+    k = kill_corpus
+    ix = tmp_path / "ix"
+    shutil.copytree(k.template, ix)
+    kill_at(*phase, ["index", str(k.upd), "--index", str(ix)])
+    TALLY["kills at a phase"] += 1
+    # The old or the new content, whole; never a mix, never an index that does not open.
+    assert content(ix) in (k.old_content, k.new_content)
+    assert search(ix, "政府").total > 0
+    build_index([k.upd], ix)
+    assert content(ix) == k.new_content
+    assert_tidy(ix)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("phase", OPTIMIZE_PHASES, ids=lambda p: f"{p[1]}-{p[0]}-{p[2]}")
+def test_kill_in_every_phase_of_an_optimize(kill_corpus, grown, tmp_path, phase):
+    ix = tmp_path / "ix"
+    shutil.copytree(grown, ix)
+    kill_at(*phase, ["index", "--optimize", "--index", str(ix)])
+    TALLY["kills at a phase"] += 1
+    assert content(ix) == kill_corpus.new_content
+    build_index([], ix, optimize=True)
+    assert content(ix) == kill_corpus.new_content
+    reader = IndexReader(ix)
+    try:
+        assert len(reader.segments) == 1 and reader.deleted_paragraphs == 0
+    finally:
+        reader.close()
     assert_tidy(ix)
 
 
@@ -499,6 +623,15 @@ def _whoosh(ix: Path, pattern: str) -> Path:
     return next((_gen(ix) / "whoosh").glob(pattern))
 
 
+def _seg(ix: Path) -> Path:
+    """The first segment of the current generation (the seed index has one)."""
+    reader = IndexReader(ix)
+    try:
+        return reader.segments[0].dir
+    finally:
+        reader.close()
+
+
 # (name, damage, marks). Each must give the user "Error: … govsearch index --rebuild …", exit 3.
 DAMAGE = [
     ("schema-older", lambda ix: _meta(ix, schema_version=0), []),
@@ -523,15 +656,15 @@ DAMAGE = [
         lambda ix: (ix / "CURRENT").unlink(),
         [],
     ),
-    ("sqlite-empty", lambda ix: _truncate(_gen(ix) / "store.sqlite", 0), []),
-    ("sqlite-truncated", lambda ix: _truncate(_gen(ix) / "store.sqlite", 0.5), []),
-    ("sqlite-header-garbled", lambda ix: _garble(_gen(ix) / "store.sqlite", 0, 100), []),
+    ("sqlite-empty", lambda ix: _truncate(_seg(ix) / "store.sqlite", 0), []),
+    ("sqlite-truncated", lambda ix: _truncate(_seg(ix) / "store.sqlite", 0.5), []),
+    ("sqlite-header-garbled", lambda ix: _garble(_seg(ix) / "store.sqlite", 0, 100), []),
     (
         "sqlite-pages-garbled",
-        lambda ix: _garble(_gen(ix) / "store.sqlite", 0.3, 1 << 20),
+        lambda ix: _garble(_seg(ix) / "store.sqlite", 0.3, 1 << 20),
         [],
     ),
-    ("sqlite-missing", lambda ix: (_gen(ix) / "store.sqlite").unlink(), []),
+    ("sqlite-missing", lambda ix: (_seg(ix) / "store.sqlite").unlink(), []),
     (
         "trm-empty",
         lambda ix: _truncate(_whoosh(ix, "*.trm"), 0),
@@ -556,13 +689,20 @@ DAMAGE = [
     ("toc-garbled", lambda ix: _garble(_whoosh(ix, "*.toc"), 0.2, 2000), []),
     ("whoosh-missing", lambda ix: shutil.rmtree(_gen(ix) / "whoosh"), []),
     # The flat files the query path reads.
-    ("texts-truncated", lambda ix: _truncate(_gen(ix) / "texts.flat", 0.5), []),
-    ("texts-missing", lambda ix: (_gen(ix) / "texts.flat").unlink(), []),
-    ("grams-empty", lambda ix: _truncate(_gen(ix) / "grams.flat", 0), []),
-    ("grams-trailer-garbled", lambda ix: _garble(_gen(ix) / "grams.flat", 0.9999, 100), []),
-    ("words-missing", lambda ix: (_gen(ix) / "words.flat").unlink(), []),
-    ("words-trailer-garbled", lambda ix: _garble(_gen(ix) / "words.flat", 0.9999, 100), []),
+    ("texts-truncated", lambda ix: _truncate(_seg(ix) / "texts.flat", 0.5), []),
+    ("texts-missing", lambda ix: (_seg(ix) / "texts.flat").unlink(), []),
+    ("grams-empty", lambda ix: _truncate(_seg(ix) / "grams.flat", 0), []),
+    ("grams-trailer-garbled", lambda ix: _garble(_seg(ix) / "grams.flat", 0.9999, 100), []),
+    ("words-missing", lambda ix: (_seg(ix) / "words.flat").unlink(), []),
+    ("words-trailer-garbled", lambda ix: _garble(_seg(ix) / "words.flat", 0.9999, 100), []),
     ("files-list-wrong", lambda ix: _meta(ix, files={"whoosh/gone.seg": [1, None]}), []),
+    # A generation's own state, and a segment's meta, signatures or whole directory.
+    ("generation-db-missing", lambda ix: (_gen(ix) / "generation.sqlite").unlink(), []),
+    ("generation-db-garbled", lambda ix: _garble(_gen(ix) / "generation.sqlite", 0, 100), []),
+    ("segment-meta-missing", lambda ix: (_seg(ix) / "segment.json").unlink(), []),
+    ("segment-meta-garbled", lambda ix: _garble(_seg(ix) / "segment.json", 0.5, 20), []),
+    ("sigs-trailer-garbled", lambda ix: _garble(_seg(ix) / "sigs.flat", 0.9999, 100), []),
+    ("segment-missing", lambda ix: shutil.rmtree(_seg(ix)), []),
 ]
 #: Damage that leaves part of a file readable.
 PARTIAL_DAMAGE = {"trm-truncated", "pst-truncated"}
@@ -647,6 +787,83 @@ def test_damaged_index_names_the_fix(damaged, runner):
     assert search(damaged, "河长制").total == 3
 
 
+class _FullDisk:
+    """A file whose writes fail with ENOSPC once `room` bytes are written (the write every flat
+    file goes through)."""
+
+    def __init__(self, fh, room: int):
+        self._fh, self._room = fh, room
+
+    def write(self, data) -> int:
+        self._room -= len(data)
+        if self._room < 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return self._fh.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+
+
+def test_a_full_disk_during_a_merge_leaves_the_previous_generation(tmp_path, monkeypatch, runner):
+    from govsearch.indexer import flatfile, merge
+
+    ix = tmp_path / "ix"
+    build_index([SEEDS[0]], ix)
+    before, current = content(ix), (ix / "CURRENT").read_text()
+    segments = sorted(p.name for p in (ix / "segments").iterdir())
+    monkeypatch.setattr(merge, "MERGE_FACTOR", 2)  # the run's new segment is merged at once
+    merging = []
+    real_merge = merge.merge_segments
+
+    def merge_on_a_full_disk(*args, **kwargs):
+        merging.append(True)
+        return real_merge(*args, **kwargs)
+
+    def full_open(path, mode="r", *args, **kwargs):
+        fh = open(path, mode, *args, **kwargs)  # noqa: SIM115 - the caller closes it
+        return _FullDisk(fh, 4096) if merging and "w" in mode else fh
+
+    monkeypatch.setattr(merge, "merge_segments", merge_on_a_full_disk)
+    monkeypatch.setattr(flatfile, "open", full_open, raising=False)
+    result = runner.invoke(cli, ["index", *map(str, SEEDS), "--index", str(ix)])
+    assert merging, "the run did not merge"
+    assert (result.exit_code, result.stderr) == (
+        3,
+        f"Error: no space left on the disk of {ix} while writing the index; it is unchanged. "
+        "Free some space, then run this command again\n",
+    )
+    # Untouched: the same generation, content and segments; nothing of the run is left.
+    assert (ix / "CURRENT").read_text() == current
+    assert content(ix) == before
+    assert sorted(p.name for p in (ix / "segments").iterdir()) == segments
+    assert [p.name for p in ix.glob("gen-*")] == [current.strip()]
+    monkeypatch.undo()
+    build_index(SEEDS, ix)
+    clean = tmp_path / "clean"
+    build_index(SEEDS, clean)
+    assert content(ix) == content(clean)
+
+
+def test_an_index_of_the_format_before_segments_gets_the_rebuild_message(tmp_path, runner):
+    # Schema 6: one generation holding store.sqlite and the flat files, no segments.
+    ix = tmp_path / "ix"
+    gen = ix / "gen-000004"
+    (gen / "whoosh").mkdir(parents=True)
+    (gen / "store.sqlite").write_bytes(b"")
+    (gen / "meta.json").write_text(json.dumps({"schema_version": 6, "files": {}}), "utf-8")
+    (ix / "CURRENT").write_text("gen-000004\n", "utf-8")
+    message = (
+        f"Error: Index at {ix} was built by an older version of govsearch (schema 6, this one "
+        f"reads {SCHEMA_VERSION}). Run: govsearch index --rebuild PATH...\n"
+    )
+    for args in (["search", "河长制"], ["stats"], ["index", *map(str, SEEDS)]):
+        result = runner.invoke(cli, [*args, "--index", str(ix)])
+        assert (result.exit_code, result.stderr) == (3, message), args
+    result = runner.invoke(cli, ["index", "--rebuild", *map(str, SEEDS), "--index", str(ix)])
+    assert result.exit_code == 0, result.stderr
+    assert search(ix, "河长制").total == 3
+
+
 def test_older_schema_message_is_exact(seed_index, tmp_path, runner):
     ix = tmp_path / "ix"
     shutil.copytree(seed_index, ix)
@@ -682,10 +899,10 @@ def test_rebuild_repairs_a_bad_current_file(seed_index, tmp_path, runner, damage
     "name, damage",
     [
         ("trm-garbled", lambda ix: _garble(_whoosh(ix, "*.trm"), 0.3, 1 << 16)),
-        ("pid-column-missing", lambda ix: _whoosh(ix, "*.pid.col").unlink()),
-        ("texts-garbled", lambda ix: _garble(_gen(ix) / "texts.flat", 0.2, 1 << 14)),
-        ("grams-garbled", lambda ix: _garble(_gen(ix) / "grams.flat", 0.1, 1 << 16)),
-        ("words-garbled", lambda ix: _garble(_gen(ix) / "words.flat", 0.1, 1 << 16)),
+        ("para-column-missing", lambda ix: _whoosh(ix, "*.para.col").unlink()),
+        ("texts-garbled", lambda ix: _garble(_seg(ix) / "texts.flat", 0.2, 1 << 14)),
+        ("grams-garbled", lambda ix: _garble(_seg(ix) / "grams.flat", 0.1, 1 << 16)),
+        ("words-garbled", lambda ix: _garble(_seg(ix) / "words.flat", 0.1, 1 << 16)),
     ],
 )
 def test_undetectable_damage_still_never_crashes(seed_index, tmp_path, runner, name, damage):

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from govsearch.indexer import build_index
-from govsearch.indexer.store import IndexReader, current_generation, publish
+from govsearch.indexer.reader import IndexReader
+from govsearch.indexer.store import current_generation, publish
 from govsearch.search import matching_pids
 
 from .conftest import ROOT

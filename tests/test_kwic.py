@@ -62,7 +62,7 @@ def test_each_line_is_an_occurrence_in_the_source_paragraphs(sample, sample_para
             expected[(path, line)] = len(spans)
     result = kwic(sample, term, limit=None, collapse=False)
     got: dict[tuple[str, int], int] = {}
-    lines = dict(reader.sql("SELECT pid, line FROM paras"))
+    lines = {pid: line for pid, line in reader.scan_paragraphs("line")}
     for x in result.lines:
         d = reader.by_id[x.doc_id]
         pid = d.pid_start + int(x.id.split(":")[1]) - 1

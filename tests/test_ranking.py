@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -152,20 +153,27 @@ def test_the_order_is_by_score_and_repeatable(sample, query):
     assert len(first) > 1
 
 
-def test_exact_ties_go_newest_year_first_then_index_order(tmp_path):
-    years = [2019, 2021, 2020]
+def test_exact_ties_go_newest_year_first_then_path_then_paragraph(tmp_path):
+    years = [2019, 2021, 2020, 2021]
     for n, year in enumerate(years):
+        # A line of its own: not a near-duplicate of the other file of its year.
         (tmp_path / f"{n}.txt").write_text(
             f"{year}年工作报告\n全面推进河长制落实，加强水污染防治工作。\n"
-            "全面推进河长制落实，加强水污染防治工作。\n",
+            "全面推进河长制落实，加强水污染防治工作。\n"
+            f"第{n}项：{'甲乙丙丁'[n]}地区开展专项检查，形成工作台账。\n",
             encoding="utf-8",
         )
-    build_index(sorted(tmp_path.glob("*.txt")), tmp_path / "ix")
+    # Indexed one file per run, last path first: the order of indexing must not show.
+    for path in sorted(tmp_path.glob("*.txt"), reverse=True):
+        build_index([path], tmp_path / "ix")
     hits = search(tmp_path / "ix", "河长制 落实").hits
     assert len({h.score for h in hits}) == 1
-    assert [(h.year, h.line) for h in hits] == [
-        (2021, 2), (2021, 3), (2020, 2), (2020, 3), (2019, 2), (2019, 3),
+    assert [(h.year, Path(h.path).name, h.line) for h in hits] == [
+        (2021, "1.txt", 2), (2021, "1.txt", 3), (2021, "3.txt", 2), (2021, "3.txt", 3),
+        (2020, "2.txt", 2), (2020, "2.txt", 3), (2019, "0.txt", 2), (2019, "0.txt", 3),
     ]  # fmt: skip
+    by_year = search(tmp_path / "ix", "河长制 落实", sort="year").hits
+    assert [h.id for h in by_year] == [h.id for h in hits]
 
 
 def test_fragments_rank_after_every_whole_word_match(sample):

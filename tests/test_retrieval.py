@@ -49,9 +49,10 @@ def sample(sample_index):
     return open_index(sample_index)
 
 
-def _brute_order(sample, query: str) -> list[tuple[float, int, int]]:
-    """Every match with its score, fully sorted: score desc, year newest first, pid; then the
-    first RERANK_DEPTH re-sorted by ranking.rerank's scores (the ranking contract)."""
+def _brute_order(sample, query: str) -> list[tuple]:
+    """Every match with its score, fully sorted: score desc, year newest first, the document's
+    path, the paragraph's number, then the first RERANK_DEPTH re-sorted by ranking.rerank's
+    scores (the ranking contract). The pid is last in each row (it never decides)."""
     reader = sample.reader()
     from govsearch.search import ranking
     from govsearch.search.evaluate import Evaluator
@@ -63,20 +64,22 @@ def _brute_order(sample, query: str) -> list[tuple[float, int, int]]:
     matched = Evaluator(reader).eval(node)
     ranker = Ranker(reader, terms, matched)
     scores = ranker.base()
+    number = {pid: p for pid, (p,) in reader.fetch(matched.tolist(), "paragraph").items()}
     rows = []
     for pid, score in zip(matched.tolist(), scores.tolist(), strict=True):
-        year = reader.doc_of(pid).year
-        rows.append((-score, -year if year is not None else 10**6, pid))
+        d = reader.doc_of(pid)
+        year = -d.year if d.year is not None else 10**6
+        rows.append((-score, year, d.path, number[pid], pid))
     rows.sort()
     if not ranking.reorders(terms):
         return rows
     head, rest = rows[: ranking.RERANK_DEPTH], rows[ranking.RERANK_DEPTH :]
-    norms = reader.norms(pid for *_k, pid in head)
+    norms = reader.norms(row[-1] for row in head)
     final = ranking.rerank(
         terms,
-        [ranking.Candidate(pid, -neg, n) for (neg, _y, pid), n in zip(head, norms, strict=True)],
+        [ranking.Candidate(row[-1], -row[0], n) for row, n in zip(head, norms, strict=True)],
     )
-    return sorted((-final[pid], year, pid) for _s, year, pid in head) + rest
+    return sorted((-final[row[-1]], *row[1:]) for row in head) + rest
 
 
 @pytest.mark.parametrize("query", ["发展", "的", "河长制", "水", "经济 发展", "长制", "环境 -污染"])
@@ -85,13 +88,13 @@ def test_top_k_is_the_head_of_a_full_sort(sample, query, k):
     full = _brute_order(sample, query)
     result = search(sample, query, limit=k, facets=False, collapse=False)
     pid_of = {f"{d.doc_id}:{p}": pid for pid, d, p in _pid_ids(sample)}
-    assert [pid_of[h.id] for h in result.hits] == [pid for *_k, pid in full[:k]]
+    assert [pid_of[h.id] for h in result.hits] == [row[-1] for row in full[:k]]
     assert result.total == len(full)
 
 
 def _pid_ids(sample):
     reader = sample.reader()
-    rows = reader.sql("SELECT pid, paragraph FROM paras")
+    rows = reader.scan_paragraphs("paragraph")
     return [(pid, reader.doc_of(pid), paragraph) for pid, paragraph in rows]
 
 
@@ -101,10 +104,13 @@ def _whoosh_scores(reader, words: list[str]) -> dict[str, dict[int, float]]:
 
     out = {}
     with reader.searcher() as searcher:
-        pid_of = searcher.reader().column_reader("pid")
+        doc_of = searcher.reader().column_reader("doc_id")
+        para_of = searcher.reader().column_reader("para")
         for word in words:
             hits = searcher.search(wq.Term("words", word), limit=None)
-            out[word] = {int(pid_of[h.docnum]): h.score for h in hits}
+            out[word] = {
+                reader.pid_of(doc_of[h.docnum], int(para_of[h.docnum])): h.score for h in hits
+            }
     return out
 
 

@@ -40,7 +40,7 @@ def oracle_docs(sample, sample_paragraphs):
     paras: dict[str, list[str]] = defaultdict(list)
     for path, _line, norm in sample_paragraphs:
         paras[path].append(norm)
-    originals = dict(reader.sql("SELECT doc_id, dup_of FROM docs WHERE dup_of IS NOT NULL"))
+    originals = reader.duplicate_documents()
     by_id = {d.doc_id: d for d in reader.docs}
     docs = {}
     for path, d in by_path.items():

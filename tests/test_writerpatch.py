@@ -31,7 +31,7 @@ def _documents(n: int) -> list[dict]:
     for pid in range(n):
         words = [rng.choice(vocabulary) for _ in range(rng.randrange(0, 12))]
         value = "\x1d" + "\x1e".join(words) + "\x1f" + "\x1e".join(words[:2]) + "\x1f"
-        docs.append({"pid": pid, "doc_id": f"d{pid // 7}", "words": value})
+        docs.append({"para": pid, "doc_id": f"d{pid // 7}", "words": value})
     return docs
 
 
@@ -65,7 +65,7 @@ def _everything(ix) -> tuple:
                 postings.append((fieldname, text, m.id(), m.weight(), m.value()))
                 m.next()
         lengths = [r.doc_field_length(d, "words") for d in range(r.doc_count_all())]
-        pids = [r.column_reader("pid")[d] for d in range(r.doc_count_all())]
+        pids = [r.column_reader("para")[d] for d in range(r.doc_count_all())]
         return postings, lengths, pids, r.field_length("words"), r.doc_count_all()
 
 

@@ -111,6 +111,14 @@ def stats(fmt: str, index_dir: Path | None) -> None:
     click.echo(f"provinces:   {len(s.provinces)} ({top_provinces})")
     click.echo(f"levels:      {', '.join(f'{k} {v}' for k, v in s.levels.items())}")
     click.echo(f"size:        {s.size_bytes / 1e6:.1f} MB")
+    merge = s.last_merge
+    last = (
+        f"last merge {merge['time']}: {merge['segments']} into 1, {merge['dropped']} deleted "
+        "paragraphs dropped"
+        if merge
+        else "no merge yet"
+    )
+    click.echo(f"segments:    {s.segments} ({s.deleted_paragraphs} deleted paragraphs; {last})")
     click.echo(
         f"schema:      {s.schema_version} (segmenter {s.segmenter}, dictionary {s.dictionary}, "
         f"gazetteer {s.gazetteer})"

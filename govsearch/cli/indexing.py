@@ -34,6 +34,11 @@ from govsearch.cli.common import index_option, resolve_index
     "used (`--manifest none` drops the manifest).",
 )
 @click.option(
+    "--optimize", is_flag=True,
+    help="Merge the index into one segment at the end of the run, dropping deleted paragraphs "
+    "(runs merge small segments by themselves); without PATHS, only that.",
+)  # fmt: skip
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
     help="json: print the run's report as one JSON object on stdout.",
 )  # fmt: skip
@@ -43,15 +48,16 @@ def index(
     manifest: Path | None,
     user_dict: Path | None,
     rebuild: bool,
+    optimize: bool,
     fmt: str,
     index_dir: Path | None,
 ) -> None:
     """Index files and directories (recursively): .txt .md .html .docx .pdf .doc .wps .ofd,
     and scans (.png .jpg .tif, image-only PDF pages) with the ocr extra.
 
-    Re-running indexes only what changed, drops files that disappeared from an indexed
-    directory, and never duplicates a paragraph. An interrupted run leaves the previous
-    index intact.
+    Re-running indexes only what changed (in time and memory that follow the change, not
+    the index), drops files that disappeared from an indexed directory, and never duplicates
+    a paragraph. An interrupted run leaves the previous index intact.
 
     \b
     Example:
@@ -59,14 +65,14 @@ def index(
     """
     from govsearch.indexer import build_index
 
-    if not paths:
+    if not paths and not optimize:
         raise click.UsageError("give one or more files or directories to index")
     target = resolve_index(index_dir)
     progress = ProgressBar() if sys.stderr.isatty() else None
     try:
         report = build_index(
             list(paths), target, manifest=manifest, user_dict=user_dict, rebuild=rebuild,
-            progress=progress,
+            progress=progress, optimize=optimize,
         )  # fmt: skip
     finally:
         if progress is not None:
