@@ -112,21 +112,6 @@ def _nbytes(value) -> int:
     return sum(getattr(part, "nbytes", 64) for part in parts)
 
 
-def _read_only(value):
-    """A cached value is shared by every caller and thread: its numpy arrays refuse writes."""
-    if isinstance(value, np.ndarray):
-        value.flags.writeable = False
-    elif isinstance(value, tuple):
-        for item in value:
-            _read_only(item)
-    return value
-
-
-def _nbytes(value) -> int:
-    parts = value if isinstance(value, tuple) else (value,)
-    return sum(getattr(part, "nbytes", 64) for part in parts)
-
-
 class IndexReader:
     """Read access to one published generation (CURRENT's unless gen is given). Safe to share
     between threads."""
