@@ -277,13 +277,14 @@ def test_kill_during_incremental_update(kill_corpus, tmp_path, trial):
 
 
 #: Run in a subprocess: `govsearch ARGS` with one function made to SIGKILL the process before
-#: or after its Nth call, and segments merged two at a time, so that an incremental run writes
-#: a segment and then merges it.
+#: or after its Nth call, and segments merged two at a time whatever their sizes (one tier), so
+#: that an incremental run writes a segment and then merges it.
 KILL_AT = """
 import importlib, os, signal, sys
 target, when, nth = sys.argv[1], sys.argv[2], int(sys.argv[3])
 from govsearch.indexer import merge
 merge.MERGE_FACTOR = 2
+merge.FLOOR = 10**9
 module, _, rest = target.partition(".")
 owner = importlib.import_module("govsearch.indexer." + module)
 *path, attr = rest.split(".")
