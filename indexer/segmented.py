@@ -108,6 +108,13 @@ class SegmentedPostings:
                 out[j] = keys[j]
         return out
 
+    def live_count(self, handle: int) -> int:
+        """How many live paragraphs hold the key (counts[handle] less the deleted ones)."""
+        total = 0
+        for f, _base, live, i in self._locate(int(handle)):
+            total += int(f.counts[i]) if live is None else int(np.count_nonzero(live[f.pids(i)]))
+        return total
+
     def pids(self, handle: int) -> np.ndarray:
         """The sorted global ids of the live paragraphs holding the key."""
         return self.postings(handle)[0]

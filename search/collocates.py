@@ -39,6 +39,7 @@ from .folding import fold
 from .frames import pandas_module
 from .index import Index, reader_of
 from .query import Node, Pattern, Phrase, Term, build_query, make_field, positive_terms
+from .rank import in_document_order
 from .results import JSON_SCHEMA_VERSION
 from .vocabulary import check_filter_values
 
@@ -92,7 +93,7 @@ class Collocate:
     frequency: int
     #: The search that finds these paragraphs (with the word anywhere in them, not only near).
     query: str
-    #: The counted paragraphs' ids (doc:paragraph), in index order.
+    #: The counted paragraphs' ids (doc:paragraph), in document order (path, then paragraph).
     ids: tuple[str, ...] = ()
 
     def measure(self, name: str) -> float:
@@ -356,9 +357,9 @@ def _copy_words(reader: IndexReader) -> Counter:
 def _frequencies(reader: IndexReader, words: list[str], scopes: list[_Scope]) -> np.ndarray:
     """f(w) in each scope: paragraphs whose indexed words include w (shape scopes × words).
 
-    Over the whole index, a word's count of paragraphs (words.flat) less the near-duplicate
-    copies that hold it (the population leaves copies out) plus the copies that matched: no
-    posting list is read. A narrower scope reads each word's posting list once.
+    Over the whole index, a word's count of live paragraphs (words.flat's counts where no
+    segment has deletions) less the near-duplicate copies that hold it (the population leaves
+    copies out) plus the copies that matched. A narrower scope reads each word's posting list once.
     """
     out = np.zeros((len(scopes), len(words)), dtype=np.int64)
     if not words:
@@ -373,7 +374,7 @@ def _frequencies(reader: IndexReader, words: list[str], scopes: list[_Scope]) ->
         narrow = range(len(scopes))
         if i >= 0 and whole:
             for k in whole:
-                out[k, j] = int(flat.counts[i]) - copies[w] + extras[k][w]
+                out[k, j] = flat.live_count(i) - copies[w] + extras[k][w]
             narrow = [k for k in narrow if k not in whole]
         if not narrow:
             continue
@@ -423,7 +424,7 @@ def _collocate(
 def _ids(reader: IndexReader, pids: np.ndarray) -> tuple[str, ...]:
     docs, numbers = reader.docs, reader.doc_numbers()
     out = []
-    for pid in pids.tolist():
+    for pid in in_document_order(reader, pids).tolist():
         d = docs[numbers[pid]]
         out.append(f"{d.doc_id}:{pid - d.pid_start + 1}")
     return tuple(out)

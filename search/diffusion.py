@@ -10,7 +10,7 @@ is counted in `unplaced`; a matching document without a year is counted in `unda
 its region's documents, but cannot make a first year.
 
 A region's first document is its earliest dated matching document: by year, then by date
-where the documents have one, then in index order.
+where the documents have one, then by path (never by the order files were indexed in).
 """
 
 from __future__ import annotations
@@ -187,12 +187,15 @@ def diffusion(
     for n, unit in enumerate(units.unit[hit_docs].tolist()):
         groups.setdefault(unit, []).append(n)
     docs, years = reader.docs, units.years[hit_docs].tolist()
+    paths = [docs[i].path for i in hit_docs.tolist()]
     rows: list[RegionFirst] = []
     for unit, members in groups.items():
         if unit == _UNPLACED:
             continue
         dated = [n for n in members if years[n] >= 0]
-        first = min(dated, key=lambda n: (years[n], units.dates[hit_docs[n]], n), default=None)
+        first = min(
+            dated, key=lambda n: (years[n], units.dates[hit_docs[n]], paths[n]), default=None
+        )
         path = () if unit == _NATIONAL_UNIT else units.paths[unit]
         d = docs[hit_docs[first]] if first is not None else None
         rows.append(

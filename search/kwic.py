@@ -6,10 +6,11 @@ query's positive terms and patterns, a pattern's matches found by patterns.spans
 highlights, as [start, end) offsets into the paragraph's original text). A line
 shows up to `width` characters of that paragraph on either side of its match.
 
-Sorts: `position` is index order (document, paragraph, offset), and with a limit only the
-paragraphs needed are read; `left` and `right` compare the context nearest the match first
-(1L, 2L, … or 1R, 2R, …, as AntConc does), character by character in the normalised text
-(so 河長制 and 河长制 sort together), ties in index order. They need every line.
+Sorts: `position` is document order (the document's path, then paragraph, then offset: the
+same however the index was built), and with a limit only the paragraphs needed are read;
+`left` and `right` compare the context nearest the match first (1L, 2L, … or 1R, 2R, …, as
+AntConc does), character by character in the normalised text (so 河長制 and 河长制 sort
+together), ties in document order. They need every line.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .frames import data_frame
 from .hits import match_spans
 from .index import Index, reader_of
 from .query import build_query, positive_terms
+from .rank import document_order, in_document_order
 from .results import JSON_SCHEMA_VERSION
 from .service import matching_pids
 
@@ -36,7 +38,7 @@ from .service import matching_pids
 KWIC_SORTS = ("position", "left", "right")
 DEFAULT_WIDTH = 20
 MAX_WIDTH = 1000
-#: Paragraphs read at a time while filling a page in index order (doubling up to READ_MAX).
+#: Paragraphs read at a time while filling a page in document order (doubling up to READ_MAX).
 READ_FIRST = 64
 READ_MAX = 4096
 #: The keys of a line, in the order JSON Lines, CSV and DataFrames give them.
@@ -75,7 +77,7 @@ class Concordance:
     lines: list[KwicLine]
     #: Matching paragraphs (as `search` counts them).
     paragraphs: int
-    #: Lines in the whole concordance; None when a page in index order was filled without
+    #: Lines in the whole concordance; None when a page in document order was filled without
     #: reading every matching paragraph (then `complete` is False).
     total: int | None
     year: str | None = None
@@ -150,7 +152,8 @@ def kwic(
             f"{query!r} has no text to show in context: add a term, e.g. 河长制 {query}".strip()
         )
     reader = reader_of(index)
-    pids = matching_pids(reader, node, collapse=collapse)
+    # Document order (path, then paragraph), not the order the files happened to be indexed in.
+    pids = in_document_order(reader, matching_pids(reader, node, collapse=collapse))
     if max_sorted is not None and sort != "position" and pids.size > max_sorted:
         raise QueryError(
             f"sorting by context reads every line: {pids.size:,} paragraphs match and the limit "
@@ -160,7 +163,7 @@ def kwic(
     found = _matches(reader, pids, terms, width, sort)
     total: int | None = None
     if sort == "position" and end is not None:
-        # Index order: stop reading once the page is full (the total stays unknown).
+        # Document order: stop reading once the page is full (the total stays unknown).
         chosen = []
         for m in found:
             if len(chosen) == end:
@@ -202,7 +205,7 @@ def kwic(
 
 
 def _chunks(pids: np.ndarray) -> Iterator[list[int]]:
-    """The ids in index order, a few first (a page of a common term needs few), then more."""
+    """The ids in their order, a few first (a page of a common term needs few), then more."""
     at, size = 0, READ_FIRST
     while at < pids.size:
         yield pids[at : at + size].tolist()
@@ -213,20 +216,22 @@ def _chunks(pids: np.ndarray) -> Iterator[list[int]]:
 #: The patches of the paragraphs whose length normalising changed (they start with T).
 _RESIZED = "CASE WHEN substr(patch, 1, 1) = X'54' THEN patch END"
 
-#: A match found: its sort key ("" in index order), paragraph id and [start, end) in the
-#: paragraph's original text. Tuples sort by key, then in index order.
-_Match = tuple[str, int, int, int]
+#: A match found: its sort key ("" in document order), the paragraph's place in document order,
+#: [start, end) in the paragraph's original text, and its id. Tuples sort by key, then in
+#: document order.
+_Match = tuple[str, int, int, int, int]
 
 
 def _matches(
     reader: IndexReader, pids: np.ndarray, terms: list, width: int, sort: str
 ) -> Iterator[_Match]:
-    """Every match in these paragraphs in index order, with its key for a `sort` by context.
+    """Every match in these paragraphs in their order, with its key for a `sort` by context.
 
     Where normalising kept a paragraph's length (all but a few), its normalised text maps
     character for character onto the original: offsets and contexts are read from it without
     rebuilding the original text. Only the others are rebuilt here.
     """
+    order = document_order(reader)
     for chunk in _chunks(pids):
         resized = {pid: row[0] for pid, row in reader.fetch(chunk, _RESIZED).items() if row[0]}
         for pid, norm in zip(chunk, reader.norms(chunk), strict=True):
@@ -234,18 +239,19 @@ def _matches(
             text = norm if patch is None else apply_patch(norm, patch)
             # The key is the normalised context: here the normalised text's own characters.
             folded = (lambda x: x) if patch is None else normalize
+            at = int(order[pid])
             for s, e in match_spans(text, norm, terms, reader):
                 if sort == "left":
-                    yield folded(text[max(0, s - width) : s])[::-1], pid, s, e
+                    yield folded(text[max(0, s - width) : s])[::-1], at, s, e, pid
                 elif sort == "right":
-                    yield folded(text[e : e + width]), pid, s, e
+                    yield folded(text[e : e + width]), at, s, e, pid
                 else:
-                    yield "", pid, s, e
+                    yield "", at, s, e, pid
 
 
 def _page_lines(reader: IndexReader, chosen: list[_Match], width: int) -> list[KwicLine]:
     """The lines of the chosen matches, their original text rebuilt (page paragraphs only)."""
-    wanted = sorted({pid for _k, pid, _s, _e in chosen})
+    wanted = sorted({pid for _k, _at, _s, _e, pid in chosen})
     if not wanted:
         return []
     rows = reader.fetch(wanted, "paragraph, patch")
@@ -255,7 +261,7 @@ def _page_lines(reader: IndexReader, chosen: list[_Match], width: int) -> list[K
     }
     docs, numbers = reader.docs, reader.doc_numbers()
     lines = []
-    for _key, pid, s, e in chosen:
+    for _key, _at, s, e, pid in chosen:
         text, d = texts[pid], docs[numbers[pid]]
         lines.append(
             KwicLine(

@@ -210,13 +210,32 @@ def paragraph_order(reader: IndexReader) -> np.ndarray:
 
     def make() -> np.ndarray:
         years = doc_year_keys(reader).tolist()
-        docs = reader.docs
-        out = np.full(reader.pid_limit, np.iinfo(np.int32).max, dtype=np.int32)
-        at = 0
-        for i in sorted(range(len(docs)), key=lambda i: (years[i], docs[i].path)):
-            d = docs[i]
-            out[d.pid_start : d.pid_end] = np.arange(at, at + d.paragraphs, dtype=np.int32)
-            at += d.paragraphs
-        return out
+        return _ranks(reader, lambda i, d: (years[i], d.path))
 
     return reader.cached("paragraph_order", make)
+
+
+def document_order(reader: IndexReader) -> np.ndarray:
+    """Per paragraph id: its rank when all paragraphs are sorted by their document's path (by
+    code point), then their number in the document: what "in index order" means to a user,
+    whatever order the files were indexed in (kwic's lines, a collocate's paragraphs)."""
+    return reader.cached("document_order", lambda: _ranks(reader, lambda _i, d: d.path))
+
+
+def in_document_order(reader: IndexReader, pids: np.ndarray) -> np.ndarray:
+    """These paragraph ids sorted by document_order."""
+    pids = np.asarray(pids)
+    return pids[np.argsort(document_order(reader)[pids], kind="stable")]
+
+
+def _ranks(reader: IndexReader, key) -> np.ndarray:
+    """Per paragraph id, its rank with documents sorted by key(number, doc) and paragraphs in
+    document order within each."""
+    docs = reader.docs
+    out = np.full(reader.pid_limit, np.iinfo(np.int32).max, dtype=np.int32)
+    at = 0
+    for i in sorted(range(len(docs)), key=lambda i: key(i, docs[i])):
+        d = docs[i]
+        out[d.pid_start : d.pid_end] = np.arange(at, at + d.paragraphs, dtype=np.int32)
+        at += d.paragraphs
+    return out

@@ -37,7 +37,7 @@ from hypothesis.stateful import (
 
 from govsearch.indexer import IndexReader, build_index, merge, schema
 from govsearch.indexer.analysis import word_key
-from govsearch.search import search, stats
+from govsearch.search import collocates, diffusion, kwic, search, stats, trend, variants
 from govsearch.search.service import _Query
 
 from .conftest import CORPUS
@@ -72,6 +72,8 @@ POOL: dict[str, tuple[int | None, list[list[str]]]] = {
 QUERIES = ["河长制", "发展", "的", "长制", "经济 发展", "河长制 OR 湖长制", "水污染 -经济",
            '"河长制 落实"', "year:2019..2020 工作", "title:报告 发展", "湖长制",
            "section:宏观调控 经济", "section:经济结构 OR 投资", "section:民生"]  # fmt: skip
+#: The research views (kwic, collocates, diffusion, trend) are compared for these.
+RESEARCH = ["河长制", "发展", "河长制 OR 湖长制"]
 #: Tiers of 4, 12, 36 … paragraphs, three segments to a tier: merges every few runs.
 FACTOR, FLOOR = 3, 4
 
@@ -98,6 +100,20 @@ def assert_same_answers(grown: Path, fresh: Path) -> None:
         assert (r1.total, r1.facets) == (r2.total, r2.facets), q
         assert [list(f) for f in r1.facets.values()] == [list(f) for f in r2.facets.values()]
         assert [h.to_dict() for h in r1.hits] == [h.to_dict() for h in r2.hits], q
+    views = (
+        lambda ix, q: kwic(ix, q, limit=None),
+        lambda ix, q: kwic(ix, q, limit=2),
+        lambda ix, q: kwic(ix, q, limit=None, sort="left"),
+        lambda ix, q: collocates(ix, q, min_count=1, top=10**6, keep_all=True),
+        lambda ix, q: collocates(ix, q, window="sentence", min_count=1, top=10**6),
+        lambda ix, q: diffusion(ix, q, by="province"),
+    )
+    for q in RESEARCH:
+        for view in views:
+            assert view(grown, q).to_dict() == view(fresh, q).to_dict(), q
+    by = ("year", "province")
+    assert trend(grown, RESEARCH, by=by).to_dict() == trend(fresh, RESEARCH, by=by).to_dict()
+    assert variants(grown, "?长制").to_dict() == variants(fresh, "?长制").to_dict()
     s1, s2 = stats(grown), stats(fresh)
     assert (s1.documents, s1.paragraphs, s1.years, s1.regions) == (
         s2.documents, s2.paragraphs, s2.years, s2.regions,
@@ -292,6 +308,31 @@ def test_merged_segments_keep_each_paragraphs_section():
             ("put", {"name": "e.txt", "variant": 1}),
             ("index", {}),
             ("optimize", {}),
+        ]
+    )
+
+
+def test_research_views_list_documents_by_path_not_by_indexing_order():
+    # Found by the machine once kwic and the other research views were compared: a.txt indexed
+    # after b.txt listed b's kwic line first, where a fresh build lists a's (document order).
+    _replay(
+        [
+            ("start", {"docs": ["b.txt"]}),
+            ("put", {"name": "a.txt", "variant": 0}),
+            ("index", {}),
+        ]
+    )
+
+
+def test_collocate_frequencies_leave_deleted_paragraphs_out():
+    # e.txt's words stay in its segment's posting lists after it is removed (tombstoned, not
+    # rewritten): a collocate's frequency must count only the live paragraphs.
+    _replay(
+        [
+            ("start", {"docs": ["a.txt", "e.txt", "b.txt"]}),
+            ("remove_named", {"name": "e.txt"}),
+            ("put", {"name": "sub/g.txt", "variant": 0}),
+            ("index", {}),
         ]
     )
 
