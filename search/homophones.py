@@ -107,7 +107,8 @@ def sound_alikes(reader: IndexReader, evaluator: Evaluator, term: str) -> list[t
         counts = np.zeros(found.size, dtype=np.int64)
         held = found >= 0
         if held.any():
-            counts[held] = grams.counts[found[held]]
+            # Live paragraphs only: which sound-alikes are kept must not depend on deletions.
+            counts[held] = [grams.live_count(h) for h in found[held].tolist()]
         return counts.tolist()
 
     limit = max_changes(term)
