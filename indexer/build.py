@@ -21,7 +21,7 @@ from .analysis import DictWords, builtin_dictionary, load_dictionary
 from .errors import IndexUnwritable, IndexWriteError, UsageError
 from .generation import write_generation
 from .metadata import Manifest, load_manifest, manifest_to_json
-from .plan import MANIFEST_FILE, NO_MANIFEST, manifest_for_ocr, plan_run
+from .plan import MANIFEST_FILE, NO_MANIFEST, indexed_as_on_disk, manifest_for_ocr, plan_run
 from .progress import Progress
 from .report import IndexReport, SkippedFile, make_report, remember_skipped
 from .segment import remove_unused_segments
@@ -67,7 +67,11 @@ def build_index(
     with _writing(index_dir):
         # Scanned pages are recognised before the lock is taken: OCR takes minutes, writes don't.
         ocrcache.recognize_scans(
-            paths, index_dir, manifest_obj or manifest_for_ocr(index_dir, drop_manifest), progress
+            paths,
+            index_dir,
+            manifest_obj or manifest_for_ocr(index_dir, drop_manifest),
+            progress,
+            None if rebuild else indexed_as_on_disk(index_dir),
         )
         with store.WriteLock(index_dir, lock_timeout):
             try:

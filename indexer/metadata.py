@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import os
@@ -29,12 +30,27 @@ class Manifest:
     source: str = ""
     rows: tuple[dict, ...] = ()
 
+    @functools.cached_property
+    def _prefix(self) -> str | None:
+        """The base as a prefix of the absolute paths below it (None if the base is relative)."""
+        base = os.path.normpath(self.base)
+        return os.path.join(base, "") if os.path.isabs(base) else None
+
     def lookup(self, path: Path) -> dict | None:
         """The row for a source file, matched by relative path first, then by file name."""
-        try:
-            rel = Path(os.path.relpath(path, self.base)).as_posix()
-        except ValueError:  # another drive on Windows
-            rel = None
+        text, prefix = str(path), self._prefix
+        rel: str | None = None
+        if prefix is not None and text.startswith(prefix):
+            # The common case, a file of the manifest's folder already normalised, without
+            # relpath's work (a run looks up every file of the folder: thousands of calls).
+            rel = text[len(prefix) :].replace(os.sep, "/")
+            if any(part in ("", ".", "..") for part in rel.split("/")):
+                rel = None
+        if rel is None:
+            try:
+                rel = Path(os.path.relpath(path, self.base)).as_posix()
+            except ValueError:  # another drive on Windows
+                rel = None
         if rel is not None and rel in self.by_path:
             return self.by_path[rel]
         return self.by_name.get(path.name)

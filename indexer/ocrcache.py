@@ -268,11 +268,14 @@ def recognize_scans(
     index_dir: Path,
     manifest=None,
     progress: Callable | None = None,
+    unchanged: Callable[[Path], bool] | None = None,
 ) -> None:
     """The OCR stage of a run: recognise the scanned pages of the given files not cached yet.
 
     Runs before the index lock is taken. Does nothing when the OCR extra is not installed (the
-    reading stage then skips scans with a message naming it).
+    reading stage then skips scans with a message naming it). Files `unchanged` says the index
+    holds as they are will not be read again: they are not even opened (a folder of thousands
+    of files would otherwise have each one's first bytes read on every run).
     """
     if not ocr.available():
         return
@@ -281,6 +284,7 @@ def recognize_scans(
         for path, root, problem in discover(paths, exclude=index_dir)
         if not problem
         and not (manifest is not None and root is not None and manifest.lookup(path) is None)
+        and not (unchanged is not None and unchanged(path))
     )
     cache = OcrCache(index_dir)
     jobs = plan(cache, files)

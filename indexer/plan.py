@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -18,11 +20,13 @@ from . import store
 from .analysis import DictWords, builtin_dictionary, dictionary_digest
 from .errors import GovsearchError
 from .gazetteer import data_version as gazetteer_version
+from .genstate import read_segments
 from .ingest import discover, is_inside
 from .metadata import Manifest, manifest_from_json
 from .reader import IndexReader
 from .report import SkippedFile
 from .schema import SCHEMA_VERSION
+from .segment import Segment
 
 #: `--manifest none`: drop the manifest remembered in the index.
 NO_MANIFEST = "none"
@@ -68,13 +72,51 @@ class Existing:
         """Whether the file is still the one read (same size, same modification time, and
         not modified around the moment it was read), so its hash need not be computed again:
         the rule git uses for its index."""
-        return (
-            self.mtime_ns is not None
-            and self.indexed_ns is not None
-            and st.st_size == self.size
-            and st.st_mtime_ns == self.mtime_ns
-            and self.indexed_ns - self.mtime_ns > RACY_NS
-        )
+        return _same_file(st, self.size, self.mtime_ns, self.indexed_ns)
+
+
+def _same_file(st: os.stat_result, size: int, mtime_ns: int | None, indexed_ns: int | None) -> bool:
+    return (
+        mtime_ns is not None
+        and indexed_ns is not None
+        and st.st_size == size
+        and st.st_mtime_ns == mtime_ns
+        and indexed_ns - mtime_ns > RACY_NS
+    )
+
+
+def indexed_as_on_disk(index_dir: Path) -> Callable[[Path], bool]:
+    """For the OCR stage, before the lock: whether a file is on disk as the current generation
+    indexed it (so the run will not read it again, and its scans need no planning).
+
+    Reads only the segments' document rows, not a whole reader. When in doubt (no index, a
+    damaged one, a file it cannot stat) the answer is False: the file is planned as before.
+    """
+    known: dict[str, tuple[int, int | None, int | None]] = {}
+    try:
+        gen = store.current_generation(index_dir)
+        for entry in read_segments(gen) if gen is not None else []:
+            seg = Segment(index_dir, entry.name, entry.deleted)
+            try:
+                for path, size, mtime, indexed in seg.sql(
+                    "SELECT path, size, mtime_ns, indexed_ns FROM docs"
+                ):
+                    known[path] = (size, mtime, indexed)
+            finally:
+                seg.close()
+    except (GovsearchError, OSError, sqlite3.Error):
+        known = {}
+
+    def check(path: Path) -> bool:
+        row = known.get(str(path))
+        if row is None:
+            return False
+        try:
+            return _same_file(path.stat(), *row)
+        except OSError:
+            return False
+
+    return check
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,29 @@ def test_reindexing_reads_ocr_from_the_cache(scan_index, scans, tmp_path, monkey
     assert report.files_indexed == 3 and report.skipped == []
 
 
+def test_the_ocr_stage_opens_only_files_the_run_will_read(scan_index, scans, tmp_path, monkeypatch):
+    """An incremental run plans scans only for new or changed files: a folder of thousands of
+    unchanged files is not opened file by file before the lock (it was, to sniff each one)."""
+    index_dir, _ = scan_index
+    copy = tmp_path / "index"
+    shutil.copytree(index_dir, copy)
+    folder = tmp_path / "scans"
+    shutil.copytree(scans["folder"], folder)
+    report = build_index([folder], copy)  # the copied files: new paths, read once
+    assert report.files_indexed == 3
+    opened: list[str] = []
+    detect = ocrcache.detect
+    monkeypatch.setattr(ocrcache, "detect", lambda path: opened.append(path.name) or detect(path))
+    (folder / "new.txt").write_text("新增的一份通知。\n", encoding="utf-8")
+    report = build_index([folder], copy)
+    assert report.files_indexed == 1
+    assert opened == ["new.txt"]
+    # Nothing is taken on trust: with --rebuild every file is planned again.
+    opened.clear()
+    build_index([folder], copy, rebuild=True)
+    assert sorted(opened) == sorted(p.name for p in folder.iterdir())
+
+
 def test_nothing_is_fetched_from_the_network(tmp_path, monkeypatch, scans):
     """RapidOCR 3.x downloads models it cannot find: ours are passed by path and must be used."""
 
