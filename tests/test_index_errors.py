@@ -149,6 +149,13 @@ def parallel_corpus(tmp_path_factory) -> Path:
     pytest.fail("the corpus is too small for the parallel writer")
 
 
+def _as_a_terminal_starts_it() -> None:
+    """A shell runs a foreground command with Ctrl-C's default action, whatever this test
+    process inherited (a background job, as some CI runners start, ignores SIGINT, and Python
+    then leaves it ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def ctrl_c(source: Path, index_dir: Path, delay: float) -> tuple[int, str, str, float]:
     """Index source into index_dir; once two worker processes run (and `delay` seconds more),
     press Ctrl-C as a terminal does: SIGINT to the whole foreground process group, the run
@@ -156,7 +163,7 @@ def ctrl_c(source: Path, index_dir: Path, delay: float) -> tuple[int, str, str, 
     proc = subprocess.Popen(
         [sys.executable, "-m", "govsearch", "index", str(source), "--index", str(index_dir)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
+        start_new_session=True, preexec_fn=_as_a_terminal_starts_it,
     )  # fmt: skip
     workers: list[psutil.Process] = []
     try:

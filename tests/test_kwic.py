@@ -72,20 +72,24 @@ def test_each_line_is_an_occurrence_in_the_source_paragraphs(sample, sample_para
     assert set(by_path) >= {path for path, _line in got}
 
 
-def index_order(reader, line) -> tuple:
+def document_order(reader, line) -> tuple:
+    """The document's path (by code point), the paragraph number, the match's offset: never
+    the order the files were indexed in (tests/test_segments.py checks that part)."""
     d = reader.by_id[line.doc_id]
-    return (d.pid_start, int(line.id.split(":")[1]), line.start)
+    return (d.path, int(line.id.split(":")[1]), line.start)
 
 
 @pytest.mark.parametrize("query", ["河长制", "发展", "河长制 OR 湖长制", "的"])
 def test_sorts(sample, query):
     reader = sample.reader()
     position = kwic(sample, query, limit=None).lines
-    assert position == sorted(position, key=lambda x: index_order(reader, x))
+    assert position == sorted(position, key=lambda x: document_order(reader, x))
     left = kwic(sample, query, sort="left", limit=None).lines
-    assert left == sorted(position, key=lambda x: (normalize(x.left)[::-1], index_order(reader, x)))
+    assert left == sorted(
+        position, key=lambda x: (normalize(x.left)[::-1], document_order(reader, x))
+    )
     right = kwic(sample, query, sort="right", limit=None).lines
-    assert right == sorted(position, key=lambda x: (normalize(x.right), index_order(reader, x)))
+    assert right == sorted(position, key=lambda x: (normalize(x.right), document_order(reader, x)))
 
 
 @pytest.mark.parametrize("sort", ["position", "left", "right"])
@@ -166,10 +170,10 @@ def test_a_pattern_s_lines_are_its_highlights(sample, odd_index):
 
 
 def search_lines_in_order(index, query: str, width: int) -> list[tuple]:
-    """search_lines in index order (kwic's position sort)."""
+    """search_lines in document order (kwic's position sort): path, paragraph, offset."""
     lines = search_lines(index, query, width)
-    ids = {d.doc_id: n for n, d in enumerate(index.reader().docs)}
-    return sorted(lines, key=lambda x: (ids[x[1]], int(x[0].split(":")[1]), x[8]))
+    paths = {d.doc_id: d.path for d in index.reader().docs}
+    return sorted(lines, key=lambda x: (paths[x[1]], int(x[0].split(":")[1]), x[8]))
 
 
 def test_a_star_completes_words_as_the_index_cuts_them(tmp_path):
