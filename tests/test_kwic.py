@@ -102,7 +102,7 @@ def test_pages_are_slices_of_the_whole(sample, sort, offset, limit):
     assert page.lines == whole.lines[offset : offset + limit]
     assert page.paragraphs == whole.paragraphs
     if sort == "position" and offset + limit < whole.total:
-        assert page.total is None  # a page in index order stops reading early
+        assert page.total is None  # a page in document order stops reading early
         assert not page.complete
     else:
         assert page.total == whole.total

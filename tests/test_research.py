@@ -38,7 +38,7 @@ def test_kwic_text_aligns_the_matches(runner, tiny_index):
     # The matches stand in one column on a terminal (CJK characters are two columns wide).
     starts = {display_width(line.split("【")[0]) for line in result.stdout.splitlines()}
     assert len(starts) == 1
-    assert re.fullmatch(r"4 lines in 3 paragraphs, in index order \(\d+ ms\)\n", result.stderr)
+    assert re.fullmatch(r"4 lines in 3 paragraphs, in document order \(\d+ ms\)\n", result.stderr)
 
 
 def test_kwic_sorts_and_pages(runner, tiny_index):
@@ -50,7 +50,7 @@ def test_kwic_sorts_and_pages(runner, tiny_index):
     result = run(runner, "kwic", tiny_index, "河长制", "--limit", "1", "--offset", "1")
     assert len(result.stdout.splitlines()) == 1
     assert re.fullmatch(
-        r"showing lines 2–2 in index order; 3 paragraphs match \(--all shows every line\) "
+        r"showing lines 2–2 in document order; 3 paragraphs match \(--all shows every line\) "
         r"\(\d+ ms\)\n",
         result.stderr,
     )

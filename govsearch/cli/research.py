@@ -45,8 +45,8 @@ def _flat(text: str) -> str:
 @click.option("--width", "-w", type=click.IntRange(0, 1000), default=20, show_default=True,
               help="Characters of context either side of the match.")  # fmt: skip
 @click.option("--sort", type=click.Choice(["position", "left", "right"]), default="position",
-              show_default=True, help="position: index order; left/right: by the context "
-              "nearest the match first (1L, 2L… / 1R, 2R…).")  # fmt: skip
+              show_default=True, help="position: document order (path, paragraph); left/right: "
+              "by the context nearest the match first (1L, 2L… / 1R, 2R…).")  # fmt: skip
 @click.option("--limit", "-n", type=click.IntRange(min=0), default=100, show_default=True,
               help="Lines to show (csv and xlsx: every line unless given).")  # fmt: skip
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
@@ -141,7 +141,7 @@ def kwic_summary(result) -> str:
     if not result.paragraphs:
         return f"no paragraph contains {result.query!r}"
     shown = len(result.lines)
-    order = {"position": "in index order", "left": "sorted by left context",
+    order = {"position": "in document order", "left": "sorted by left context",
              "right": "sorted by right context"}[result.sort]  # fmt: skip
     paras = f"{result.paragraphs} paragraph" + ("" if result.paragraphs == 1 else "s")
     if result.total is None:
