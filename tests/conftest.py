@@ -149,20 +149,26 @@ TINY_DOCS = {
 }
 
 
-@pytest.fixture(scope="session")
-def tiny_index(tmp_path_factory) -> Path:
-    """Three one-year documents (2016, 2018, 2019) of two regions."""
-    corpus = tmp_path_factory.mktemp("trend-corpus")
+def _small_index(tmp_path_factory, docs: dict, name: str) -> Path:
+    """An index of `docs` (file → (year, region, text)), each a city-level document titled
+    by its region and year, with a manifest giving those."""
+    corpus = tmp_path_factory.mktemp(f"{name}-corpus")
     rows = []
-    for name, (year, region, text) in TINY_DOCS.items():
-        (corpus / name).write_text(text, "utf-8")
-        rows.append({"file": name, "title": f"{region}{year}年报告", "year": year,
+    for file, (year, region, text) in docs.items():
+        (corpus / file).write_text(text, "utf-8")
+        rows.append({"file": file, "title": f"{region}{year}年报告", "year": year,
                      "region": region, "level": "city"})  # fmt: skip
     lines = [json.dumps(r, ensure_ascii=False) for r in rows]
     (corpus / "manifest.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
-    index_dir = tmp_path_factory.mktemp("trend-index")
+    index_dir = tmp_path_factory.mktemp(f"{name}-index")
     build_index([corpus], index_dir, manifest=corpus / "manifest.jsonl")
     return index_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_index(tmp_path_factory) -> Path:
+    """Three one-year documents (2016, 2018, 2019) of two regions."""
+    return _small_index(tmp_path_factory, TINY_DOCS, "trend")
 
 
 # Words (precise mode) of each paragraph, as the segmenter cuts them:
@@ -186,17 +192,7 @@ COLLOC_DOCS = {
 @pytest.fixture(scope="module")
 def colloc_index(tmp_path_factory) -> Path:
     """Three short documents (2016, 2018, 2019) for collocates checked by hand."""
-    corpus = tmp_path_factory.mktemp("colloc-corpus")
-    rows = []
-    for name, (year, region, text) in COLLOC_DOCS.items():
-        (corpus / name).write_text(text, "utf-8")
-        rows.append({"file": name, "title": f"{region}{year}年报告", "year": year,
-                     "region": region, "level": "city"})  # fmt: skip
-    lines = [json.dumps(r, ensure_ascii=False) for r in rows]
-    (corpus / "manifest.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
-    index_dir = tmp_path_factory.mktemp("colloc-index")
-    build_index([corpus], index_dir, manifest=corpus / "manifest.jsonl")
-    return index_dir
+    return _small_index(tmp_path_factory, COLLOC_DOCS, "colloc")
 
 
 # Documents at every level for diffusion: two 鼓楼区, a national one, an undated one, two of
